@@ -1,0 +1,102 @@
+"""The one place that reads the environment.
+
+Everything that differs between the embedded emulator, LocalStack, MinIO and AWS is here: names
+and endpoints. Endpoints follow boto3's own convention (``AWS_ENDPOINT_URL`` and the per-service
+``AWS_ENDPOINT_URL_S3`` / ``_SQS`` / ``_DYNAMODB``), so a client built without an explicit
+endpoint resolves the same address; PynamoDB is handed the resolved DynamoDB endpoint because it
+builds its own client.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import ClassVar
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names, endpoints and limits; build with :meth:`from_env`, never read ``os.environ`` elsewhere."""
+
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    s3_endpoint_url: str | None = None
+    sqs_endpoint_url: str | None = None
+    dynamodb_endpoint_url: str | None = None
+    sns_endpoint_url: str | None = None
+    s3_addressing_style: str = "path"
+    media_bucket: str = "viewra-media"
+    content_bucket: str = "viewra-content"
+    table_prefix: str = "viewra-"
+    scan_queue: str = "viewra-scan"
+    transcode_queue: str = "viewra-transcode"
+    dlq_max_receive_count: int = 3
+    presign_expiry_seconds: int = 3600
+    probe_block_size: int = 65536
+    probe_max_bytes: int = 16 * 1024 * 1024
+    max_page_size: int = 100
+    log_level: str = "INFO"
+    service_name: str = "viewra"
+
+    # (environment variable, field) pairs; the README's settings table is this list.
+    ENV: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("AWS_REGION", "region"),
+        ("AWS_ENDPOINT_URL", "endpoint_url"),
+        ("AWS_ENDPOINT_URL_S3", "s3_endpoint_url"),
+        ("AWS_ENDPOINT_URL_SQS", "sqs_endpoint_url"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb_endpoint_url"),
+        ("AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"),
+        ("VIEWRA_S3_ADDRESSING_STYLE", "s3_addressing_style"),
+        ("VIEWRA_MEDIA_BUCKET", "media_bucket"),
+        ("VIEWRA_CONTENT_BUCKET", "content_bucket"),
+        ("VIEWRA_TABLE_PREFIX", "table_prefix"),
+        ("VIEWRA_SCAN_QUEUE", "scan_queue"),
+        ("VIEWRA_TRANSCODE_QUEUE", "transcode_queue"),
+        ("VIEWRA_DLQ_MAX_RECEIVE_COUNT", "dlq_max_receive_count"),
+        ("VIEWRA_PRESIGN_EXPIRY_SECONDS", "presign_expiry_seconds"),
+        ("VIEWRA_PROBE_BLOCK_SIZE", "probe_block_size"),
+        ("VIEWRA_PROBE_MAX_BYTES", "probe_max_bytes"),
+        ("VIEWRA_MAX_PAGE_SIZE", "max_page_size"),
+        ("VIEWRA_LOG_LEVEL", "log_level"),
+        ("POWERTOOLS_SERVICE_NAME", "service_name"),
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, object] = {}
+        for var, name in cls.ENV:
+            raw = env.get(var)
+            if raw is None and var == "AWS_REGION":
+                raw = env.get("AWS_DEFAULT_REGION")
+            if raw is None or raw == "":
+                continue
+            kind = types[name]
+            if kind == "int":
+                values[name] = int(raw)
+            elif kind == "bool":
+                values[name] = _bool(raw)
+            else:
+                values[name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint for ``service`` (s3, sqs, dynamodb, sns): per-service first, then global."""
+        specific = getattr(self, f"{service}_endpoint_url", None)
+        return specific or self.endpoint_url
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once; tests build their own ``Settings`` instead."""
+    return Settings.from_env()
