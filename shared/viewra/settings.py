@@ -22,7 +22,10 @@ def _bool(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """Names, endpoints and limits; build with :meth:`from_env`, never read ``os.environ`` elsewhere."""
+    """Names, endpoints and limits.
+
+    Build with :meth:`from_env`; nothing else reads ``os.environ``.
+    """
 
     region: str = "us-east-1"
     endpoint_url: str | None = None
@@ -43,6 +46,15 @@ class Settings:
     max_page_size: int = 100
     log_level: str = "INFO"
     service_name: str = "viewra"
+    # the local stack (make run) only
+    emulator_port: int = 5055
+    api_port: int = 8000
+    state_dir: str = ".viewra"
+    queue_visibility_timeout: int = 60
+    worker_threads: int = 4
+    snapshot_interval_seconds: int = 30
+    # the CLI
+    api_url: str = "http://127.0.0.1:8000"
 
     # (environment variable, field) pairs; the README's settings table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -65,6 +77,13 @@ class Settings:
         ("VIEWRA_MAX_PAGE_SIZE", "max_page_size"),
         ("VIEWRA_LOG_LEVEL", "log_level"),
         ("POWERTOOLS_SERVICE_NAME", "service_name"),
+        ("VIEWRA_EMULATOR_PORT", "emulator_port"),
+        ("VIEWRA_API_PORT", "api_port"),
+        ("VIEWRA_STATE_DIR", "state_dir"),
+        ("VIEWRA_QUEUE_VISIBILITY_TIMEOUT", "queue_visibility_timeout"),
+        ("VIEWRA_WORKER_THREADS", "worker_threads"),
+        ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
+        ("VIEWRA_API_URL", "api_url"),
     )
 
     @classmethod

@@ -1,0 +1,118 @@
+"""The HTTP API (behind API Gateway): each route parses, calls the core, shapes the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, Response
+from viewra import libraries as library_ops
+from viewra.errors import NotFound
+from viewra.health import check_health
+from viewra.http import JSON_HEADERS, guarded, parse_json, parse_model, to_jsonable
+from viewra.library import LibraryCreate, LibraryUpdate
+from viewra.listing import ItemQuery
+from viewra.logs import logger
+from viewra.openapi import build_openapi
+from viewra.services import get_services
+
+app = Chalice(app_name="viewra-api")
+
+
+def respond(status: int, body: Any) -> Response:
+    return Response(body=to_jsonable(body), status_code=status, headers=dict(JSON_HEADERS))
+
+
+api = guarded(respond)
+
+
+@app.middleware("http")
+def correlate(event: Any, get_response: Any) -> Any:
+    """Every log line of a request carries its request id."""
+    logger.set_correlation_id(event.context.get("requestId"))
+    return get_response(event)
+
+
+def _body() -> Any:
+    return parse_json(app.current_request.raw_body)
+
+
+@app.route("/health", methods=["GET"])
+@api
+def health() -> Response:
+    ok, detail = check_health(get_services())
+    return respond(200 if ok else 503, detail)
+
+
+@app.route("/openapi.json", methods=["GET"])
+@api
+def openapi() -> Response:
+    return respond(200, build_openapi())
+
+
+@app.route("/libraries", methods=["GET"])
+@api
+def list_libraries() -> Response:
+    return respond(200, {"libraries": get_services().libraries.list()})
+
+
+@app.route("/libraries", methods=["POST"])
+@api
+def create_library() -> Response:
+    request = parse_model(LibraryCreate, _body())
+    library, scan = library_ops.create_library(get_services(), request)
+    return respond(201, {"library": library, "scan": scan})
+
+
+@app.route("/libraries/{library_id}", methods=["GET"])
+@api
+def get_library(library_id: str) -> Response:
+    return respond(200, get_services().libraries.get(library_id))
+
+
+@app.route("/libraries/{library_id}", methods=["PATCH"])
+@api
+def update_library(library_id: str) -> Response:
+    request = parse_model(LibraryUpdate, _body())
+    return respond(200, library_ops.update_library(get_services(), library_id, request))
+
+
+@app.route("/libraries/{library_id}", methods=["DELETE"])
+@api
+def delete_library(library_id: str) -> Response:
+    get_services().libraries.delete(library_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/libraries/{library_id}/scan", methods=["POST"])
+@api
+def scan_library(library_id: str) -> Response:
+    return respond(202, library_ops.start_scan(get_services(), library_id))
+
+
+@app.route("/scans/{scan_id}", methods=["GET"])
+@api
+def get_scan(scan_id: str) -> Response:
+    return respond(200, library_ops.get_scan(get_services(), scan_id))
+
+
+@app.route("/items", methods=["GET"])
+@api
+def list_items() -> Response:
+    query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
+    return respond(200, get_services().catalog.query(query))
+
+
+@app.route("/items/{item_id}", methods=["GET"])
+@api
+def get_item(item_id: str) -> Response:
+    services = get_services()
+    item = services.catalog.get(item_id)
+    if item is None or item.status.value == "removed":
+        raise NotFound(f"item {item_id!r} does not exist")
+    body = to_jsonable(item)
+    body["artwork_url"] = (
+        services.objects.presign_get(services.settings.content_bucket, item.artwork_key)
+        if item.artwork_key
+        else None
+    )
+    return respond(200, body)

@@ -1,0 +1,52 @@
+"""Errors a client can cause, each with the HTTP status it maps to (in one place: here).
+
+Handlers turn any :class:`ViewraError` into ``{"error": {"code", "message"}}``; anything else is a
+bug and answers 500 without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ViewraError(Exception):
+    """Base of the errors that reach a client; ``code`` is stable, ``message`` is for people."""
+
+    status = 500
+    code = "InternalError"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadRequest(ViewraError):
+    status = 400
+    code = "BadRequest"
+
+
+class InvalidKey(BadRequest):
+    code = "InvalidKey"
+
+
+class NotFound(ViewraError):
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(ViewraError):
+    status = 409
+    code = "Conflict"
+
+
+class Unprocessable(ViewraError):
+    status = 422
+    code = "ValidationError"
+
+
+class ServiceUnavailable(ViewraError):
+    status = 503
+    code = "ServiceUnavailable"

@@ -1,0 +1,58 @@
+"""Serve the api function's Chalice app over HTTP on 127.0.0.1, as API Gateway would.
+
+Chalice's local gateway answers unknown routes the way API Gateway does (403 "Missing
+Authentication Token"); here those answers are reshaped into Viewra's error body, as the deploy
+template does with gateway responses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalDevServer,
+)
+
+from viewra.http import error_body
+from viewra.local.functions import load_function
+
+
+class _Handler(ChaliceRequestHandler):
+    def _send_error_response(self, error: Any) -> None:
+        code = 404 if error.CODE == 403 else error.CODE
+        name = "NotFound" if code == 404 else type(error).__name__
+        message = "no such route" if code == 404 else str(getattr(error, "body", "") or name)
+        body = json.dumps(error_body(name, message))
+        self._send_http_response(code, {"Content-Type": "application/json"}, body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: requests are logged as JSON
+        return
+
+
+class ApiServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+        app = load_function("api").app
+        config = Config.create(chalice_app=app, app_name=app.app_name, lambda_timeout=60)
+        if not isinstance(app, LocalChalice):  # what create_local_server does, once per app
+            CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+            app.__class__ = CustomLocalChalice
+        self._server = LocalDevServer(app, config, host, port, handler_cls=_Handler)
+        self.port = self._server.server.server_address[1]
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.server.serve_forever, daemon=True, name="api"
+        )
+
+    def start(self) -> ApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.server.shutdown()
+        self._server.server.server_close()

@@ -1,0 +1,128 @@
+"""``make run``: the embedded emulator, the bootstrap, the API and the queue workers, together.
+
+Ctrl-C (or SIGTERM) stops everything this started, after a last snapshot of the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from viewra.local.emulator import Emulator
+
+
+def _configure_environment(endpoint: str) -> None:
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "viewra-local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "viewra-local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    from viewra.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="viewra-dev", description=__doc__)
+    parser.add_argument("--no-restore", action="store_true", help="start with an empty stack")
+    parser.add_argument("--no-snapshot", action="store_true", help="do not keep data on disk")
+    parser.add_argument(
+        "--ready-json",
+        action="store_true",
+        help="print one JSON line with the endpoints once ready (for tests)",
+    )
+    args = parser.parse_args(argv)
+
+    from viewra.settings import Settings
+
+    boot = Settings.from_env()
+    state = Path(boot.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
+    stop = threading.Event()
+    workers: list = []
+    api = None
+    try:
+        _configure_environment(emulator.url)
+        from viewra.local import snapshot
+        from viewra.local.apiserver import ApiServer
+        from viewra.local.functions import load_function
+        from viewra.local.worker import QueueWorker
+        from viewra.settings import get_settings
+        from viewra.storage.bootstrap import bootstrap
+
+        settings = get_settings()
+        bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
+        snap_dir = state / "snapshot"
+        if not args.no_restore and not args.no_snapshot:
+            restored = snapshot.restore(settings, snap_dir)
+            if restored["objects"] or restored["rows"]:
+                print(
+                    f"restored {restored['objects']} objects and {restored['rows']} rows",
+                    file=sys.stderr,
+                )
+        scan = load_function("scan")
+        workers.append(
+            QueueWorker(
+                settings,
+                settings.scan_queue,
+                scan.handle_scan_queue,
+                function_name="scan",
+                threads=settings.worker_threads,
+            ).start()
+        )
+        api = ApiServer(port=settings.api_port).start()
+        _announce(settings, emulator.url, api.url, args.ready_json)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        while not stop.wait(settings.snapshot_interval_seconds):
+            if not args.no_snapshot:
+                snapshot.save(settings, snap_dir)
+        print("stopping…", file=sys.stderr)
+        for w in workers:
+            w.stop()
+        if not args.no_snapshot:
+            saved = snapshot.save(settings, snap_dir)
+            print(f"saved {saved['rows']} rows; data kept in {snap_dir}", file=sys.stderr)
+    finally:
+        if api is not None:
+            api.stop()
+        emulator.stop()
+    return 0
+
+
+def _announce(settings: object, endpoint: str, api_url: str, as_json: bool) -> None:
+    s = settings
+    if as_json:
+        print(
+            json.dumps({"endpoint": endpoint, "api": api_url, "bucket": s.media_bucket}),  # type: ignore[attr-defined]
+            flush=True,
+        )
+        return
+    bucket = s.media_bucket  # type: ignore[attr-defined]
+    state = s.state_dir  # type: ignore[attr-defined]
+    print(
+        f"""
+Viewra is running.
+  API         {api_url}        (try: curl {api_url}/health)
+  emulator    {endpoint}       (S3, SQS, DynamoDB)
+  bucket      s3://{bucket}/
+
+Create a library, then drop files into its prefix:
+  .venv/bin/viewra libraries add Movies movies/ --kind movies
+  .venv/bin/aws --endpoint-url {endpoint} s3 cp film.mkv s3://{bucket}/movies/
+  .venv/bin/viewra items
+
+Ctrl-C stops everything; the library is kept in {state}/snapshot.
+""",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

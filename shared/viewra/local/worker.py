@@ -1,0 +1,139 @@
+"""A local stand-in for Lambda's SQS event source mapping.
+
+It long-polls a queue, hands the handler a Lambda-shaped SQS event, and honours the partial
+batch response: the messages the handler reports in ``batchItemFailures`` stay on the queue (they
+come back after the visibility timeout and, past maxReceiveCount, move to the dead-letter queue);
+the rest are deleted. A handler that raises fails the whole batch, as on Lambda.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from viewra.logs import logger
+from viewra.settings import Settings
+from viewra.storage.clients import client
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes handlers and Powertools read from Lambda's context object."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def to_lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
+
+
+class QueueWorker:
+    """``threads`` pollers on one queue, each invoking ``handler`` like a Lambda invocation."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: str,
+        handler: Handler,
+        *,
+        function_name: str,
+        batch_size: int = 10,
+        threads: int = 4,
+        wait_seconds: int = 1,
+    ) -> None:
+        self.settings, self.queue, self.handler = settings, queue, handler
+        self.function_name, self.batch_size, self.wait_seconds = (
+            function_name,
+            batch_size,
+            wait_seconds,
+        )
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"worker-{queue}-{i}", daemon=True)
+            for i in range(threads)
+        ]
+        self._stop = threading.Event()
+        self._sqs = client(settings, "sqs")
+        self.invocations = 0
+        self.failures = 0
+
+    def start(self) -> QueueWorker:
+        self._url = self._sqs.get_queue_url(QueueName=self.queue)["QueueUrl"]
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=self.wait_seconds + 30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                logger.exception("worker poll failed", extra={"queue": self.queue})
+                self._stop.wait(1.0)
+
+    def poll_once(self) -> int:
+        """Receive one batch and invoke the handler; return how many messages were received."""
+        r = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = r.get("Messages", [])
+        if not messages:
+            return 0
+        event = to_lambda_event(messages, self._arn, self.settings.region)
+        self.invocations += 1
+        try:
+            result = self.handler(event, LambdaContext(function_name=self.function_name))
+        except Exception:
+            logger.exception("handler failed the whole batch", extra={"queue": self.queue})
+            self.failures += len(messages)
+            return len(messages)
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        self.failures += len(failed)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        return len(messages)

@@ -1,0 +1,179 @@
+"""The API's OpenAPI 3.1 document, generated from the same pydantic models the API validates
+with, so the description cannot drift from what the handlers accept and return."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from viewra import __version__
+from viewra.library import Library, LibraryCreate, LibraryUpdate
+from viewra.listing import ItemPage, ItemQuery
+from viewra.models import MediaItem
+from viewra.scans import Scan
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class LibraryList(BaseModel):
+    libraries: list[Library]
+
+
+class LibraryCreated(BaseModel):
+    library: Library
+    scan: Scan
+
+
+class ItemDetail(MediaItem):
+    artwork_url: str | None = Field(default=None, description="presigned URL of the cover art")
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    ErrorResponse,
+    Library,
+    LibraryCreate,
+    LibraryUpdate,
+    LibraryList,
+    LibraryCreated,
+    Scan,
+    ItemPage,
+    ItemDetail,
+    Health,
+)
+
+# (method, path, summary, request model, {status: response model or None})
+ROUTES: tuple[
+    tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None]], ...
+] = (
+    (
+        "get",
+        "/health",
+        "Reachability of buckets, tables and queues",
+        None,
+        {200: Health, 503: Health},
+    ),
+    ("get", "/openapi.json", "This document", None, {200: None}),
+    ("get", "/libraries", "List libraries", None, {200: LibraryList}),
+    (
+        "post",
+        "/libraries",
+        "Create a library and scan its prefix",
+        LibraryCreate,
+        {201: LibraryCreated, 400: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
+    ),
+    ("get", "/libraries/{library_id}", "Get a library", None, {200: Library, 404: ErrorResponse}),
+    (
+        "patch",
+        "/libraries/{library_id}",
+        "Update a library",
+        LibraryUpdate,
+        {200: Library, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/libraries/{library_id}",
+        "Delete a library",
+        None,
+        {204: None, 404: ErrorResponse},
+    ),
+    (
+        "post",
+        "/libraries/{library_id}/scan",
+        "Rescan a library (fans out over the queue)",
+        None,
+        {202: Scan, 404: ErrorResponse},
+    ),
+    ("get", "/scans/{scan_id}", "Scan progress", None, {200: Scan, 404: ErrorResponse}),
+    (
+        "get",
+        "/items",
+        "List, filter and search items (cursor pagination)",
+        None,
+        {200: ItemPage, 400: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/items/{item_id}",
+        "An item with its streams and artwork URL",
+        None,
+        {200: ItemDetail, 404: ErrorResponse},
+    ),
+)
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    schema = ItemQuery.model_json_schema()
+    return [
+        {"name": name, "in": "query", "required": False, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+@lru_cache(maxsize=1)
+def build_openapi() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}"
+    )
+    schemas = defs.get("$defs", {})
+    query_defs = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(query_defs.get("$defs", {}))
+    paths: dict[str, Any] = {}
+    for method, path, summary, request, responses in ROUTES:
+        op: dict[str, Any] = {
+            "summary": summary,
+            "operationId": f"{method}_{path}".replace("/", "_")
+            .replace("{", "")
+            .replace("}", "")
+            .replace(".", "_")
+            .strip("_"),
+            "responses": {},
+        }
+        params = [
+            {"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in path.split("/")
+            if p.startswith("{")
+        ]
+        if path == "/items":
+            params += _query_parameters()
+        if params:
+            op["parameters"] = params
+        if request is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{request.__name__}"}
+                    }
+                },
+            }
+        for status, model in responses.items():
+            entry: dict[str, Any] = {"description": str(status)}
+            if model is not None:
+                entry["content"] = {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                    }
+                }
+            op["responses"][str(status)] = entry
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Viewra API", "version": __version__},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

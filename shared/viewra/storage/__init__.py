@@ -1,0 +1,1 @@
+"""Storage adapters: the only modules that import boto3, pynamodb or minio."""

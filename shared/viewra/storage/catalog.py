@@ -1,0 +1,222 @@
+"""The item catalogue on DynamoDB: conditional writes keyed by event order, and index queries.
+
+Every write carries the order of the store event that caused it (event time, then S3's
+sequencer); a write older than what the record already reflects is refused, so deliveries that
+arrive twice or out of order cannot resurrect a deleted object or roll back a replaced one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from viewra.errors import BadRequest
+from viewra.library import resolution_class, sort_title
+from viewra.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
+from viewra.models import ItemStatus, MediaItem
+from viewra.storage.tables import LISTED, Tables
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"
+
+
+def _search_text(item: MediaItem) -> str:
+    parts = [
+        item.title,
+        item.series,
+        item.episode_title,
+        item.artist,
+        item.album,
+        item.album_artist,
+    ]
+    parts.append(item.key.rsplit("/", 1)[-1])
+    return " ".join(p for p in parts if p).casefold()
+
+
+class Catalog:
+    """Items of every library. Built once per process with the deployment's tables."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._model = tables.items
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, item_id: str) -> MediaItem | None:
+        """The item, whatever its status (removed ones included); None if never seen."""
+        try:
+            record = self._model.get(item_id, consistent_read=True)
+        except self._model.DoesNotExist:
+            return None
+        return MediaItem.model_validate(record.doc)
+
+    # -- writes ------------------------------------------------------------------------------
+    def put(self, item: MediaItem, order: str) -> bool:
+        """Write ``item`` unless the record already reflects a later event; False if refused."""
+        video = next(iter(item.video_streams), None)
+        listed = item.status is not ItemStatus.REMOVED
+        record = self._model(
+            item.id,
+            library_id=item.library_id,
+            list_all=LISTED if listed else None,
+            list_lib=item.library_id if listed else None,
+            sort_title=sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~",
+            added_at=item.added_at or "",
+            year_sort=item.year or 0,
+            status=item.status.value,
+            kind=item.kind.value,
+            etag=item.etag,
+            event_order=order,
+            genres=[g.casefold() for g in item.genres] or None,
+            video_codec=video.codec if video else None,
+            audio_codecs=sorted({s.codec for s in item.audio_streams if s.codec}) or None,
+            resolution=resolution_class(video.width, video.height) if video else None,
+            search=_search_text(item),
+            doc=json.loads(item.model_dump_json()),
+        )
+        model = self._model
+        condition = model.id.does_not_exist() | (model.event_order <= order)
+        try:
+            record.save(condition=condition)
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def remove(self, item_id: str, order: str, now: str) -> bool:
+        """Mark the item removed and take it out of every listing (its index keys go).
+
+        Read, then write on condition that no later event reached the record meanwhile.
+        """
+        model = self._model
+        try:
+            record = model.get(item_id, consistent_read=True)
+        except model.DoesNotExist:
+            return False
+        if record.event_order > order:
+            return False
+        doc = dict(record.doc)
+        doc.update(status=ItemStatus.REMOVED.value, updated_at=now)
+        record.status = ItemStatus.REMOVED.value
+        record.event_order = order
+        record.list_all = None
+        record.list_lib = None
+        record.doc = doc
+        try:
+            record.save(condition=model.event_order <= order)
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    # -- listing -----------------------------------------------------------------------------
+    def query(self, query: ItemQuery) -> ItemPage:
+        """One page of items: a Query on the index for the sort (never a Scan), filters applied."""
+        model = self._model
+        scope = "lib" if query.library else "all"
+        suffix = {SortField.TITLE: "title", SortField.ADDED: "added", SortField.YEAR: "year"}
+        index_name = f"{scope}-{suffix[query.sort]}"
+        index = getattr(model, index_name.replace("-", "_"))
+        hash_value = query.library or LISTED
+        hash_attr = "list_lib" if query.library else "list_all"
+        range_attr = {
+            SortField.TITLE: "sort_title",
+            SortField.ADDED: "added_at",
+            SortField.YEAR: "year_sort",
+        }[query.sort]
+
+        range_condition = None
+        filters = []
+        if query.year_min is not None or query.year_max is not None:
+            low = query.year_min if query.year_min is not None else 0
+            high = query.year_max if query.year_max is not None else 9999
+            if query.sort is SortField.YEAR:
+                range_condition = model.year_sort.between(low, high)
+            else:
+                filters.append(model.year_sort.between(low, high))
+        if query.status is not StatusFilter.ALL:
+            filters.append(model.status == query.status.value)
+        if query.type is not None:
+            filters.append(model.kind == query.type.value)
+        if query.genre:
+            filters.append(model.genres.contains(query.genre.casefold()))
+        if query.video_codec:
+            filters.append(model.video_codec == query.video_codec.lower())
+        if query.audio_codec:
+            filters.append(model.audio_codecs.contains(query.audio_codec.lower()))
+        if query.resolution:
+            filters.append(model.resolution == query.resolution)
+        if query.q:
+            filters.append(model.search.contains(query.q.casefold()))
+        filter_condition = None
+        for f in filters:
+            filter_condition = f if filter_condition is None else filter_condition & f
+
+        start_key = _decode_cursor(query.cursor, index_name) if query.cursor else None
+        results = index.query(
+            hash_value,
+            range_key_condition=range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=query.order is SortOrder.ASC,
+            last_evaluated_key=start_key,
+            page_size=max(query.limit * 2, 25),
+        )
+        items: list[MediaItem] = []
+        cursor = None
+        for record in results:
+            if len(items) == query.limit:
+                last = items[-1]
+                last_record_key = _record_key(
+                    model,
+                    last.id,
+                    hash_attr,
+                    hash_value,
+                    range_attr,
+                    _range_value(query.sort, last),
+                )
+                cursor = _encode_cursor(index_name, last_record_key)
+                break
+            items.append(MediaItem.model_validate(record.doc))
+        return ItemPage(items=items, cursor=cursor)
+
+
+def _range_value(sort: SortField, item: MediaItem) -> Any:
+    if sort is SortField.TITLE:
+        return {"S": sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~"}
+    if sort is SortField.ADDED:
+        return {"S": item.added_at or ""}
+    return {"N": str(item.year or 0)}
+
+
+def _record_key(
+    model: Any,
+    item_id: str,
+    hash_attr: str,
+    hash_value: str,
+    range_attr: str,
+    range_value: dict[str, str],
+) -> dict[str, Any]:
+    return {"id": {"S": item_id}, hash_attr: {"S": hash_value}, range_attr: range_value}
+
+
+def _encode_cursor(index_name: str, key: dict[str, Any]) -> str:
+    raw = json.dumps({"i": index_name, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, index_name: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key = data["k"]
+        if data["i"] != index_name or not isinstance(key, dict):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise BadRequest("cursor is not valid for this query", code="InvalidCursor") from exc
+    return key

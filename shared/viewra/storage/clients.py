@@ -1,0 +1,49 @@
+"""boto3 clients, built in one place from :class:`~viewra.settings.Settings`.
+
+Checksums are computed only when an operation requires them: boto3's default (always) sends
+headers that several S3-compatible stores reject. Addressing style is configurable because
+MinIO and emulators want path-style while AWS prefers virtual-hosted.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from viewra.settings import Settings
+
+_lock = threading.Lock()
+_cache: dict[tuple[Settings, str], Any] = {}
+
+
+def _config(settings: Settings, service: str) -> Config:
+    extra: dict[str, Any] = {}
+    if service == "s3":
+        extra["s3"] = {"addressing_style": settings.s3_addressing_style}
+        extra["signature_version"] = "s3v4"
+    return Config(
+        region_name=settings.region,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        retries={"max_attempts": 5, "mode": "standard"},
+        max_pool_connections=32,
+        **extra,
+    )
+
+
+def client(settings: Settings, service: str) -> Any:
+    """A shared, thread-safe boto3 client for ``service`` (s3, sqs, dynamodb, sns)."""
+    key = (settings, service)
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = boto3.session.Session().client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=settings.endpoint_for(service),
+                config=_config(settings, service),
+            )
+            _cache[key] = found
+        return found

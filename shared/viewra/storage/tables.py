@@ -1,0 +1,130 @@
+"""PynamoDB models of Viewra's tables, built per :class:`Settings` (names and endpoint vary).
+
+Listing never scans: items carry sparse index keys (``list_all``, ``list_lib``) that exist only
+while the item is listed, and three sort keys (title, date added, year), giving six global secondary
+indexes that every listing queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from viewra.settings import Settings
+
+LISTED = "all"
+
+# (index name, hash attribute, range attribute)
+ITEM_INDEXES: tuple[tuple[str, str, str], ...] = (
+    ("all-title", "list_all", "sort_title"),
+    ("all-added", "list_all", "added_at"),
+    ("all-year", "list_all", "year_sort"),
+    ("lib-title", "list_lib", "sort_title"),
+    ("lib-added", "list_lib", "added_at"),
+    ("lib-year", "list_lib", "year_sort"),
+)
+
+
+def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex]:
+    range_type = NumberAttribute if range_attr == "year_sort" else UnicodeAttribute
+
+    class Meta:
+        index_name = name
+        projection = AllProjection()
+
+    attrs = {
+        "Meta": Meta,
+        hash_attr: UnicodeAttribute(hash_key=True),
+        range_attr: range_type(range_key=True),
+    }
+    return type(f"Index_{name.replace('-', '_')}", (GlobalSecondaryIndex,), attrs)
+
+
+def _meta(settings: Settings, table: str) -> type:
+    class Meta:
+        table_name = settings.table_name(table)
+        region = settings.region
+        host = settings.endpoint_for("dynamodb")
+        billing_mode = "PAY_PER_REQUEST"
+        max_retry_attempts = 5
+
+    return Meta
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The model classes bound to one deployment's table names and endpoint."""
+
+    items: type[Model]
+    libraries: type[Model]
+    scans: type[Model]
+
+    def all(self) -> tuple[type[Model], ...]:
+        return (self.items, self.libraries, self.scans)
+
+
+@lru_cache(maxsize=16)
+def tables_for(settings: Settings) -> Tables:
+    item_attrs: dict[str, object] = {
+        "Meta": _meta(settings, "items"),
+        "id": UnicodeAttribute(hash_key=True),
+        "library_id": UnicodeAttribute(),
+        "list_all": UnicodeAttribute(null=True),
+        "list_lib": UnicodeAttribute(null=True),
+        "sort_title": UnicodeAttribute(),
+        "added_at": UnicodeAttribute(),
+        "year_sort": NumberAttribute(),
+        "status": UnicodeAttribute(),
+        "kind": UnicodeAttribute(),
+        "etag": UnicodeAttribute(),
+        "event_order": UnicodeAttribute(),
+        "genres": ListAttribute(of=UnicodeAttribute, null=True),
+        "video_codec": UnicodeAttribute(null=True),
+        "audio_codecs": ListAttribute(of=UnicodeAttribute, null=True),
+        "resolution": UnicodeAttribute(null=True),
+        "search": UnicodeAttribute(null=True),
+        "doc": JSONAttribute(),
+    }
+    for name, hash_attr, range_attr in ITEM_INDEXES:
+        item_attrs[name.replace("-", "_")] = _index(name, hash_attr, range_attr)()
+    items = type("ItemRecord", (Model,), item_attrs)
+
+    libraries = type(
+        "LibraryRecord",
+        (Model,),
+        {
+            "Meta": _meta(settings, "libraries"),
+            "pk": UnicodeAttribute(hash_key=True),
+            "id": UnicodeAttribute(range_key=True),
+            "doc": JSONAttribute(),
+        },
+    )
+    scans = type(
+        "ScanRecord",
+        (Model,),
+        {
+            "Meta": _meta(settings, "scans"),
+            "pk": UnicodeAttribute(hash_key=True),
+            "sk": UnicodeAttribute(range_key=True),
+            "library_id": UnicodeAttribute(null=True),
+            "status": UnicodeAttribute(null=True),
+            "total": NumberAttribute(default=0),
+            "done": NumberAttribute(default=0),
+            "skipped": NumberAttribute(default=0),
+            "failed": NumberAttribute(default=0),
+            "listing_done": NumberAttribute(default=0),
+            "created_at": UnicodeAttribute(null=True),
+            "completed_at": UnicodeAttribute(null=True),
+            "outcome": UnicodeAttribute(null=True),
+        },
+    )
+    return Tables(items=items, libraries=libraries, scans=scans)  # type: ignore[arg-type]
