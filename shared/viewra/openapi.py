@@ -117,7 +117,7 @@ ROUTES: tuple[
 
 
 def _query_parameters() -> list[dict[str, Any]]:
-    schema = ItemQuery.model_json_schema()
+    schema = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
         {"name": name, "in": "query", "required": False, "schema": prop}
         for name, prop in schema["properties"].items()

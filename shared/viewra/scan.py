@@ -20,7 +20,7 @@ from viewra.keys import validate_key
 from viewra.library import Library, content_key, item_id, library_for_key
 from viewra.logs import logger
 from viewra.models import ItemKind, ItemStatus, MediaItem, ProbeResult, StreamType
-from viewra.naming import parse_name
+from viewra.naming import music_tags, parse_name
 from viewra.probe import ProbeError, probe
 from viewra.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
 from viewra.timeutil import now_iso
@@ -145,7 +145,7 @@ def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOut
                 Event(type="ItemFailed", data={"id": iid, "key": ref.key, "reason": str(exc)})
             )
         logger.warning("probe failed", extra={"key": ref.key, "reason": str(exc)})
-        return ScanOutcome.DONE
+        return ScanOutcome.FAILED
 
     item = build_item(iid, library, ref, head.etag, head.size, relative, result, added_at, now)
     if result.cover:
@@ -182,7 +182,8 @@ def build_item(
 ) -> MediaItem:
     audio_only = not any(s.type is StreamType.VIDEO for s in result.streams)
     parsed = parse_name(relative, library.kind.value, result.tags, audio_only=audio_only)
-    tags = result.tags
+    # a track's artist/album/number come from its tags, gaps filled from Artist/Album/NN - Title
+    tags = music_tags(relative, result.tags) if parsed.kind is ItemKind.TRACK else result.tags
     return MediaItem(
         id=iid,
         library_id=library.id,

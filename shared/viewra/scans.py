@@ -18,9 +18,9 @@ class ScanStatus(StrEnum):
 
 
 class ScanOutcome(StrEnum):
-    DONE = "done"  # probed and catalogued (ready or failed item)
-    SKIPPED = "skipped"  # already catalogued with the same ETag
-    FAILED = "failed"  # could not be catalogued at all (bad key, vanished object)
+    DONE = "done"  # probed and catalogued as a ready item
+    SKIPPED = "skipped"  # already catalogued with the same ETag, or gone before it was probed
+    FAILED = "failed"  # not media (recorded as a failed item with its reason), or a refused key
 
 
 class Scan(BaseModel):

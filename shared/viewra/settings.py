@@ -41,7 +41,7 @@ class Settings:
     transcode_queue: str = "viewra-transcode"
     dlq_max_receive_count: int = 3
     presign_expiry_seconds: int = 3600
-    probe_block_size: int = 65536
+    probe_block_size: int = 16384  # bench/probe_bytes.py: best or near-best for mp4 and mkv
     probe_max_bytes: int = 16 * 1024 * 1024
     max_page_size: int = 100
     log_level: str = "INFO"

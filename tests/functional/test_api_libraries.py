@@ -1,0 +1,129 @@
+"""Libraries through the api function's routes (chalice.test.Client on in-process moto)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_spec_validator import validate
+from viewra.scans import SCAN_LIST
+
+
+def _post(api, path: str, body: object) -> object:
+    return api.http.post(path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+
+
+def test_create_list_get_update_delete(api) -> None:
+    r = _post(api, "/libraries", {"name": "Movies", "prefix": "movies", "kind": "movies"})
+    assert r.status_code == 201
+    lib = r.json_body["library"]
+    assert lib["prefix"] == "movies/" and lib["kind"] == "movies"
+    assert r.json_body["scan"]["status"] == "listing"
+
+    assert [x["id"] for x in api.http.get("/libraries").json_body["libraries"]] == [lib["id"]]
+    assert api.http.get(f"/libraries/{lib['id']}").json_body["name"] == "Movies"
+
+    r = api.http.patch(
+        f"/libraries/{lib['id']}",
+        body=json.dumps({"name": "Films"}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 200 and r.json_body["name"] == "Films"
+
+    assert api.http.delete(f"/libraries/{lib['id']}").status_code == 204
+    r = api.http.get(f"/libraries/{lib['id']}")
+    assert r.status_code == 404
+    assert r.json_body["error"]["code"] == "NotFound"
+
+
+def test_creating_a_library_queues_a_scan_instead_of_probing(api, services) -> None:
+    r = _post(api, "/libraries", {"name": "Shows", "prefix": "shows/", "kind": "shows"})
+    sqs = services.queues._sqs
+    url = services.queues.url(services.settings.scan_queue)
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    bodies = [json.loads(m["Body"]) for m in messages]
+    listing = [b for b in bodies if b.get("type") == SCAN_LIST]
+    assert listing == [
+        {
+            "type": SCAN_LIST,
+            "scan_id": r.json_body["scan"]["id"],
+            "library_id": r.json_body["library"]["id"],
+            "page": 0,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"name": "X", "prefix": "../etc"}, 400, "InvalidKey"),
+        ({"name": "X", "prefix": "/abs"}, 400, "InvalidKey"),
+        ({"name": "X", "prefix": "a\\b"}, 400, "InvalidKey"),
+        ({"name": "X", "prefix": "a%2F..%2Fb"}, 400, "InvalidKey"),
+        ({"name": "X", "prefix": "ok/", "kind": "podcasts"}, 422, "ValidationError"),
+        ({"name": "", "prefix": "ok/"}, 422, "ValidationError"),
+        ({"prefix": "ok/"}, 422, "ValidationError"),
+        ([1, 2], 400, "BadRequest"),
+    ],
+)
+def test_bad_library_requests_get_a_clear_error(api, body: object, status: int, code: str) -> None:
+    r = _post(api, "/libraries", body)
+    assert r.status_code == status
+    assert r.json_body["error"]["code"] == code
+    assert r.json_body["error"]["message"]
+    assert api.http.get("/libraries").json_body["libraries"] == []
+
+
+def test_invalid_json_is_a_400(api) -> None:
+    r = api.http.post("/libraries", body="{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.json_body["error"]["code"] == "InvalidJSON"
+
+
+def test_duplicate_name_and_overlapping_prefix_conflict(api) -> None:
+    assert _post(api, "/libraries", {"name": "Music", "prefix": "music/"}).status_code == 201
+    r = _post(api, "/libraries", {"name": "music", "prefix": "other/"})
+    assert (r.status_code, r.json_body["error"]["code"]) == (409, "Conflict")
+    r = _post(api, "/libraries", {"name": "Lossless", "prefix": "music/flac/"})
+    assert (r.status_code, r.json_body["error"]["code"]) == (409, "Conflict")
+    r = _post(api, "/libraries", {"name": "All", "prefix": "mus"})
+    assert r.status_code == 201  # "mus/" is a different folder from "music/"
+
+
+def test_unknown_library_and_scan_are_404(api) -> None:
+    assert api.http.post("/libraries/nope/scan").status_code == 404
+    assert api.http.get("/scans/nope").json_body["error"]["code"] == "NotFound"
+    r = api.http.patch("/libraries/nope", body="{}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 404
+
+
+def test_openapi_document_is_valid(api) -> None:
+    doc = api.http.get("/openapi.json").json_body
+    validate(doc)
+    assert {"/libraries", "/items", "/items/{item_id}", "/health"} <= set(doc["paths"])
+    params = {p["name"] for p in doc["paths"]["/items"]["get"]["parameters"]}
+    assert {
+        "library",
+        "type",
+        "genre",
+        "year_min",
+        "year_max",
+        "video_codec",
+        "audio_codec",
+        "resolution",
+        "q",
+        "sort",
+        "cursor",
+        "limit",
+    } <= params
+
+
+def test_health_reports_each_dependency_and_503_when_one_is_missing(api, services) -> None:
+    r = api.http.get("/health")
+    assert r.status_code == 200
+    assert all(v == "ok" for v in r.json_body["checks"].values())
+    services.tables.scans.delete_table()
+    r = api.http.get("/health")
+    assert r.status_code == 503
+    bad = {k: v for k, v in r.json_body["checks"].items() if v != "ok"}
+    assert list(bad) == [f"table:{services.tables.scans.Meta.table_name}"]

@@ -1,0 +1,268 @@
+"""The scan function's handler fed S3 event fixtures and fan-out messages (in-process moto).
+
+Given a library and an object in the media bucket, when the queue delivers its event, then the
+item appears, probed; the hard cases (duplicates, reordering, bad files, poison) behave.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from viewra.libraries import create_library, start_scan
+from viewra.library import LibraryCreate, item_id
+from viewra.listing import ItemQuery
+from viewra.local.functions import load_function
+from viewra.local.worker import LambdaContext
+from viewra.models import ItemStatus
+from viewra.scans import SCAN_LIST, SCAN_OBJECT
+
+from tests.functional.conftest import invoke_scan, load_event, scan_event
+from tests.functional.spy import aws_calls
+
+KEY = "movies/Blade Runner (1982)/Blade.Runner.1982.mp4"
+
+
+def created(
+    services,
+    key: str,
+    etag: str = "x",
+    time: str = "2026-11-20T10:15:30.120Z",
+    seq: str = "0055AED6DCD90281E5",
+) -> dict[str, Any]:
+    event = load_event("s3_object_created.json")
+    obj = event["Records"][0]["s3"]["object"]
+    obj["key"] = key.replace(" ", "+").replace("(", "%28").replace(")", "%29")
+    obj["eTag"], obj["sequencer"] = etag, seq
+    event["Records"][0]["s3"]["bucket"]["name"] = services.settings.media_bucket
+    event["Records"][0]["eventTime"] = time
+    return event
+
+
+def removed(services, key: str, time: str = "2026-11-20T10:20:00.000Z") -> dict[str, Any]:
+    event = load_event("s3_object_removed.json")
+    event["Records"][0]["s3"]["object"]["key"] = (
+        key.replace(" ", "+").replace("(", "%28").replace(")", "%29")
+    )
+    event["Records"][0]["s3"]["bucket"]["name"] = services.settings.media_bucket
+    event["Records"][0]["eventTime"] = time
+    return event
+
+
+@pytest.fixture
+def movies(services):
+    library, _ = create_library(
+        services, LibraryCreate(name="Movies", prefix="movies/", kind="movies")
+    )
+    return library
+
+
+def put(services, key: str, path) -> str:
+    r = services.objects._s3.put_object(
+        Bucket=services.settings.media_bucket, Key=key, Body=path.read_bytes()
+    )
+    return r["ETag"].strip('"')
+
+
+def test_created_event_catalogues_the_probed_item(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    result = invoke_scan(services, created(services, KEY))
+    assert result == {"batchItemFailures": []}
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert item is not None and item.status is ItemStatus.READY
+    assert (item.kind.value, item.title, item.year) == ("movie", "Blade Runner", 1982)
+    assert item.container == "mp4"
+    assert [s.codec for s in item.video_streams] == ["h264"]
+    assert [s.codec for s in item.audio_streams] == ["aac"]
+    assert item.duration == pytest.approx(2.0, abs=0.2)
+
+
+def test_every_read_of_the_object_is_a_bounded_range(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_moov_end"])
+    with aws_calls() as calls:
+        invoke_scan(services, created(services, KEY))
+    gets = [
+        p for op, p in calls if op == "GetObject" and p["Bucket"] == services.settings.media_bucket
+    ]
+    assert gets, "the probe read nothing"
+    for params in gets:
+        start, end = params["Range"].removeprefix("bytes=").split("-")
+        assert 0 < int(end) - int(start) + 1 <= services.settings.probe_block_size
+
+
+def test_test_event_and_foreign_prefix_and_foreign_bucket_are_ignored(
+    services, movies, media_dir
+) -> None:
+    put(services, "music/x.mp3", media_dir["mp3_tagged"])
+    foreign = created(services, "movies/x.mp4")
+    foreign["Records"][0]["s3"]["bucket"]["name"] = "someone-elses-bucket"
+    result = invoke_scan(
+        services, load_event("s3_test_event.json"), created(services, "music/x.mp3"), foreign
+    )
+    assert result == {"batchItemFailures": []}
+    assert services.catalog.get(item_id(services.settings.media_bucket, "music/x.mp3")) is None
+    assert services.catalog.get(item_id("someone-elses-bucket", "movies/x.mp4")) is None
+
+
+def test_duplicate_delivery_probes_once(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY))
+    with aws_calls() as calls:
+        result = invoke_scan(services, created(services, KEY), created(services, KEY))
+    assert result == {"batchItemFailures": []}
+    assert not [op for op, p in calls if op == "GetObject"]  # skipped: same ETag
+    page = services.catalog.query(ItemQuery())
+    assert [i.key for i in page.items] == [KEY]
+
+
+def test_removal_takes_the_item_out_and_a_late_creation_cannot_bring_it_back(
+    services, movies, media_dir
+) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY))
+    services.objects._s3.delete_object(Bucket=services.settings.media_bucket, Key=KEY)
+    invoke_scan(services, removed(services, KEY))
+    assert services.catalog.query(ItemQuery()).items == []
+    assert (
+        services.catalog.get(item_id(services.settings.media_bucket, KEY)).status
+        is ItemStatus.REMOVED
+    )
+    # the object comes back, but the event that arrives is the old creation (earlier order)
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY, time="2026-11-20T10:00:00.000Z"))
+    assert services.catalog.query(ItemQuery()).items == []
+    # its own, newer creation event does bring it back
+    invoke_scan(services, created(services, KEY, time="2026-11-20T11:00:00.000Z"))
+    assert [i.key for i in services.catalog.query(ItemQuery()).items] == [KEY]
+
+
+def test_replaced_object_is_reprobed(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY))
+    etag = put(services, KEY, media_dir["webm"])
+    invoke_scan(services, created(services, KEY, time="2026-11-20T12:00:00.000Z"))
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert item.etag == etag
+    assert [s.codec for s in item.video_streams] == ["vp9"]
+
+
+@pytest.mark.parametrize("name", ["mp4_truncated", "random", "text", "empty", "mp4_garbled"])
+def test_bad_file_becomes_a_failed_item_and_the_batch_goes_on(
+    services, movies, media_dir, name: str
+) -> None:
+    bad, good = "movies/bad/file.mp4", KEY
+    put(services, bad, media_dir[name])
+    put(services, good, media_dir["mp4_faststart"])
+    result = invoke_scan(services, created(services, bad), created(services, good))
+    assert result == {"batchItemFailures": []}
+    failed = services.catalog.get(item_id(services.settings.media_bucket, bad))
+    assert failed.status is ItemStatus.FAILED and failed.failure_reason
+    assert (
+        services.catalog.get(item_id(services.settings.media_bucket, good)).status
+        is ItemStatus.READY
+    )
+
+
+def test_poison_messages_fail_alone(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    batch = scan_event(
+        services,
+        {"type": "nonsense"},
+        created(services, KEY),
+        {"Records": [{"eventName": "ObjectCreated:Put"}]},
+    )
+    batch["Records"].append({**batch["Records"][0], "messageId": "not-json", "body": "{oops"})
+    result = load_function("scan").handle_scan_queue(batch, LambdaContext(function_name="scan"))
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    assert failed == {"msg-0", "msg-2", "not-json"}
+    assert services.catalog.get(item_id(services.settings.media_bucket, KEY)) is not None
+
+
+def test_library_scan_fans_out_and_completes(services, media_dir) -> None:
+    keys = [f"shows/The Office/Season 02/The.Office.S02E{n:02d}.mp4" for n in range(1, 13)]
+    for key in keys:
+        put(services, key, media_dir["mp4_faststart"])
+    put(services, "shows/notes.txt", media_dir["text"])
+    sqs, url = services.queues._sqs, services.queues.url(services.settings.scan_queue)
+    sqs.purge_queue(QueueUrl=url)  # the uploads' own events: this test is about the fan-out
+    library, scan = create_library(
+        services, LibraryCreate(name="Shows", prefix="shows/", kind="shows")
+    )
+    bodies: list[dict[str, Any]] = []
+    while True:  # drain the queue the way the worker would, one batch of ten at a time
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        batch = [json.loads(m["Body"]) for m in messages]
+        bodies += batch
+        assert invoke_scan(services, *batch) == {"batchItemFailures": []}
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+    objects = [b for b in bodies if b.get("type") == SCAN_OBJECT]
+    assert len(objects) == 13 and [b.get("type") for b in bodies].count(SCAN_LIST) == 1
+    done = services.scans.get(scan.id)
+    assert (done.status.value, done.total, done.done, done.skipped, done.failed) == (
+        "completed",
+        13,
+        12,
+        0,
+        1,
+    )
+    episodes = {
+        services.catalog.get(item_id(services.settings.media_bucket, k)).episode for k in keys
+    }
+    assert episodes == set(range(1, 13))
+    # a redelivered object message does not count twice
+    invoke_scan(services, objects[0])
+    assert services.scans.get(scan.id).done == 12
+    # a rescan finds everything already catalogued
+    again = start_scan(services, library.id)
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        invoke_scan(services, *[json.loads(m["Body"]) for m in messages])
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+    rescan = services.scans.get(again.id)
+    assert (rescan.status.value, rescan.skipped, rescan.done) == ("completed", 13, 0)
+
+
+def test_music_track_takes_tags_and_cover_art(services, media_dir) -> None:
+    create_library(services, LibraryCreate(name="Music", prefix="music/", kind="music"))
+    tagged, untagged = "music/x/y/01 - whatever.mp3", "music/Portishead/Dummy/03 - Strangers.mp3"
+    put(services, tagged, media_dir["mp3_tagged"])
+    put(services, untagged, media_dir["mp3_untagged"])
+    invoke_scan(services, created(services, tagged), created(services, untagged))
+    item = services.catalog.get(item_id(services.settings.media_bucket, tagged))
+    assert item.kind.value == "track"
+    assert (
+        item.title,
+        item.artist,
+        item.album,
+        item.album_artist,
+        item.track,
+        item.disc,
+        item.year,
+    ) == ("Song Of Tests", "The Generators", "Synthetic Sounds", "Various Generators", 3, 2, 1999)
+    assert item.genres == ["Electronic", "Ambient"]
+    assert item.artwork_key and item.artwork_key.startswith("artwork/")
+    digest = item.artwork_key.split("/")[3]
+    assert item.artwork_key.startswith(f"artwork/{digest[:2]}/{digest[2:4]}/{digest}/")
+    art = services.objects._s3.get_object(
+        Bucket=services.settings.content_bucket, Key=item.artwork_key
+    )["Body"].read()
+    assert art[:3] == b"\xff\xd8\xff"  # the embedded JPEG, stored as is
+    plain = services.catalog.get(item_id(services.settings.media_bucket, untagged))
+    assert (plain.artist, plain.album, plain.track, plain.title) == (
+        "Portishead",
+        "Dummy",
+        3,
+        "Strangers",
+    )

@@ -1,0 +1,39 @@
+"""Settings come from the environment only, with boto3's endpoint convention."""
+
+from viewra.settings import Settings
+
+
+def test_defaults_without_environment() -> None:
+    s = Settings.from_env({})
+    assert s.media_bucket == "viewra-media"
+    assert s.endpoint_for("s3") is None
+    assert s.table_name("items") == "viewra-items"
+
+
+def test_per_service_endpoint_overrides_the_global_one() -> None:
+    s = Settings.from_env(
+        {"AWS_ENDPOINT_URL": "http://all:1", "AWS_ENDPOINT_URL_DYNAMODB": "http://ddb:2"}
+    )
+    assert s.endpoint_for("s3") == "http://all:1"
+    assert s.endpoint_for("sqs") == "http://all:1"
+    assert s.endpoint_for("dynamodb") == "http://ddb:2"
+
+
+def test_types_are_converted_and_region_falls_back() -> None:
+    s = Settings.from_env(
+        {
+            "VIEWRA_PROBE_BLOCK_SIZE": "4096",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "VIEWRA_MEDIA_BUCKET": "mine",
+        }
+    )
+    assert s.probe_block_size == 4096
+    assert s.region == "eu-west-1"
+    assert s.media_bucket == "mine"
+
+
+def test_every_setting_is_reachable_from_an_environment_variable() -> None:
+    from dataclasses import fields
+
+    mapped = {name for _, name in Settings.ENV}
+    assert mapped == {f.name for f in fields(Settings)}
