@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from chalice import Chalice, Response
@@ -27,8 +28,8 @@ api = guarded(respond)
 
 @app.middleware("http")
 def correlate(event: Any, get_response: Any) -> Any:
-    """Every log line of a request carries its request id."""
-    logger.set_correlation_id(event.context.get("requestId"))
+    """Every log line of a request carries its request id (made up where no gateway gave one)."""
+    logger.set_correlation_id(event.context.get("requestId") or uuid.uuid4().hex)
     return get_response(event)
 
 

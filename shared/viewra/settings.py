@@ -32,8 +32,7 @@ class Settings:
     s3_endpoint_url: str | None = None
     sqs_endpoint_url: str | None = None
     dynamodb_endpoint_url: str | None = None
-    sns_endpoint_url: str | None = None
-    s3_addressing_style: str = "path"
+    s3_addressing_style: str = ""  # path, virtual or auto; empty: path with an endpoint, else auto
     media_bucket: str = "viewra-media"
     content_bucket: str = "viewra-content"
     table_prefix: str = "viewra-"
@@ -43,7 +42,6 @@ class Settings:
     presign_expiry_seconds: int = 3600
     probe_block_size: int = 16384  # bench/probe_bytes.py: best or near-best for mp4 and mkv
     probe_max_bytes: int = 16 * 1024 * 1024
-    max_page_size: int = 100
     log_level: str = "INFO"
     service_name: str = "viewra"
     # the local stack (make run) only
@@ -63,7 +61,6 @@ class Settings:
         ("AWS_ENDPOINT_URL_S3", "s3_endpoint_url"),
         ("AWS_ENDPOINT_URL_SQS", "sqs_endpoint_url"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb_endpoint_url"),
-        ("AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"),
         ("VIEWRA_S3_ADDRESSING_STYLE", "s3_addressing_style"),
         ("VIEWRA_MEDIA_BUCKET", "media_bucket"),
         ("VIEWRA_CONTENT_BUCKET", "content_bucket"),
@@ -74,7 +71,6 @@ class Settings:
         ("VIEWRA_PRESIGN_EXPIRY_SECONDS", "presign_expiry_seconds"),
         ("VIEWRA_PROBE_BLOCK_SIZE", "probe_block_size"),
         ("VIEWRA_PROBE_MAX_BYTES", "probe_max_bytes"),
-        ("VIEWRA_MAX_PAGE_SIZE", "max_page_size"),
         ("VIEWRA_LOG_LEVEL", "log_level"),
         ("POWERTOOLS_SERVICE_NAME", "service_name"),
         ("VIEWRA_EMULATOR_PORT", "emulator_port"),
@@ -107,9 +103,16 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def endpoint_for(self, service: str) -> str | None:
-        """The endpoint for ``service`` (s3, sqs, dynamodb, sns): per-service first, then global."""
+        """The endpoint for ``service`` (s3, sqs, dynamodb): per-service first, then global."""
         specific = getattr(self, f"{service}_endpoint_url", None)
         return specific or self.endpoint_url
+
+    @property
+    def s3_addressing(self) -> str:
+        """Path-style where an endpoint is set (emulators, MinIO), AWS's own choice otherwise."""
+        if self.s3_addressing_style:
+            return self.s3_addressing_style
+        return "path" if self.endpoint_for("s3") else "auto"
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"

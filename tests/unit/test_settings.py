@@ -37,3 +37,18 @@ def test_every_setting_is_reachable_from_an_environment_variable() -> None:
 
     mapped = {name for _, name in Settings.ENV}
     assert mapped == {f.name for f in fields(Settings)}
+
+
+def test_s3_addressing_is_path_style_for_endpoints_and_auto_for_aws() -> None:
+    assert Settings.from_env({}).s3_addressing == "auto"
+    assert Settings.from_env({"AWS_ENDPOINT_URL_S3": "http://minio:9000"}).s3_addressing == "path"
+    assert Settings.from_env({"VIEWRA_S3_ADDRESSING_STYLE": "virtual",
+                              "AWS_ENDPOINT_URL": "http://x"}).s3_addressing == "virtual"
+
+
+def test_readme_documents_every_environment_variable() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [var for var, _ in Settings.ENV if f"`{var}`" not in readme]
+    assert missing == []

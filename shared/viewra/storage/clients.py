@@ -22,7 +22,7 @@ _cache: dict[tuple[Settings, str], Any] = {}
 def _config(settings: Settings, service: str) -> Config:
     extra: dict[str, Any] = {}
     if service == "s3":
-        extra["s3"] = {"addressing_style": settings.s3_addressing_style}
+        extra["s3"] = {"addressing_style": settings.s3_addressing}
         extra["signature_version"] = "s3v4"
     return Config(
         region_name=settings.region,
@@ -35,7 +35,7 @@ def _config(settings: Settings, service: str) -> Config:
 
 
 def client(settings: Settings, service: str) -> Any:
-    """A shared, thread-safe boto3 client for ``service`` (s3, sqs, dynamodb, sns)."""
+    """A shared, thread-safe boto3 client for ``service`` (s3, sqs, dynamodb)."""
     key = (settings, service)
     with _lock:
         found = _cache.get(key)
