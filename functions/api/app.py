@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from chalice import Chalice, Response
+
 from viewra import libraries as library_ops
+from viewra import playing
 from viewra.errors import NotFound
 from viewra.health import check_health
 from viewra.http import JSON_HEADERS, guarded, parse_json, parse_model, to_jsonable
@@ -15,6 +17,8 @@ from viewra.listing import ItemQuery
 from viewra.logs import logger
 from viewra.openapi import build_openapi
 from viewra.services import get_services
+from viewra.sessions import PlaybackRequest, ProgressReport, StopReport
+from viewra.web import web_page
 
 app = Chalice(app_name="viewra-api")
 
@@ -35,6 +39,13 @@ def correlate(event: Any, get_response: Any) -> Any:
 
 def _body() -> Any:
     return parse_json(app.current_request.raw_body)
+
+
+@app.route("/", methods=["GET"])
+@api
+def index() -> Response:
+    """The web page: browse libraries and items, add a library, follow a scan."""
+    return Response(body=web_page(), status_code=200, headers={"Content-Type": "text/html"})
 
 
 @app.route("/health", methods=["GET"])
@@ -117,3 +128,73 @@ def get_item(item_id: str) -> Response:
         else None
     )
     return respond(200, body)
+
+
+# -- playback: decisions, sessions, viewing history -----------------------------------------
+def _user() -> str:
+    """The user, from a header until authentication exists."""
+    return (app.current_request.headers or {}).get("x-viewra-user") or playing.DEFAULT_USER
+
+
+@app.route("/profiles", methods=["GET"])
+@api
+def list_profiles() -> Response:
+    return respond(200, {"profiles": playing.profiles()})
+
+
+@app.route("/items/{item_id}/playback", methods=["POST"])
+@api
+def start_playback(item_id: str) -> Response:
+    request = parse_model(PlaybackRequest, _body())
+    return respond(201, playing.start_playback(get_services(), item_id, _user(), request))
+
+
+@app.route("/sessions", methods=["GET"])
+@api
+def list_sessions() -> Response:
+    return respond(200, {"sessions": playing.active_sessions(get_services())})
+
+
+@app.route("/sessions/{session_id}", methods=["GET"])
+@api
+def get_session(session_id: str) -> Response:
+    return respond(200, playing.get_session(get_services(), session_id))
+
+
+@app.route("/sessions/{session_id}/progress", methods=["POST"])
+@api
+def session_progress(session_id: str) -> Response:
+    report = parse_model(ProgressReport, _body())
+    return respond(200, playing.report_progress(get_services(), session_id, report))
+
+
+@app.route("/sessions/{session_id}/stop", methods=["POST"])
+@api
+def session_stop(session_id: str) -> Response:
+    report = parse_model(StopReport, _body())
+    return respond(200, playing.stop_playback(get_services(), session_id, report))
+
+
+@app.route("/users/{user_id}/resume", methods=["GET"])
+@api
+def user_resume(user_id: str) -> Response:
+    return respond(200, {"items": playing.resume_list(get_services(), user_id)})
+
+
+@app.route("/users/{user_id}/history", methods=["GET"])
+@api
+def user_history(user_id: str) -> Response:
+    return respond(200, {"items": playing.history(get_services(), user_id)})
+
+
+@app.route("/users/{user_id}/next-up", methods=["GET"])
+@api
+def user_next_up(user_id: str) -> Response:
+    return respond(200, {"items": playing.next_up(get_services(), user_id)})
+
+
+@app.route("/users/{user_id}/played/{item_id}", methods=["POST", "DELETE"])
+@api
+def user_played(user_id: str, item_id: str) -> Response:
+    played = app.current_request.method == "POST"
+    return respond(200, playing.set_played(get_services(), user_id, item_id, played))

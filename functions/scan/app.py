@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
+
 from viewra.logs import logger
 from viewra.scan import handle_message
 from viewra.services import get_services

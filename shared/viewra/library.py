@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, field_validator
 
 from viewra.keys import is_under, validate_prefix
+from viewra.models import ItemKind, MediaItem
 
 
 class LibraryKind(StrEnum):
@@ -104,3 +105,15 @@ def content_key(prefix: str, digest: str, name: str = "") -> str:
     """
     base = f"{prefix}/{digest[0:2]}/{digest[2:4]}/{digest}/"
     return base + name
+
+
+def series_key(item: MediaItem) -> str | None:
+    """Episodes of one series in one library share this key (the next-up index's partition)."""
+    if item.kind is not ItemKind.EPISODE or not item.series or item.episode is None:
+        return None
+    return f"{item.library_id}#{item.series.casefold()}"
+
+
+def episode_order(item: MediaItem) -> int:
+    """Season then episode as one sortable number (S02E03 → 2003)."""
+    return (item.season or 0) * 1000 + (item.episode or 0)

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from viewra import __version__
+from viewra.history import UserItemData
 from viewra.library import Library, LibraryCreate, LibraryUpdate
 from viewra.listing import ItemPage, ItemQuery
 from viewra.models import MediaItem
 from viewra.scans import Scan
+from viewra.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
 
 
 class ErrorDetail(BaseModel):
@@ -43,6 +45,29 @@ class Health(BaseModel):
     checks: dict[str, str]
 
 
+class ProfileSummary(BaseModel):
+    name: str
+    title: str | None = None
+
+
+class ProfileList(BaseModel):
+    profiles: list[ProfileSummary]
+
+
+class SessionList(BaseModel):
+    sessions: list[PlaybackSession]
+
+
+class UserItemEntry(BaseModel):
+    item: MediaItem
+    user_data: UserItemData | None = None
+    series_key: str | None = None
+
+
+class UserItemList(BaseModel):
+    items: list[UserItemEntry]
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     ErrorResponse,
     Library,
@@ -54,6 +79,14 @@ MODELS: tuple[type[BaseModel], ...] = (
     ItemPage,
     ItemDetail,
     Health,
+    ProfileList,
+    PlaybackRequest,
+    PlaybackSession,
+    SessionList,
+    ProgressReport,
+    StopReport,
+    UserItemData,
+    UserItemList,
 )
 
 # (method, path, summary, request model, {status: response model or None})
@@ -112,6 +145,72 @@ ROUTES: tuple[
         "An item with its streams and artwork URL",
         None,
         {200: ItemDetail, 404: ErrorResponse},
+    ),
+    ("get", "/profiles", "Built-in device profiles", None, {200: ProfileList}),
+    (
+        "post",
+        "/items/{item_id}/playback",
+        "Decide DirectPlay / DirectStream / Transcode for a device profile and open a session "
+        "(user from the X-Viewra-User header)",
+        PlaybackRequest,
+        {201: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/sessions",
+        "Active playback sessions (not stopped, not stale)",
+        None,
+        {200: SessionList},
+    ),
+    (
+        "get",
+        "/sessions/{session_id}",
+        "One session",
+        None,
+        {200: PlaybackSession, 404: ErrorResponse},
+    ),
+    (
+        "post",
+        "/sessions/{session_id}/progress",
+        "Report position, pause and chosen streams",
+        ProgressReport,
+        {200: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "post",
+        "/sessions/{session_id}/stop",
+        "Stop a session (idempotent)",
+        StopReport,
+        {200: PlaybackSession, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/users/{user_id}/resume",
+        "Continue watching, newest first",
+        None,
+        {200: UserItemList},
+    ),
+    ("get", "/users/{user_id}/history", "Viewing history, newest first", None, {200: UserItemList}),
+    (
+        "get",
+        "/users/{user_id}/next-up",
+        "Next episode of each series in progress",
+        None,
+        {200: UserItemList},
+    ),
+    (
+        "post",
+        "/users/{user_id}/played/{item_id}",
+        "Mark played",
+        None,
+        {200: UserItemData, 404: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/users/{user_id}/played/{item_id}",
+        "Mark unplayed",
+        None,
+        {200: UserItemData, 404: ErrorResponse},
     ),
 )
 

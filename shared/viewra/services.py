@@ -17,7 +17,9 @@ from viewra.storage.libraries import LibraryStore
 from viewra.storage.objects import ObjectStore
 from viewra.storage.queues import QueueSender
 from viewra.storage.scans import ScanStore
+from viewra.storage.sessions import SessionStore, UserDataStore
 from viewra.storage.tables import Tables, tables_for
+from viewra.transcoding import Transcoder, WaitingTranscoder
 
 
 @dataclass
@@ -29,6 +31,9 @@ class Services:
     scans: ScanStore
     objects: ObjectStore
     queues: QueueSender
+    sessions: SessionStore
+    userdata: UserDataStore
+    transcoder: Transcoder = field(default_factory=WaitingTranscoder)
     events: Publisher = field(default_factory=LogPublisher)
 
     @classmethod
@@ -42,6 +47,8 @@ class Services:
             scans=ScanStore(tables),
             objects=ObjectStore(settings),
             queues=QueueSender(settings),
+            sessions=SessionStore(tables),
+            userdata=UserDataStore(tables),
         )
 
 

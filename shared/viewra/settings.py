@@ -44,6 +44,9 @@ class Settings:
     probe_max_bytes: int = 16 * 1024 * 1024
     log_level: str = "INFO"
     service_name: str = "viewra"
+    session_stale_seconds: int = 300
+    resume_min_percent: float = 5.0
+    resume_max_percent: float = 90.0
     # the local stack (make run) only
     emulator_port: int = 5055
     api_port: int = 8000
@@ -73,6 +76,9 @@ class Settings:
         ("VIEWRA_PROBE_MAX_BYTES", "probe_max_bytes"),
         ("VIEWRA_LOG_LEVEL", "log_level"),
         ("POWERTOOLS_SERVICE_NAME", "service_name"),
+        ("VIEWRA_SESSION_STALE_SECONDS", "session_stale_seconds"),
+        ("VIEWRA_RESUME_MIN_PERCENT", "resume_min_percent"),
+        ("VIEWRA_RESUME_MAX_PERCENT", "resume_max_percent"),
         ("VIEWRA_EMULATOR_PORT", "emulator_port"),
         ("VIEWRA_API_PORT", "api_port"),
         ("VIEWRA_STATE_DIR", "state_dir"),
@@ -96,6 +102,8 @@ class Settings:
             kind = types[name]
             if kind == "int":
                 values[name] = int(raw)
+            elif kind == "float":
+                values[name] = float(raw)
             elif kind == "bool":
                 values[name] = _bool(raw)
             else:

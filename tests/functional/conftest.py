@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 from moto import mock_aws
+
 from viewra.local.functions import load_function
 from viewra.services import Services, get_services
 from viewra.settings import get_settings

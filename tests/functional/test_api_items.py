@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from viewra.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
 from tests.functional.spy import aws_calls
+from viewra.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
 CATALOGUE = [
     # key, kind, title, year, genres, video (codec, w, h), audio codec, extra

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from openapi_spec_validator import validate
+
 from viewra.scans import SCAN_LIST
 
 
@@ -127,3 +128,10 @@ def test_health_reports_each_dependency_and_503_when_one_is_missing(api, service
     assert r.status_code == 503
     bad = {k: v for k, v in r.json_body["checks"].items() if v != "ok"}
     assert list(bad) == [f"table:{services.tables.scans.Meta.table_name}"]
+
+
+def test_web_page_is_served_at_the_root(api) -> None:
+    r = api.http.get("/")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/html"
+    assert b"<title>Viewra</title>" in r.body and b"fetch(path" in r.body

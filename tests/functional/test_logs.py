@@ -28,8 +28,12 @@ def log_lines() -> Iterator[Callable[[], list[dict]]]:
 
 def test_scan_logs_are_json_with_the_message_id(services, log_lines) -> None:
     invoke_scan(services, {"Event": "s3:TestEvent"})
-    assert any(line.get("correlation_id") == "msg-0" and line["service"] == "viewra"
-               and line["message"] == "ignoring s3:TestEvent" for line in log_lines())
+    assert any(
+        line.get("correlation_id") == "msg-0"
+        and line["service"] == "viewra"
+        and line["message"] == "ignoring s3:TestEvent"
+        for line in log_lines()
+    )
 
 
 def test_api_logs_are_json_with_a_request_id(api, log_lines) -> None:

@@ -10,6 +10,9 @@ import json
 from typing import Any
 
 import pytest
+
+from tests.functional.conftest import invoke_scan, load_event, scan_event
+from tests.functional.spy import aws_calls
 from viewra.libraries import create_library, start_scan
 from viewra.library import LibraryCreate, item_id
 from viewra.listing import ItemQuery
@@ -17,9 +20,6 @@ from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext
 from viewra.models import ItemStatus
 from viewra.scans import SCAN_LIST, SCAN_OBJECT
-
-from tests.functional.conftest import invoke_scan, load_event, scan_event
-from tests.functional.spy import aws_calls
 
 KEY = "movies/Blade Runner (1982)/Blade.Runner.1982.mp4"
 

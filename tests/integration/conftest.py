@@ -20,6 +20,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+
 from viewra.local.emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

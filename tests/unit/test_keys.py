@@ -1,6 +1,7 @@
 """Keys and prefixes that could escape their folder are refused, each case on its own."""
 
 import pytest
+
 from viewra.errors import InvalidKey
 from viewra.keys import is_under, validate_key, validate_prefix
 

@@ -2,6 +2,7 @@
 
 import pytest
 from pydantic import ValidationError
+
 from viewra.errors import InvalidKey
 from viewra.library import (
     Library,

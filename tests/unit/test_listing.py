@@ -2,6 +2,7 @@
 
 import pytest
 from pydantic import ValidationError
+
 from viewra.listing import ItemQuery, SortField
 
 

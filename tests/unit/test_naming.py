@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from viewra.models import ParsedName, Tags
 from viewra.naming import music_tags, parse_name
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import io
 import random
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.media_factory import MUSIC_TAGS, MediaSet
 from viewra.models import ItemKind, ProbeResult, StreamType, Tags
 from viewra.naming import parse_name
 from viewra.probe import (
@@ -24,8 +27,6 @@ from viewra.probe import (
     probe,
     probe_reader,
 )
-
-from tests.media_factory import MUSIC_TAGS, MediaSet
 
 BLOCK = 16 * 1024
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -150,7 +151,7 @@ def test_h264_aac_mp4_in_both_layouts(media_dir: MediaSet, name: str) -> None:
     video, audio = result.streams
     assert (video.index, video.type, video.codec, video.codec_tag) == (0, "video", "h264", "avc1")
     assert (video.profile, video.width, video.height) == ("High", 320, 240)
-    assert video.level is not None and 1.0 <= video.level <= 5.2
+    assert video.level == ffprobe_video_level(media_dir[name])  # in ffprobe's units (13, 41…)
     assert video.frame_rate == pytest.approx(25.0)
     assert (video.bit_depth, video.pixel_format) == (8, "yuv420p")
     assert (video.video_range, video.video_range_type) == ("SDR", "SDR")
@@ -354,3 +355,31 @@ def test_probe_reads_settings_defaults(media_dir: MediaSet) -> None:
 
     assert result.container == "mp4"
     assert [s.codec for s in result.streams] == ["h264", "aac"]
+
+
+def ffprobe_video_level(path: Path) -> float:
+    """The level ffprobe reports for the first video stream: the units device profiles use."""
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=level",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(out.strip())
+
+
+def test_hevc_level_is_in_ffprobe_units(media_dir: MediaSet) -> None:
+    result, _ = probe_file(media_dir["mkv_hevc"])
+    video = next(s for s in result.streams if s.type is StreamType.VIDEO)
+    assert video.level == ffprobe_video_level(media_dir["mkv_hevc"])

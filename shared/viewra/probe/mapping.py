@@ -435,16 +435,30 @@ def _common(track: Track, index: int, kind: StreamType) -> dict[str, Any]:
     }
 
 
+# ffprobe's level units, which device profiles (Jellyfin's VideoLevel) compare against: H.264
+# writes level_idc (4.1 -> 41), HEVC general_level_idc (5.1 -> 153); others keep MediaInfo's value.
+_LEVEL_SCALE = {"h264": 10, "hevc": 30}
+
+
+def ffprobe_level(codec: str | None, level: float | None) -> float | None:
+    """MediaInfo's level (``4.1``) in ffprobe's units for ``codec`` (``41`` for H.264)."""
+    if level is None:
+        return None
+    scale = _LEVEL_SCALE.get(codec or "")
+    return float(round(level * scale)) if scale else level
+
+
 def video_stream(track: Track, index: int) -> MediaStream:
     profile, level = profile_and_level(track)
+    codec = video_codec(track)
     if _lower(track.format) == "vp9" and profile and profile.isdigit():
         profile = f"Profile {profile}"
     range_type = video_range_type(track)
     return MediaStream(
         **_common(track, index, StreamType.VIDEO),
-        codec=video_codec(track),
+        codec=codec,
         profile=profile,
-        level=level,
+        level=ffprobe_level(codec, level),
         width=to_int(track.width),
         height=to_int(track.height),
         frame_rate=frame_rate(track),

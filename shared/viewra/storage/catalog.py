@@ -15,10 +15,11 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from viewra.errors import BadRequest
-from viewra.library import resolution_class, sort_title
+from viewra.library import episode_order, resolution_class, series_key, sort_title
 from viewra.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
 from viewra.models import ItemStatus, MediaItem
 from viewra.storage.tables import LISTED, Tables
+from viewra.timeutil import now_iso
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -57,6 +58,8 @@ class Catalog:
     # -- writes ------------------------------------------------------------------------------
     def put(self, item: MediaItem, order: str) -> bool:
         """Write ``item`` unless the record already reflects a later event; False if refused."""
+        if not item.added_at:  # an index key cannot be empty; an item without one is new now
+            item = item.model_copy(update={"added_at": now_iso()})
         video = next(iter(item.video_streams), None)
         listed = item.status is not ItemStatus.REMOVED
         record = self._model(
@@ -65,7 +68,7 @@ class Catalog:
             list_all=LISTED if listed else None,
             list_lib=item.library_id if listed else None,
             sort_title=sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~",
-            added_at=item.added_at or "",
+            added_at=item.added_at,
             year_sort=item.year or 0,
             status=item.status.value,
             kind=item.kind.value,
@@ -76,6 +79,8 @@ class Catalog:
             audio_codecs=sorted({s.codec for s in item.audio_streams if s.codec}) or None,
             resolution=resolution_class(video.width, video.height) if video else None,
             search=_search_text(item),
+            series_key=series_key(item) if listed else None,
+            episode_order=episode_order(item) if listed and series_key(item) else None,
             doc=json.loads(item.model_dump_json()),
         )
         model = self._model
@@ -87,6 +92,14 @@ class Catalog:
                 return False
             raise
         return True
+
+    def episodes_after(self, key: str, order: int, limit: int = 10) -> list[MediaItem]:
+        """The series' listed episodes that come after ``order`` (season, episode), in order."""
+        index = self._model.series_episodes
+        results = index.query(
+            key, range_key_condition=self._model.episode_order > order, limit=limit
+        )
+        return [MediaItem.model_validate(r.doc) for r in results]
 
     def remove(self, item_id: str, order: str, now: str) -> bool:
         """Mark the item removed and take it out of every listing (its index keys go).
@@ -106,6 +119,8 @@ class Catalog:
         record.event_order = order
         record.list_all = None
         record.list_lib = None
+        record.series_key = None
+        record.episode_order = None
         record.doc = doc
         try:
             record.save(condition=model.event_order <= order)

@@ -34,8 +34,16 @@ ITEM_INDEXES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+NUMERIC_RANGES = frozenset({"year_sort", "episode_order"})
+
+# Sparse indexes of the other tables, same shape.
+SERIES_INDEX = ("series-episodes", "series_key", "episode_order")
+SESSION_INDEX = ("active-seen", "active", "last_seen")
+USER_INDEXES = (("user-resume", "user_id", "resume_at"), ("user-history", "user_id", "last_played"))
+
+
 def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex]:
-    range_type = NumberAttribute if range_attr == "year_sort" else UnicodeAttribute
+    range_type = NumberAttribute if range_attr in NUMERIC_RANGES else UnicodeAttribute
 
     class Meta:
         index_name = name
@@ -67,9 +75,11 @@ class Tables:
     items: type[Model]
     libraries: type[Model]
     scans: type[Model]
+    sessions: type[Model]
+    userdata: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
-        return (self.items, self.libraries, self.scans)
+        return (self.items, self.libraries, self.scans, self.sessions, self.userdata)
 
 
 @lru_cache(maxsize=16)
@@ -92,9 +102,11 @@ def tables_for(settings: Settings) -> Tables:
         "audio_codecs": ListAttribute(of=UnicodeAttribute, null=True),
         "resolution": UnicodeAttribute(null=True),
         "search": UnicodeAttribute(null=True),
+        "series_key": UnicodeAttribute(null=True),
+        "episode_order": NumberAttribute(null=True),
         "doc": JSONAttribute(),
     }
-    for name, hash_attr, range_attr in ITEM_INDEXES:
+    for name, hash_attr, range_attr in (*ITEM_INDEXES, SERIES_INDEX):
         item_attrs[name.replace("-", "_")] = _index(name, hash_attr, range_attr)()
     items = type("ItemRecord", (Model,), item_attrs)
 
@@ -127,4 +139,34 @@ def tables_for(settings: Settings) -> Tables:
             "outcome": UnicodeAttribute(null=True),
         },
     )
-    return Tables(items=items, libraries=libraries, scans=scans)  # type: ignore[arg-type]
+    sessions = type(
+        "SessionRecord",
+        (Model,),
+        {
+            "Meta": _meta(settings, "sessions"),
+            "id": UnicodeAttribute(hash_key=True),
+            "user_id": UnicodeAttribute(),
+            "active": UnicodeAttribute(null=True),  # "1" until stopped: the sparse index key
+            "last_seen": UnicodeAttribute(),
+            "doc": JSONAttribute(),
+            "active_seen": _index(*SESSION_INDEX)(),
+        },
+    )
+    user_attrs: dict[str, object] = {
+        "Meta": _meta(settings, "userdata"),
+        "user_id": UnicodeAttribute(hash_key=True),
+        "item_id": UnicodeAttribute(range_key=True),
+        "resume_at": UnicodeAttribute(null=True),  # set while a resume point exists
+        "last_played": UnicodeAttribute(null=True),
+        "doc": JSONAttribute(),
+    }
+    for name, hash_attr, range_attr in USER_INDEXES:
+        user_attrs[name.replace("-", "_")] = _index(name, hash_attr, range_attr)()
+    userdata = type("UserDataRecord", (Model,), user_attrs)
+    return Tables(
+        items=items,
+        libraries=libraries,
+        scans=scans,  # type: ignore[arg-type]
+        sessions=sessions,
+        userdata=userdata,
+    )

@@ -1,0 +1,63 @@
+"""Playback sessions as clients see them, and what a client sends to start or report on one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SessionState(StrEnum):
+    PLAYING = "playing"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class DeliveryStatus(StrEnum):
+    READY = "ready"  # the URL plays now
+    WAITING_FOR_TRANSCODER = "waiting_for_transcoder"  # a remux/transcode the transcoder owes
+    TRANSCODING = "transcoding"  # a job is running; the HLS URL plays as segments arrive
+
+
+class PlaybackRequest(BaseModel):
+    """``POST /items/{id}/playback``: a built-in profile's name or a Jellyfin DeviceProfile."""
+
+    profile: str | dict[str, Any] = "chrome"
+    max_streaming_bitrate: int | None = Field(default=None, gt=0)
+    audio_stream_index: int | None = None
+    subtitle_stream_index: int | None = None
+    allow_direct_play: bool = True
+    allow_direct_stream: bool = True
+    start_position: float = Field(default=0.0, ge=0)
+
+
+class ProgressReport(BaseModel):
+    position: float = Field(ge=0)
+    paused: bool = False
+    audio_stream_index: int | None = None
+    subtitle_stream_index: int | None = None
+
+
+class StopReport(BaseModel):
+    position: float | None = Field(default=None, ge=0)
+
+
+class PlaybackSession(BaseModel):
+    id: str
+    user_id: str
+    item_id: str
+    state: SessionState = SessionState.PLAYING
+    position: float = 0.0
+    audio_stream_index: int | None = None
+    subtitle_stream_index: int | None = None
+    method: str
+    decision: dict[str, Any]
+    status: DeliveryStatus
+    url: str | None = None
+    status_url: str | None = None
+    transcode_id: str | None = None
+    started_at: str
+    last_seen: str
+    stopped_at: str | None = None
+    play_counted: bool = False

@@ -1,0 +1,285 @@
+"""Playback through the API: decisions, sessions, resume points, history and next up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from viewra.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
+
+H264 = [
+    MediaStream(
+        index=0,
+        type=StreamType.VIDEO,
+        codec="h264",
+        profile="High",
+        level=41,
+        width=1920,
+        height=1080,
+        bit_depth=8,
+        frame_rate=24.0,
+    ),
+    MediaStream(
+        index=1, type=StreamType.AUDIO, codec="aac", channels=2, sample_rate=48000, profile="LC"
+    ),
+]
+HEVC = [
+    MediaStream(
+        index=0,
+        type=StreamType.VIDEO,
+        codec="hevc",
+        profile="Main 10",
+        level=153,
+        width=3840,
+        height=2160,
+        bit_depth=10,
+        video_range="HDR",
+        video_range_type="HDR10",
+    ),
+    MediaStream(index=1, type=StreamType.AUDIO, codec="truehd", channels=8),
+]
+
+
+def add(
+    services,
+    item_id: str,
+    *,
+    streams=H264,
+    container="mp4",
+    kind=ItemKind.MOVIE,
+    status=ItemStatus.READY,
+    **extra,
+) -> MediaItem:
+    key = f"movies/{item_id}.{container}"
+    services.objects._s3.put_object(Bucket=services.settings.media_bucket, Key=key, Body=b"x" * 100)
+    item = MediaItem(
+        id=item_id,
+        library_id="lib",
+        bucket=services.settings.media_bucket,
+        key=key,
+        etag="e",
+        size=100,
+        status=status,
+        kind=kind,
+        title=item_id,
+        container=container,
+        duration=1000.0,
+        bitrate=8_000_000,
+        streams=streams,
+        added_at="2026-11-01T00:00:00.000Z",
+        **extra,
+    )
+    assert services.catalog.put(item, order="1")
+    return item
+
+
+def post(api, path: str, body: object = None, user: str | None = None):
+    headers = {"Content-Type": "application/json"}
+    if user:
+        headers["X-Viewra-User"] = user
+    return api.http.post(path, body=json.dumps(body or {}), headers=headers)
+
+
+def test_builtin_profiles_are_listed(api) -> None:
+    names = {p["name"] for p in api.http.get("/profiles").json_body["profiles"]}
+    assert names == {"chrome", "firefox", "safari", "android", "ios", "roku", "dlna-tv"}
+
+
+def test_direct_play_gets_a_presigned_url_of_the_original(api, services) -> None:
+    add(services, "m1")
+    r = post(api, "/items/m1/playback", {"profile": "chrome"})
+    assert r.status_code == 201, r.json_body
+    s = r.json_body
+    assert (s["method"], s["status"], s["decision"]["reasons"]) == ("DirectPlay", "ready", [])
+    assert services.settings.media_bucket in s["url"] and "/movies/m1.mp4?" in s["url"]
+    assert "X-Amz-Signature" in s["url"] and "X-Amz-Expires=3600" in s["url"]
+    assert [x["id"] for x in api.http.get("/sessions").json_body["sessions"]] == [s["id"]]
+    started = services.events.recent("SessionStarted")
+    assert [e.data["id"] for e in started] == [s["id"]]
+
+
+def test_transcode_waits_for_the_transcoder_with_its_reasons(api, services) -> None:
+    add(services, "uhd", streams=HEVC, container="mkv")
+    s = post(api, "/items/uhd/playback", {"profile": "chrome"}).json_body
+    assert s["method"] == "Transcode" and s["status"] == "waiting_for_transcoder"
+    assert s["url"] is None
+    assert "VideoCodecNotSupported" in s["decision"]["reasons"]
+    assert s["decision"]["target"]["video_codec"] == "h264"
+
+
+def test_bitrate_cap_forces_a_transcode(api, services) -> None:
+    add(services, "m2")
+    s = post(
+        api, "/items/m2/playback", {"profile": "chrome", "max_streaming_bitrate": 1_000_000}
+    ).json_body
+    assert s["method"] == "Transcode"
+    assert "ContainerBitrateExceedsLimit" in s["decision"]["reasons"]
+    assert s["decision"]["target"]["video_bitrate"] <= 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "fragment"),
+    [
+        ({"profile": "toaster"}, "UnknownProfile", "chrome"),
+        (
+            {"profile": {"DirectPlayProfiles": [{"Type": "Hologram"}]}},
+            "InvalidProfile",
+            "profile.DirectPlayProfiles.0.Type",
+        ),
+        (
+            {
+                "profile": {
+                    "CodecProfiles": [
+                        {
+                            "Type": "Video",
+                            "Conditions": [
+                                {"Condition": "Sometimes", "Property": "Width", "Value": "1"}
+                            ],
+                        }
+                    ]
+                }
+            },
+            "InvalidProfile",
+            "profile.CodecProfiles.0.Conditions.0.Condition",
+        ),
+        ({"start_position": -1}, "ValidationError", "start_position"),
+    ],
+)
+def test_bad_playback_requests_are_422_with_the_bad_field(
+    api, services, body, code, fragment
+) -> None:
+    add(services, "m3")
+    r = post(api, "/items/m3/playback", body)
+    assert (r.status_code, r.json_body["error"]["code"]) == (422, code)
+    assert fragment in r.json_body["error"]["message"]
+
+
+def test_inline_jellyfin_profile_with_unknown_fields_is_accepted(api, services) -> None:
+    add(services, "m4")
+    profile = {
+        "Name": "Mine",
+        "SomethingNew": True,
+        "MaxStreamingBitrate": 120000000,
+        "DirectPlayProfiles": [
+            {
+                "Container": "mp4",
+                "Type": "Video",
+                "VideoCodec": "h264",
+                "AudioCodec": "aac",
+                "Future": 1,
+            }
+        ],
+        "TranscodingProfiles": [
+            {
+                "Container": "ts",
+                "Type": "Video",
+                "VideoCodec": "h264",
+                "AudioCodec": "aac",
+                "Protocol": "hls",
+            }
+        ],
+    }
+    s = post(api, "/items/m4/playback", {"profile": profile}).json_body
+    assert s["method"] == "DirectPlay" and s["decision"]["profile_name"] == "Mine"
+
+
+def test_missing_and_failed_items(api, services) -> None:
+    add(services, "bad", status=ItemStatus.FAILED, failure_reason="no stream")
+    assert post(api, "/items/nope/playback").status_code == 404
+    r = post(api, "/items/bad/playback")
+    assert (r.status_code, r.json_body["error"]["code"]) == (422, "NotPlayable")
+
+
+def resume_ids(api, user: str = "default") -> list[str]:
+    return [x["item"]["id"] for x in api.http.get(f"/users/{user}/resume").json_body["items"]]
+
+
+def test_resume_points_follow_the_thresholds(api, services) -> None:
+    for item_id in ("peek", "half", "done"):
+        add(services, item_id)
+    sessions = {
+        i: post(api, f"/items/{i}/playback").json_body["id"] for i in ("peek", "half", "done")
+    }
+    post(api, f"/sessions/{sessions['peek']}/stop", {"position": 40})  # 4 %: no resume point
+    post(api, f"/sessions/{sessions['half']}/progress", {"position": 500, "paused": True})
+    post(api, f"/sessions/{sessions['done']}/progress", {"position": 950})  # 95 %: played
+    post(api, f"/sessions/{sessions['done']}/progress", {"position": 980})
+    post(api, f"/sessions/{sessions['done']}/stop", {"position": 990})
+    assert resume_ids(api) == ["half"]
+    half = api.http.get("/users/default/resume").json_body["items"][0]["user_data"]
+    assert (half["position"], half["played"]) == (500.0, False)
+    history = {
+        x["item"]["id"]: x["user_data"]
+        for x in api.http.get("/users/default/history").json_body["items"]
+    }
+    assert set(history) == {"peek", "half", "done"}
+    assert (history["done"]["played"], history["done"]["play_count"]) == (True, 1)
+    assert (history["peek"]["played"], history["peek"]["position"]) == (False, 0.0)
+    session = api.http.get(f"/sessions/{sessions['half']}").json_body
+    assert (session["state"], session["position"]) == ("paused", 500.0)
+
+
+def test_resume_list_is_newest_first_and_per_user(api, services) -> None:
+    for item_id in ("a", "b"):
+        add(services, item_id)
+    sa = post(api, "/items/a/playback", user="alice").json_body["id"]
+    sb = post(api, "/items/b/playback", user="alice").json_body["id"]
+    post(api, f"/sessions/{sb}/progress", {"position": 300})
+    post(api, f"/sessions/{sa}/progress", {"position": 300})
+    assert resume_ids(api, "alice") == ["a", "b"]
+    assert resume_ids(api, "bob") == []
+
+
+def test_stop_is_idempotent_and_progress_after_stop_is_refused(api, services) -> None:
+    add(services, "m5")
+    sid = post(api, "/items/m5/playback").json_body["id"]
+    first = post(api, f"/sessions/{sid}/stop", {"position": 100}).json_body
+    again = post(api, f"/sessions/{sid}/stop", {"position": 900}).json_body
+    assert first["stopped_at"] == again["stopped_at"] and again["position"] == 100
+    r = post(api, f"/sessions/{sid}/progress", {"position": 200})
+    assert (r.status_code, r.json_body["error"]["code"]) == (422, "SessionStopped")
+    assert api.http.get("/sessions").json_body["sessions"] == []
+    assert [e.type for e in services.events.recent() if e.data.get("id") == sid] == [
+        "SessionStarted",
+        "SessionStopped",
+    ]
+
+
+def test_stale_sessions_drop_out_of_the_active_list(api, services) -> None:
+    add(services, "m6")
+    sid = post(api, "/items/m6/playback").json_body["id"]
+    session = services.sessions.get(sid)
+    services.sessions.put(session.model_copy(update={"last_seen": "2020-01-01T00:00:00.000Z"}))
+    assert api.http.get("/sessions").json_body["sessions"] == []
+
+
+def test_mark_played_and_unplayed(api, services) -> None:
+    add(services, "m7")
+    r = post(api, "/users/default/played/m7")
+    assert (r.json_body["played"], r.json_body["play_count"]) == (True, 1)
+    post(api, "/users/default/played/m7")  # marking twice counts once
+    r = api.http.delete("/users/default/played/m7")
+    assert (r.json_body["played"], r.json_body["play_count"]) == (False, 1)
+    assert api.http.delete("/users/default/played/none").status_code == 404
+
+
+def test_next_up_is_the_episode_after_the_furthest_watched(api, services) -> None:
+    for n in range(1, 5):
+        add(
+            services, f"office-{n}", kind=ItemKind.EPISODE, series="The Office", season=1, episode=n
+        )
+    add(services, "lost-1", kind=ItemKind.EPISODE, series="Lost", season=1, episode=1)
+    add(services, "lost-2", kind=ItemKind.EPISODE, series="Lost", season=1, episode=2)
+
+    def up() -> list[str]:
+        return [x["item"]["id"] for x in api.http.get("/users/default/next-up").json_body["items"]]
+
+    sid = post(api, "/items/office-1/playback").json_body["id"]
+    post(api, f"/sessions/{sid}/stop", {"position": 990})
+    assert up() == ["office-2"]
+    post(api, "/users/default/played/office-2")
+    assert up() == ["office-3"]
+    sid = post(api, "/items/lost-1/playback").json_body["id"]
+    post(api, f"/sessions/{sid}/progress", {"position": 400})  # half-way: lost-1 is up next
+    assert up() == ["lost-1", "office-3"]
