@@ -162,6 +162,53 @@ def _items(c: Client, a: argparse.Namespace) -> None:
         console.print(f"more: --cursor {page['cursor']}")
 
 
+def find_item(c: Client, ref: str) -> dict[str, Any]:
+    """An item by id, else the one item whose title matches ``ref``."""
+    try:
+        return c.call("GET", f"/items/{ref}")
+    except ApiError as exc:
+        if not str(exc).startswith("404"):
+            raise
+    found = c.call("GET", "/items", params={"q": ref, "limit": 10})["items"]
+    exact = [i for i in found if (i.get("title") or "").casefold() == ref.casefold()]
+    matches = exact or found
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ApiError(f"no item {ref!r}")
+    names = ", ".join(f"{i['title']} ({i['id']})" for i in matches[:5])
+    raise ApiError(f"{ref!r} matches several items: {names}")
+
+
+def _play(c: Client, a: argparse.Namespace) -> None:
+    item = find_item(c, a.item)
+    body: dict[str, Any] = {"profile": a.profile}
+    for name in ("max_streaming_bitrate", "audio_stream_index", "subtitle_stream_index"):
+        if getattr(a, name) is not None:
+            body[name] = getattr(a, name)
+    s = c.call("POST", f"/items/{item['id']}/playback", json=body)
+    d = s["decision"]
+    console.print(
+        f"[bold]{item.get('title') or item['key']}[/] on {d.get('profile_name') or a.profile}: "
+        f"[bold]{d['method']}[/]"
+    )
+    console.print(f"reasons: {', '.join(d['reasons']) or 'none'}")
+    console.print(
+        f"streams: video {d.get('video_stream_index')}, audio {d.get('audio_stream_index')}, "
+        f"subtitle {d.get('subtitle_stream_index')} ({d.get('subtitle_delivery') or '-'})"
+    )
+    if d.get("target"):
+        t = d["target"]
+        console.print(
+            f"target: {t.get('container')}/{t.get('protocol')} video {t.get('video_codec')} "
+            f"audio {t.get('audio_codec')} max {t.get('max_width')}x{t.get('max_height')} "
+            f"{t.get('video_bitrate')} b/s"
+        )
+    console.print(f"session: {s['id']} ({s['status']})")
+    # not through rich: a URL must stay on one line to be copied
+    print(f"url: {s['url']}" if s.get("url") else "url: none yet", flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="viewra", description="Viewra media library, from the shell")
     p.add_argument("--api", default=None, help="API base URL (default $VIEWRA_API_URL)")
@@ -192,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     items.add_argument("--sort", choices=["title", "added", "year"])
     items.add_argument("--limit", type=int, default=50)
     items.set_defaults(func=_items)
+
+    play = sub.add_parser("play", help="ask how an item plays on a device profile")
+    play.add_argument("item", help="item id or title")
+    play.add_argument("--profile", default="chrome", help="built-in profile (see GET /profiles)")
+    play.add_argument("--max-streaming-bitrate", dest="max_streaming_bitrate", type=int)
+    play.add_argument("--audio", dest="audio_stream_index", type=int)
+    play.add_argument("--subtitle", dest="subtitle_stream_index", type=int)
+    play.set_defaults(func=_play)
 
     dev = sub.add_parser("dev", help="run the local stack (what `make run` does)")
     dev.set_defaults(func=None)

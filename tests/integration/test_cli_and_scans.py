@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import start_stack, stop_stack
+from tests.integration.conftest import start_test_stack
 
 pytestmark = pytest.mark.integration
 VIEWRA = str(Path(sys.executable).with_name("viewra"))
@@ -100,7 +100,7 @@ def test_unknown_command_and_unreachable_api_fail_clearly(stack) -> None:
 
 
 def test_library_survives_a_restart(tmp_path, media_dir) -> None:
-    first = start_stack(tmp_path)
+    first = start_test_stack(tmp_path)
     try:
         lib = first.library("movies")
         key = lib["prefix"] + "Stalker.1979.mp4"
@@ -109,8 +109,8 @@ def test_library_survives_a_restart(tmp_path, media_dir) -> None:
         )
         before = first.item_at(lib["id"], key)
     finally:
-        stop_stack(first)
-    second = start_stack(tmp_path)
+        first.stop()
+    second = start_test_stack(tmp_path)
     try:
         assert [x["id"] for x in second.get("/libraries").json()["libraries"]] == [lib["id"]]
         after = second.item_at(lib["id"], key, timeout=5)
@@ -130,4 +130,4 @@ def test_library_survives_a_restart(tmp_path, media_dir) -> None:
         )
         assert (done["skipped"], done["done"]) == (1, 0)
     finally:
-        stop_stack(second)
+        second.stop()

@@ -1,0 +1,146 @@
+"""Start the whole local stack as a subprocess and drive it as a user would.
+
+Tests and benchmarks both need "the real thing on free ports": ``python -m viewra.local.run`` in
+its own process (a moto_server process, the queue workers, the API), a temp state dir, and
+clients pointed at it. Stopping sends Ctrl-C, as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from viewra.local.emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Stack:
+    endpoint: str
+    api: str
+    bucket: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+
+    def client(self, service: str) -> Any:
+        import boto3  # a client of the stack, like the aws CLI (see tests/unit/test_layout.py)
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="viewra-local",
+            aws_secret_access_key="viewra-local",
+            config=Config(s3={"addressing_style": "path"}, max_pool_connections=32),
+        )
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return requests.get(self.api + path, params=params, timeout=30)
+
+    def post(self, path: str, body: Any = None) -> requests.Response:
+        return requests.post(self.api + path, json=body, timeout=30)
+
+    def library(self, kind: str) -> dict[str, Any]:
+        """A fresh library on a unique prefix, so callers never see each other's items."""
+        name = f"{kind}-{uuid.uuid4().hex[:8]}"
+        r = self.post("/libraries", {"name": name, "prefix": f"{name}/", "kind": kind})
+        if r.status_code != 201:
+            raise RuntimeError(f"library not created: {r.status_code} {r.text}")
+        return r.json()["library"]
+
+    def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 60,
+        what: str = "",
+        interval: float = 0.25,
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+    def items(self, library_id: str, status: str = "all") -> list[dict[str, Any]]:
+        """Every item of a library (all pages)."""
+        out: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"library": library_id, "status": status, "limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            r = self.get("/items", **params)
+            r.raise_for_status()
+            out += r.json()["items"]
+            cursor = r.json()["cursor"]
+            if not cursor:
+                return out
+
+    def item_at(
+        self,
+        library_id: str,
+        key: str,
+        status: str = "all",
+        etag: str | None = None,
+        timeout: float = 60,
+    ) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            for item in self.items(library_id, status):
+                if item["key"] == key and (etag is None or item["etag"] == etag):
+                    return item
+            return None
+
+        return self.wait_for(found, timeout, f"item {key}")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None = None) -> Stack:
+    """``python -m viewra.local.run --ready-json`` on free ports; returns once it is ready."""
+    env = {
+        **os.environ,
+        "VIEWRA_EMULATOR_PORT": str(free_port()),
+        "VIEWRA_API_PORT": str(free_port()),
+        "VIEWRA_STATE_DIR": str(state_dir),
+        "VIEWRA_LOG_LEVEL": "WARNING",
+        **(env_extra or {}),
+    }
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        env.pop(var, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "viewra.local.run", "--ready-json", *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait(timeout=10)
+        raise RuntimeError(f"the stack did not start (exit {proc.returncode})")
+    ready = json.loads(line)
+    return Stack(
+        endpoint=ready["endpoint"], api=ready["api"], bucket=ready["bucket"], env=env, process=proc
+    )
