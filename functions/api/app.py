@@ -16,6 +16,7 @@ from viewra.library import LibraryCreate, LibraryUpdate
 from viewra.listing import ItemQuery
 from viewra.logs import logger
 from viewra.openapi import build_openapi
+from viewra.plugins.registry import list_plugins as plugin_rows
 from viewra.services import get_services
 from viewra.sessions import PlaybackRequest, ProgressReport, StopReport
 from viewra.web import web_page
@@ -198,3 +199,9 @@ def user_next_up(user_id: str) -> Response:
 def user_played(user_id: str, item_id: str) -> Response:
     played = app.current_request.method == "POST"
     return respond(200, playing.set_played(get_services(), user_id, item_id, played))
+
+
+@app.route("/plugins", methods=["GET"])
+@api
+def list_plugins() -> Response:
+    return respond(200, {"plugins": plugin_rows(get_services().plugins())})

@@ -7,10 +7,14 @@ patching anything.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from viewra.events import LogPublisher, Publisher
+from viewra.plugins.cue import CueEvaluator
+from viewra.plugins.registry import PluginRegistry
 from viewra.settings import Settings, get_settings
 from viewra.storage.catalog import Catalog
 from viewra.storage.libraries import LibraryStore
@@ -35,6 +39,20 @@ class Services:
     userdata: UserDataStore
     transcoder: Transcoder = field(default_factory=WaitingTranscoder)
     events: Publisher = field(default_factory=LogPublisher)
+    _plugins: PluginRegistry | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def plugins(self) -> PluginRegistry:
+        """The plugin registry, loaded on first use (validating CUE configs starts Node)."""
+        with self._lock:
+            if self._plugins is None:
+                s = self.settings
+                self._plugins = PluginRegistry.load(
+                    config_dir=Path(s.plugin_config_dir),
+                    evaluator=CueEvaluator(node=s.node_binary),
+                    handshake_timeout=float(s.plugin_handshake_timeout_seconds),
+                )
+            return self._plugins
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

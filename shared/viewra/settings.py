@@ -47,6 +47,9 @@ class Settings:
     session_stale_seconds: int = 300
     resume_min_percent: float = 5.0
     resume_max_percent: float = 90.0
+    plugin_config_dir: str = "config/plugins"
+    plugin_handshake_timeout_seconds: int = 5
+    node_binary: str = "node"
     # the local stack (make run) only
     emulator_port: int = 5055
     api_port: int = 8000
@@ -79,6 +82,9 @@ class Settings:
         ("VIEWRA_SESSION_STALE_SECONDS", "session_stale_seconds"),
         ("VIEWRA_RESUME_MIN_PERCENT", "resume_min_percent"),
         ("VIEWRA_RESUME_MAX_PERCENT", "resume_max_percent"),
+        ("VIEWRA_PLUGIN_CONFIG_DIR", "plugin_config_dir"),
+        ("VIEWRA_PLUGIN_HANDSHAKE_TIMEOUT_SECONDS", "plugin_handshake_timeout_seconds"),
+        ("VIEWRA_NODE", "node_binary"),
         ("VIEWRA_EMULATOR_PORT", "emulator_port"),
         ("VIEWRA_API_PORT", "api_port"),
         ("VIEWRA_STATE_DIR", "state_dir"),

@@ -135,3 +135,11 @@ def test_web_page_is_served_at_the_root(api) -> None:
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/html"
     assert b"<title>Viewra</title>" in r.body and b"fetch(path" in r.body
+
+
+def test_plugins_are_listed_with_state(api) -> None:
+    plugins = {p["name"]: p for p in api.http.get("/plugins").json_body["plugins"]}
+    assert {"example-transcoder", "example-nfo-scraper", "example-keyword-enricher"} <= set(plugins)
+    for name in ("example-transcoder", "example-nfo-scraper", "example-keyword-enricher"):
+        assert plugins[name]["state"] == "ready", plugins[name]
+    assert {plugins[n]["type"] for n in plugins} >= {"transcoder", "scraper", "enricher"}
