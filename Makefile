@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit integration system-deps venv bench bench-scan clean help
+.PHONY: run test lint unit integration system-deps venv bench bench-scan layer clean help
 
 help:
 	@echo "make run    - start the embedded stack, the API and the workers"
@@ -64,6 +64,10 @@ bench: bench-scan
 
 bench-scan: system-deps venv
 	$(BIN)/python bench/scan.py
+
+# The ffmpeg Lambda layer (ffmpeg + ffprobe under /opt/bin), from this machine's Debian ffmpeg.
+layer: system-deps
+	bash layers/ffmpeg/build.sh build/layers
 
 clean:
 	rm -rf $(VENV) node_modules .viewra .pytest_cache .ruff_cache

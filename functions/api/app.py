@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Chalice, Response
 
 from viewra import libraries as library_ops
-from viewra import playing
+from viewra import playing, transcodes
 from viewra.errors import NotFound
 from viewra.health import check_health
 from viewra.http import JSON_HEADERS, guarded, parse_json, parse_model, to_jsonable
@@ -19,6 +19,7 @@ from viewra.openapi import build_openapi
 from viewra.plugins.registry import list_plugins as plugin_rows
 from viewra.services import get_services
 from viewra.sessions import PlaybackRequest, ProgressReport, StopReport
+from viewra.transcodes import TranscodeRequest
 from viewra.web import web_page
 
 app = Chalice(app_name="viewra-api")
@@ -40,6 +41,17 @@ def correlate(event: Any, get_response: Any) -> Any:
 
 def _body() -> Any:
     return parse_json(app.current_request.raw_body)
+
+
+def _base_url() -> str:
+    """This API's own URL, for links a client follows (playlists, status)."""
+    request = app.current_request
+    headers = request.headers or {}
+    proto = headers.get("x-forwarded-proto")
+    stage = request.context.get("stage") if proto else None  # API Gateway puts the stage in paths
+    return f"{proto or 'http'}://{headers.get('host', 'localhost')}" + (
+        f"/{stage}" if stage else ""
+    )
 
 
 @app.route("/", methods=["GET"])
@@ -147,7 +159,8 @@ def list_profiles() -> Response:
 @api
 def start_playback(item_id: str) -> Response:
     request = parse_model(PlaybackRequest, _body())
-    return respond(201, playing.start_playback(get_services(), item_id, _user(), request))
+    session = playing.start_playback(get_services(), item_id, _user(), request, _base_url())
+    return respond(201, session)
 
 
 @app.route("/sessions", methods=["GET"])
@@ -205,3 +218,60 @@ def user_played(user_id: str, item_id: str) -> Response:
 @api
 def list_plugins() -> Response:
     return respond(200, {"plugins": plugin_rows(get_services().plugins())})
+
+
+# -- transcoding: jobs, their output, the content cache, providers ----------------------------
+@app.route("/transcode/providers", methods=["GET"])
+@api
+def transcode_providers() -> Response:
+    return respond(200, {"providers": transcodes.providers(get_services())})
+
+
+@app.route("/transcodes", methods=["POST"])
+@api
+def create_transcode() -> Response:
+    request = parse_model(TranscodeRequest, _body())
+    result = transcodes.create(get_services(), request, _base_url())
+    return respond(200 if result["ready"] else 202, result)
+
+
+@app.route("/transcodes/{h}", methods=["GET"])
+@api
+def get_transcode(h: str) -> Response:
+    return respond(200, transcodes.get(get_services(), h))
+
+
+@app.route("/transcodes/{h}", methods=["DELETE"])
+@api
+def cancel_transcode(h: str) -> Response:
+    return respond(200, transcodes.cancel(get_services(), h))
+
+
+@app.route("/transcodes/{h}/{name}", methods=["GET"])
+@api
+def transcode_output(h: str, name: str) -> Response:
+    kind, body = transcodes.output(get_services(), h, name, _base_url())
+    if kind == "redirect":
+        return Response(body="", status_code=302, headers={"Location": body})
+    return Response(
+        body=body, status_code=200, headers={"Content-Type": "application/vnd.apple.mpegurl"}
+    )
+
+
+@app.route("/transcode/cache", methods=["GET"])
+@api
+def transcode_cache() -> Response:
+    return respond(200, transcodes.cache(get_services()))
+
+
+@app.route("/transcode/cache/{h}", methods=["DELETE"])
+@api
+def evict_transcode(h: str) -> Response:
+    return respond(200, transcodes.evict_one(get_services(), h))
+
+
+@app.route("/transcode/cache/evict", methods=["POST"])
+@api
+def evict_transcodes() -> Response:
+    budget = (_body() or {}).get("budget_bytes")
+    return respond(200, transcodes.evict_to_budget(get_services(), budget))

@@ -209,6 +209,57 @@ def _play(c: Client, a: argparse.Namespace) -> None:
     print(f"url: {s['url']}" if s.get("url") else "url: none yet", flush=True)
 
 
+def wait_for_job(c: Client, h: str, timeout: float, interval: float = 0.5) -> dict[str, Any]:
+    """Poll the job record, drawing percent, fps, speed and ETA, until it ends."""
+    deadline = time.monotonic() + timeout
+    with Progress(
+        TextColumn("[bold]transcode[/] {task.fields[h]}"),
+        BarColumn(),
+        TextColumn(
+            "{task.percentage:>5.1f}% · {task.fields[fps]} fps · "
+            "{task.fields[speed]}x · ETA {task.fields[eta]} · {task.fields[status]}"
+        ),
+        console=console,
+    ) as progress:
+        task = progress.add_task(
+            "job", total=100, h=h[:12], fps="-", speed="-", eta="-", status="queued"
+        )
+        while True:
+            job = c.call("GET", f"/transcodes/{h}")
+            done = job["status"] == "ready"
+            progress.update(
+                task,
+                completed=100 if done else (job.get("progress") or 0),
+                fps=f"{job['fps']:.0f}" if job.get("fps") else "-",
+                speed=f"{job['speed']:.2f}" if job.get("speed") else "-",
+                eta=f"{job['eta_seconds']:.0f}s" if job.get("eta_seconds") else "-",
+                status=job["status"],
+            )
+            if job["status"] in {"ready", "failed", "cancelled"}:
+                return job
+            if time.monotonic() > deadline:
+                raise ApiError(f"transcode {h} not finished after {timeout:.0f}s")
+            time.sleep(interval)
+
+
+def _transcode(c: Client, a: argparse.Namespace) -> None:
+    """Prepare the version a device profile needs (direct play off, so a job is made)."""
+    item = find_item(c, a.item)
+    s = c.call(
+        "POST",
+        f"/items/{item['id']}/playback",
+        json={"profile": a.profile, "allow_direct_play": False},
+    )
+    if not s.get("transcode_id"):
+        raise ApiError(f"{s['method']}: nothing to transcode")
+    console.print(f"{s['method']} ({', '.join(s['decision']['reasons'])}) -> {s['transcode_id']}")
+    if a.wait:
+        job = wait_for_job(c, s["transcode_id"], a.timeout)
+        if job["status"] != "ready":
+            raise ApiError(f"transcode {job['status']}: {job.get('error') or ''}")
+    print(f"url: {s['url']}", flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="viewra", description="Viewra media library, from the shell")
     p.add_argument("--api", default=None, help="API base URL (default $VIEWRA_API_URL)")
@@ -247,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--audio", dest="audio_stream_index", type=int)
     play.add_argument("--subtitle", dest="subtitle_stream_index", type=int)
     play.set_defaults(func=_play)
+
+    tx = sub.add_parser("transcode", help="prepare an item for a device profile")
+    tx.add_argument("item", help="item id or title")
+    tx.add_argument("--profile", default="chrome")
+    tx.add_argument("--wait", action="store_true", help="live progress until the job ends")
+    tx.add_argument("--timeout", type=float, default=3600)
+    tx.set_defaults(func=_transcode)
 
     dev = sub.add_parser("dev", help="run the local stack (what `make run` does)")
     dev.set_defaults(func=None)

@@ -16,6 +16,8 @@ from viewra.listing import ItemPage, ItemQuery
 from viewra.models import MediaItem
 from viewra.scans import Scan
 from viewra.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
+from viewra.transcode.jobs import CacheEntry, Job, RequestResult
+from viewra.transcodes import TranscodeRequest
 
 
 class ErrorDetail(BaseModel):
@@ -43,6 +45,26 @@ class ItemDetail(MediaItem):
 class Health(BaseModel):
     status: str
     checks: dict[str, str]
+
+
+class TranscodeAccepted(RequestResult):
+    url: str
+
+
+class CacheList(BaseModel):
+    entries: list[CacheEntry]
+    total_bytes: int
+    budget_bytes: int
+
+
+class ProviderRow(BaseModel):
+    name: str
+    available: bool
+    reason: str | None = None
+
+
+class ProviderList(BaseModel):
+    providers: list[ProviderRow]
 
 
 class ProfileSummary(BaseModel):
@@ -87,6 +109,11 @@ MODELS: tuple[type[BaseModel], ...] = (
     StopReport,
     UserItemData,
     UserItemList,
+    TranscodeRequest,
+    TranscodeAccepted,
+    Job,
+    CacheList,
+    ProviderList,
 )
 
 # (method, path, summary, request model, {status: response model or None})
@@ -212,6 +239,44 @@ ROUTES: tuple[
         None,
         {200: UserItemData, 404: ErrorResponse},
     ),
+    (
+        "get",
+        "/transcode/providers",
+        "Transcoding providers, available or not and why",
+        None,
+        {200: ProviderList},
+    ),
+    (
+        "post",
+        "/transcodes",
+        "Pre-transcode an item (an optimized version); 200 when ready",
+        TranscodeRequest,
+        {200: TranscodeAccepted, 202: TranscodeAccepted, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcodes/{h}",
+        "A job: status, progress, fps, speed, ETA",
+        None,
+        {200: Job, 404: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/transcodes/{h}",
+        "Cancel a job (ffmpeg stops within 2 s)",
+        None,
+        {200: Job, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcodes/{h}/{name}",
+        "master.m3u8 / media.m3u8 (segments presigned), or a 302 to video.mp4",
+        None,
+        {200: None, 302: None, 404: ErrorResponse},
+    ),
+    ("get", "/transcode/cache", "Transcoded content with sizes", None, {200: CacheList}),
+    ("delete", "/transcode/cache/{h}", "Evict one hash", None, {200: None}),
+    ("post", "/transcode/cache/evict", "LRU eviction down to a byte budget", None, {200: None}),
 )
 
 

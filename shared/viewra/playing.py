@@ -79,8 +79,10 @@ def _item(services: Services, item_id: str) -> MediaItem:
 
 
 def start_playback(
-    services: Services, item_id: str, user_id: str, request: PlaybackRequest
+    services: Services, item_id: str, user_id: str, request: PlaybackRequest, base_url: str = ""
 ) -> PlaybackSession:
+    """Decide, and open a session: DirectPlay gets a presigned URL of the original; DirectStream
+    and Transcode get a job and the URL (under ``base_url``, the API's) of its output."""
     item = _item(services, item_id)
     profile = resolve_profile(request.profile)
     options = PlaybackOptions(
@@ -113,7 +115,7 @@ def start_playback(
     if decision.method is PlayMethod.DIRECT_PLAY:
         session.url = services.objects.presign_get(item.bucket, item.key)
     else:
-        session = services.transcoder.request_for_session(item, decision, session)
+        session = services.transcoder.request_for_session(item, decision, session, base_url)
     services.sessions.put(session)
     data = services.userdata.get(user_id, item.id)
     services.userdata.put(data.model_copy(update=_item_facts(item) | {"last_played": now}))

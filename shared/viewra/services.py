@@ -23,7 +23,9 @@ from viewra.storage.queues import QueueSender
 from viewra.storage.scans import ScanStore
 from viewra.storage.sessions import SessionStore, UserDataStore
 from viewra.storage.tables import Tables, tables_for
-from viewra.transcoding import Transcoder, WaitingTranscoder
+from viewra.transcode.context import Transcoder as TranscodeContext
+from viewra.transcode.context import transcoder_for
+from viewra.transcoding import QueueTranscoder
 
 
 @dataclass
@@ -37,7 +39,6 @@ class Services:
     queues: QueueSender
     sessions: SessionStore
     userdata: UserDataStore
-    transcoder: Transcoder = field(default_factory=WaitingTranscoder)
     events: Publisher = field(default_factory=LogPublisher)
     _plugins: PluginRegistry | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -53,6 +54,16 @@ class Services:
                     handshake_timeout=float(s.plugin_handshake_timeout_seconds),
                 )
             return self._plugins
+
+    @property
+    def transcode(self) -> TranscodeContext:
+        """The transcoder: job store, content store, providers (probed on first need)."""
+        return transcoder_for(self.settings)
+
+    @property
+    def transcoder(self) -> QueueTranscoder:
+        """Playback's port to the transcoder."""
+        return QueueTranscoder(self.transcode)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

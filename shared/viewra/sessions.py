@@ -16,7 +16,6 @@ class SessionState(StrEnum):
 
 class DeliveryStatus(StrEnum):
     READY = "ready"  # the URL plays now
-    WAITING_FOR_TRANSCODER = "waiting_for_transcoder"  # a remux/transcode the transcoder owes
     TRANSCODING = "transcoding"  # a job is running; the HLS URL plays as segments arrive
 
 

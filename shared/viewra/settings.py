@@ -47,6 +47,18 @@ class Settings:
     session_stale_seconds: int = 300
     resume_min_percent: float = 5.0
     resume_max_percent: float = 90.0
+    transcode_max_concurrent_jobs: int = 1
+    transcode_timeout_seconds: int = 840
+    transcode_max_source_bytes: int = 50 * 1024**3
+    transcode_temp_dir: str | None = None
+    transcode_temp_max_bytes: int = 8 * 1024**3
+    transcode_input_mode: str = "auto"  # auto | url | download
+    transcode_heartbeat_seconds: int = 60
+    transcode_visibility_seconds: int = 300
+    transcode_ffmpeg: str = "ffmpeg"  # /opt/bin/ffmpeg with the Lambda layer
+    transcode_ffprobe: str = "ffprobe"
+    transcode_preset: str = "veryfast"
+    transcode_cache_budget_bytes: int = 100 * 1024**3
     plugin_config_dir: str = "config/plugins"
     plugin_handshake_timeout_seconds: int = 5
     node_binary: str = "node"
@@ -82,6 +94,18 @@ class Settings:
         ("VIEWRA_SESSION_STALE_SECONDS", "session_stale_seconds"),
         ("VIEWRA_RESUME_MIN_PERCENT", "resume_min_percent"),
         ("VIEWRA_RESUME_MAX_PERCENT", "resume_max_percent"),
+        ("VIEWRA_TRANSCODE_MAX_CONCURRENT_JOBS", "transcode_max_concurrent_jobs"),
+        ("VIEWRA_TRANSCODE_TIMEOUT_SECONDS", "transcode_timeout_seconds"),
+        ("VIEWRA_TRANSCODE_MAX_SOURCE_BYTES", "transcode_max_source_bytes"),
+        ("VIEWRA_TRANSCODE_TEMP_DIR", "transcode_temp_dir"),
+        ("VIEWRA_TRANSCODE_TEMP_MAX_BYTES", "transcode_temp_max_bytes"),
+        ("VIEWRA_TRANSCODE_INPUT_MODE", "transcode_input_mode"),
+        ("VIEWRA_TRANSCODE_HEARTBEAT_SECONDS", "transcode_heartbeat_seconds"),
+        ("VIEWRA_TRANSCODE_VISIBILITY_SECONDS", "transcode_visibility_seconds"),
+        ("VIEWRA_TRANSCODE_FFMPEG", "transcode_ffmpeg"),
+        ("VIEWRA_TRANSCODE_FFPROBE", "transcode_ffprobe"),
+        ("VIEWRA_TRANSCODE_PRESET", "transcode_preset"),
+        ("VIEWRA_TRANSCODE_CACHE_BUDGET_BYTES", "transcode_cache_budget_bytes"),
         ("VIEWRA_PLUGIN_CONFIG_DIR", "plugin_config_dir"),
         ("VIEWRA_PLUGIN_HANDSHAKE_TIMEOUT_SECONDS", "plugin_handshake_timeout_seconds"),
         ("VIEWRA_NODE", "node_binary"),

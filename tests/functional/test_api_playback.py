@@ -99,13 +99,23 @@ def test_direct_play_gets_a_presigned_url_of_the_original(api, services) -> None
     assert [e.data["id"] for e in started] == [s["id"]]
 
 
-def test_transcode_waits_for_the_transcoder_with_its_reasons(api, services) -> None:
+def test_transcode_queues_one_job_and_points_at_its_playlist(api, services) -> None:
     add(services, "uhd", streams=HEVC, container="mkv")
     s = post(api, "/items/uhd/playback", {"profile": "chrome"}).json_body
-    assert s["method"] == "Transcode" and s["status"] == "waiting_for_transcoder"
-    assert s["url"] is None
+    assert s["method"] == "Transcode" and s["status"] == "transcoding"
     assert "VideoCodecNotSupported" in s["decision"]["reasons"]
     assert s["decision"]["target"]["video_codec"] == "h264"
+    h = s["transcode_id"]
+    assert s["url"].endswith(f"/transcodes/{h}/master.m3u8")
+    assert s["status_url"].endswith(f"/transcodes/{h}")
+    job = api.http.get(f"/transcodes/{h}").json_body
+    assert job["status"] == "queued"
+    # the same playback again shares the job: same hash, no second message
+    again = post(api, "/items/uhd/playback", {"profile": "chrome"}).json_body
+    assert again["transcode_id"] == h
+    url = services.queues.url(services.settings.transcode_queue)
+    messages = services.queues._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    assert len(messages.get("Messages", [])) == 1
 
 
 def test_bitrate_cap_forces_a_transcode(api, services) -> None:

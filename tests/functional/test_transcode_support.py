@@ -22,10 +22,10 @@ from moto import mock_aws
 from tests.media_factory import run_ffmpeg
 from viewra.settings import Settings, get_settings
 from viewra.storage.clients import client
+from viewra.storage.transcodes import ensure_jobs_table
 from viewra.transcode.context import TranscodeLimits, Transcoder
 from viewra.transcode.params import SourceRef
 from viewra.transcode.providers import FfmpegFacts, probe_ffmpeg
-from viewra.transcode.store import ensure_jobs_table
 
 _MEDIA = Path(tempfile.mkdtemp(prefix="viewra-transcode-media-"))
 

@@ -25,9 +25,10 @@ from tests.functional.test_transcode_support import (
 from viewra.local.worker import LambdaContext
 from viewra.settings import Settings
 from viewra.storage.clients import client
+from viewra.storage.transcodes import VisibilityHeartbeat
 from viewra.transcode.jobs import JobStatus, cancel_job, get_job, request_transcode
 from viewra.transcode.params import Protocol, TranscodeParams
-from viewra.transcode.store import VisibilityHeartbeat
+from viewra.transcode.playlists import render_master, render_media
 from viewra.transcode.worker import TranscodeFailed, handle_message, run_job
 
 
@@ -113,6 +114,7 @@ def test_segments_are_uploaded_before_the_job_ends_and_the_manifest_comes_last(
         beats.append(time.monotonic())
 
     seen: list[tuple[bool, set[str]]] = []  # (manifest present, segments present)
+    early_playlists: list[str] = []
 
     def watch() -> None:
         while True:
@@ -121,6 +123,10 @@ def test_segments_are_uploaded_before_the_job_ends_and_the_manifest_comes_last(
             seen.append(("manifest.json" in keys, segments))
             if "manifest.json" in keys:
                 return
+            if "media.m3u8" in keys and not early_playlists:
+                master = render_master(tc, requested.h, lambda uri: f"https://api/{uri}")
+                assert "https://api/media.m3u8" in master
+                early_playlists.append(render_media(tc, requested.h))
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch)
@@ -132,6 +138,7 @@ def test_segments_are_uploaded_before_the_job_ends_and_the_manifest_comes_last(
 
     before_manifest = [segments for has_manifest, segments in seen if not has_manifest]
     assert any(before_manifest), "no segment was visible before the job completed"
+    assert early_playlists and "#EXT-X-ENDLIST" not in early_playlists[0]  # playable while running
     final = _manifest(settings, requested.h)
     listed = {f["name"] for f in final["files"]}
     first_with_manifest = next(segments for has_manifest, segments in seen if has_manifest)

@@ -75,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
                 threads=settings.worker_threads,
             ).start()
         )
+        # one job per invocation, as the transcode function's batch size is 1
+        transcode = load_function("transcode")
+        workers.append(
+            QueueWorker(
+                settings,
+                settings.transcode_queue,
+                transcode.handle_transcode_queue,
+                function_name="transcode",
+                batch_size=1,
+                threads=settings.transcode_max_concurrent_jobs,
+            ).start()
+        )
         api = ApiServer(port=settings.api_port).start()
         _announce(settings, emulator.url, api.url, args.ready_json)
 

@@ -20,6 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from viewra.settings import Settings
+from viewra.storage.transcodes import jobs_model_for
 
 LISTED = "all"
 
@@ -77,9 +78,17 @@ class Tables:
     scans: type[Model]
     sessions: type[Model]
     userdata: type[Model]
+    transcode_jobs: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
-        return (self.items, self.libraries, self.scans, self.sessions, self.userdata)
+        return (
+            self.items,
+            self.libraries,
+            self.scans,
+            self.sessions,
+            self.userdata,
+            self.transcode_jobs,
+        )
 
 
 @lru_cache(maxsize=16)
@@ -169,4 +178,5 @@ def tables_for(settings: Settings) -> Tables:
         scans=scans,  # type: ignore[arg-type]
         sessions=sessions,
         userdata=userdata,
+        transcode_jobs=jobs_model_for(settings),
     )

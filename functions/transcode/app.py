@@ -1,0 +1,50 @@
+"""The transcode function: one job per message from the transcode queue.
+
+Batch size 1: a job takes minutes and the whole invocation. The handler gives the worker a
+heartbeat that extends the message's visibility while ffmpeg runs; a failed job raises, so the
+record fails alone, comes back after the visibility timeout and, past maxReceiveCount, lands in
+the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice import Chalice
+
+from viewra.logs import logger
+from viewra.settings import get_settings
+from viewra.storage.transcodes import VisibilityHeartbeat
+from viewra.transcode.context import transcoder_for
+from viewra.transcode.worker import handle_message
+
+app = Chalice(app_name="viewra-transcode")
+
+
+def record_handler(record: SQSRecord) -> None:
+    logger.set_correlation_id(record.message_id)
+    tc = transcoder_for(get_settings())
+    heartbeat = VisibilityHeartbeat(
+        tc.settings,
+        VisibilityHeartbeat.queue_url_from_arn(tc.settings, record.event_source_arn),
+        record.receipt_handle,
+        tc.limits.visibility_seconds,
+    )
+    handle_message(tc, json.loads(record.body), heartbeat)
+
+
+@app.on_sqs_message(queue=get_settings().transcode_queue, batch_size=1)
+def handle_transcode_queue(event: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=record_handler,
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=event.context,
+    )

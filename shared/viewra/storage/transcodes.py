@@ -1,0 +1,320 @@
+"""Storage adapters of the transcoder (:mod:`viewra.transcode`): the job table (PynamoDB,
+built per Settings as :mod:`viewra.storage.tables` builds the others), the content bucket's
+transcode outputs, the source object, and the SQS visibility heartbeat."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.models import Model
+
+from viewra.library import content_key
+from viewra.settings import Settings
+from viewra.storage.clients import client
+
+CONTENT_PREFIX = "content"
+MANIFEST = "manifest.json"
+JOBS_TABLE = "transcode-jobs"
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+@lru_cache(maxsize=16)
+def jobs_model_for(settings: Settings) -> type[Model]:
+    """The job table's model for one deployment (one record per content hash ``h``)."""
+
+    class Meta:
+        table_name = settings.table_name(JOBS_TABLE)
+        region = settings.region
+        host = settings.endpoint_for("dynamodb")
+        billing_mode = "PAY_PER_REQUEST"
+        max_retry_attempts = 5
+
+    attrs: dict[str, object] = {
+        "Meta": Meta,
+        "h": UnicodeAttribute(hash_key=True),
+        "status": UnicodeAttribute(),
+        "params": JSONAttribute(),
+        "source": JSONAttribute(),
+        "hints": JSONAttribute(null=True),
+        "provider": UnicodeAttribute(null=True),
+        "progress": NumberAttribute(null=True),
+        "fps": NumberAttribute(null=True),
+        "speed": NumberAttribute(null=True),
+        "eta": NumberAttribute(null=True),
+        "out_time": NumberAttribute(null=True),
+        "error": UnicodeAttribute(null=True),
+        "cancel": NumberAttribute(default=0),
+        "attempts": NumberAttribute(default=0),
+        "worker": UnicodeAttribute(null=True),
+        "created_at": UnicodeAttribute(),
+        "updated_at": UnicodeAttribute(null=True),
+        "started_at": UnicodeAttribute(null=True),
+        "finished_at": UnicodeAttribute(null=True),
+        "accessed_at": UnicodeAttribute(null=True),
+    }
+    return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]
+
+
+def ensure_jobs_table(settings: Settings) -> None:
+    """Create the job table if missing (bootstrap does this once the lead wires it in)."""
+    model = jobs_model_for(settings)
+    if model.exists():
+        return
+    model.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
+    for _ in range(600):  # PynamoDB's own wait sleeps 2 s a round; emulators are ready at once
+        if model.describe_table().get("TableStatus") == "ACTIVE":
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"table {model.Meta.table_name} did not become active")
+
+
+class JobStore:
+    """Job records: created once per hash with a conditional write, then moved through their
+    lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcode.jobs` shapes
+    them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._model = jobs_model_for(settings)
+
+    @property
+    def model(self) -> type[Model]:
+        return self._model
+
+    def get(self, h: str) -> Any | None:
+        try:
+            return self._model.get(h, consistent_read=True)
+        except self._model.DoesNotExist:
+            return None
+
+    def create(self, h: str, fields: dict[str, Any]) -> bool:
+        """Write the record unless one exists for ``h``; True if this call created it."""
+        try:
+            self._model(h, **fields).save(condition=self._model.h.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def _update(self, h: str, actions: list[Any], condition: Any = None) -> Any | None:
+        record = self._model(h)
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return record
+
+    def set(self, h: str, fields: dict[str, Any], *, only_if_status: tuple[str, ...] = ()) -> Any:
+        """Set ``fields`` (None removes); with ``only_if_status`` the record must be in one of
+        those states. Returns the updated record, or None when the condition failed."""
+        m = self._model
+        actions = [
+            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
+        ]
+        condition = m.h.exists()
+        if only_if_status:
+            condition &= m.status.is_in(*only_if_status)
+        return self._update(h, actions, condition)
+
+    def claim(self, h: str, fields: dict[str, Any], *, refuse: tuple[str, ...]) -> Any | None:
+        """Start a run: set ``fields`` and count an attempt, unless the record is in one of the
+        ``refuse`` states or a cancel was asked."""
+        m = self._model
+        actions = [getattr(m, k).set(v) for k, v in fields.items()]
+        actions.append(m.attempts.add(1))
+        condition = m.h.exists() & ~m.status.is_in(*refuse) & (m.cancel != 1)
+        return self._update(h, actions, condition)
+
+    def delete(self, h: str) -> None:
+        self._model(h).delete()
+
+    def scan_all(self) -> Iterator[Any]:
+        """Every record (cache eviction reads access times; not on any request path)."""
+        yield from self._model.scan()
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified: str
+
+
+def job_prefix(h: str) -> str:
+    return content_key(CONTENT_PREFIX, h)
+
+
+class ContentStore:
+    """Transcode outputs in the content bucket, under ``content/{h[0:2]}/{h[2:4]}/{h}/``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bucket = settings.content_bucket
+        self._s3 = client(settings, "s3")
+        self._transfer = TransferConfig(multipart_threshold=64 * 1024 * 1024, use_threads=False)
+
+    def key(self, h: str, name: str) -> str:
+        return content_key(CONTENT_PREFIX, h, name)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    def manifest(self, h: str) -> dict[str, Any] | None:
+        data = self.get_bytes(self.key(h, MANIFEST))
+        return None if data is None else json.loads(data)
+
+    def has_manifest(self, h: str) -> bool:
+        return self.exists(self.key(h, MANIFEST))
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        self._s3.upload_file(
+            str(path),
+            self.bucket,
+            key,
+            ExtraArgs={"ContentType": content_type},
+            Config=self._transfer,
+        )
+
+    def put_if_absent(self, key: str, data: bytes, content_type: str) -> bool:
+        """Create ``key`` only if absent (``If-None-Match: *``); False if it already existed.
+
+        Stores that reject the header (older MinIO, some emulators) fall back to head-then-put,
+        which has a window between the two calls: two writers can both write, and the later
+        one's bytes stay (the same document either way for a manifest of the same hash).
+        """
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*"
+            )
+            return True
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code"))
+            if code in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
+                return False
+            if code not in {"NotImplemented", "InvalidArgument", "501"}:
+                raise
+        if self.exists(key):
+            return False
+        self.put_bytes(key, data, content_type)
+        return True
+
+    def presign(self, key: str, expires: int | None = None) -> str:
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key},
+            ExpiresIn=expires or self.settings.presign_expiry_seconds,
+        )
+
+    def list_prefix(self, prefix: str) -> Iterator[StoredObject]:
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for o in page.get("Contents", []):
+                yield StoredObject(
+                    key=o["Key"], size=int(o["Size"]), last_modified=o["LastModified"].isoformat()
+                )
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix``; return how many."""
+        keys = [o.key for o in self.list_prefix(prefix)]
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            self._s3.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
+            )
+        return len(keys)
+
+
+class SourceStore:
+    """Reading the source object: head, presigned GET, bounded download."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._s3 = client(settings, "s3")
+
+    def head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            r = self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return {
+            "etag": r["ETag"].strip('"'),
+            "size": int(r["ContentLength"]),
+            "version_id": r.get("VersionId"),
+        }
+
+    def presign(self, bucket: str, key: str, expires: int | None = None) -> str:
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": bucket, "Key": key},
+            ExpiresIn=expires or self.settings.presign_expiry_seconds,
+        )
+
+    def download(self, bucket: str, key: str, etag: str, path: Path) -> None:
+        """Download the object pinned to ``etag`` (a replaced object fails the job)."""
+        r = self._s3.get_object(Bucket=bucket, Key=key, IfMatch=f'"{etag}"')
+        body = r["Body"]
+        try:
+            with path.open("wb") as out:
+                for chunk in iter(lambda: body.read(1024 * 1024), b""):
+                    out.write(chunk)
+        finally:
+            body.close()
+
+
+class VisibilityHeartbeat:
+    """Keeps one SQS message invisible while its job runs (``ChangeMessageVisibility``)."""
+
+    def __init__(self, settings: Settings, queue_url: str, receipt_handle: str, seconds: int):
+        self._sqs = client(settings, "sqs")
+        self.queue_url, self.receipt_handle, self.seconds = queue_url, receipt_handle, seconds
+
+    def __call__(self) -> None:
+        self._sqs.change_message_visibility(
+            QueueUrl=self.queue_url,
+            ReceiptHandle=self.receipt_handle,
+            VisibilityTimeout=self.seconds,
+        )
+
+    @staticmethod
+    def queue_url_from_arn(settings: Settings, arn: str) -> str:
+        name = arn.rsplit(":", 1)[-1]
+        return client(settings, "sqs").get_queue_url(QueueName=name)["QueueUrl"]

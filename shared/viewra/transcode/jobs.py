@@ -1,0 +1,287 @@
+"""Transcode jobs: request (hash, ready-at-once or one job per hash), get, cancel; and the
+content cache (list, evict one, evict least recently used down to a byte budget).
+
+One record per ``h``. The record is created with a conditional write, so concurrent identical
+requests share one job and exactly one message reaches the queue. A manifest in the content
+bucket, not the record, is what says the output is complete.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from viewra.errors import Conflict, NotFound
+from viewra.storage.transcodes import CONTENT_PREFIX, MANIFEST, job_prefix
+from viewra.timeutil import now_iso
+from viewra.transcode.context import Transcoder
+from viewra.transcode.params import SourceRef, TranscodeParams, content_hash
+
+MESSAGE_TYPE = "transcode"
+STALE_QUEUED_SECONDS = 900  # a queued job untouched this long gets its message sent again
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = (JobStatus.READY.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
+
+
+class Job(BaseModel):
+    h: str
+    status: JobStatus
+    progress: float | None = None  # percent
+    fps: float | None = None
+    speed: float | None = None
+    eta_seconds: float | None = None
+    provider: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    cancel_requested: bool = False
+    params: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    manifest_key: str | None = None
+
+
+class RequestResult(BaseModel):
+    """The answer to a transcode request: ``ready`` means the manifest exists now."""
+
+    h: str
+    ready: bool
+    created: bool  # this request created (or re-queued) the job and sent its message
+    job: Job
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def job_from_record(record: Any) -> Job:
+    return Job(
+        h=record.h,
+        status=JobStatus(record.status),
+        progress=_num(record.progress),
+        fps=_num(record.fps),
+        speed=_num(record.speed),
+        eta_seconds=_num(record.eta),
+        provider=record.provider,
+        error=record.error,
+        attempts=int(record.attempts or 0),
+        cancel_requested=bool(record.cancel),
+        params=record.params,
+        source=record.source,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        manifest_key=job_prefix(record.h) + MANIFEST
+        if record.status == JobStatus.READY.value
+        else None,
+    )
+
+
+def _ready_job(tc: Transcoder, h: str, record: Any | None) -> Job:
+    if record is not None and record.status == JobStatus.READY.value:
+        return job_from_record(record)
+    manifest = tc.content.manifest(h) or {}
+    return Job(
+        h=h,
+        status=JobStatus.READY,
+        progress=100.0,
+        provider=manifest.get("provider"),
+        params=manifest.get("params"),
+        source=manifest.get("source"),
+        finished_at=manifest.get("created_at"),
+        manifest_key=job_prefix(h) + MANIFEST,
+    )
+
+
+def _send(tc: Transcoder, h: str) -> None:
+    tc.queues.send(tc.settings.transcode_queue, [{"type": MESSAGE_TYPE, "h": h}])
+
+
+def _older_than(stamp: str | None, seconds: int) -> bool:
+    if not stamp:
+        return True
+    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.now(UTC) - when > timedelta(seconds=seconds)
+
+
+def request_transcode(
+    tc: Transcoder,
+    source: SourceRef,
+    params: TranscodeParams,
+    *,
+    hints: dict[str, Any] | None = None,
+) -> RequestResult:
+    """Ready at once when the manifest exists; else one job per hash and one queue message.
+
+    ``hints`` (source container and codecs, duration, subtitle kind) are stored with the job to
+    help provider selection; the worker probes what is missing.
+    """
+    h = content_hash(source, params)
+    now = now_iso()
+    if tc.content.has_manifest(h):
+        record = tc.jobs.set(h, {"accessed_at": now})
+        return RequestResult(h=h, ready=True, created=False, job=_ready_job(tc, h, record))
+    fields = {
+        "status": JobStatus.QUEUED.value,
+        "params": params.canonical(),
+        "source": source.identity(),
+        "hints": hints or None,
+        "cancel": 0,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+        "accessed_at": now,
+    }
+    if tc.jobs.create(h, fields):
+        _send(tc, h)
+        return RequestResult(h=h, ready=False, created=True, job=job_from_record(tc.jobs.get(h)))
+    record = tc.jobs.get(h)
+    if record is None:  # evicted between the two calls: ask again
+        return request_transcode(tc, source, params, hints=hints)
+    # failed, cancelled, or "ready" whose output was evicted: run it again (once per hash)
+    stale_queue = record.status == JobStatus.QUEUED.value and _older_than(
+        record.updated_at, STALE_QUEUED_SECONDS
+    )
+    if record.status in TERMINAL or stale_queue:
+        requeued = tc.jobs.set(
+            h,
+            {
+                "status": JobStatus.QUEUED.value,
+                "cancel": 0,
+                "error": None,
+                "progress": None,
+                "eta": None,
+                "finished_at": None,
+                "updated_at": now,
+                "accessed_at": now,
+            },
+            only_if_status=(record.status,),
+        )
+        if requeued is not None:
+            _send(tc, h)
+            return RequestResult(h=h, ready=False, created=True, job=job_from_record(requeued))
+        record = tc.jobs.get(h) or record
+    return RequestResult(h=h, ready=False, created=False, job=job_from_record(record))
+
+
+def get_job(tc: Transcoder, h: str) -> Job:
+    record = tc.jobs.get(h)
+    if record is None:
+        if tc.content.has_manifest(h):
+            return _ready_job(tc, h, None)
+        raise NotFound(f"no transcode job {h}")
+    if record.status != JobStatus.READY.value and tc.content.has_manifest(h):
+        return _ready_job(tc, h, None)
+    return job_from_record(record)
+
+
+def cancel_job(tc: Transcoder, h: str) -> Job:
+    """Ask a queued or running job to stop. A queued job is cancelled at once; a running one
+    when its worker next writes progress (about a second), which then stops ffmpeg."""
+    now = now_iso()
+    record = tc.jobs.set(
+        h,
+        {"cancel": 1, "updated_at": now},
+        only_if_status=(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+    )
+    if record is None:
+        return get_job(tc, h)  # NotFound, or already finished: nothing to cancel
+    if record.status == JobStatus.QUEUED.value:
+        done = tc.jobs.set(
+            h,
+            {"status": JobStatus.CANCELLED.value, "finished_at": now},
+            only_if_status=(JobStatus.QUEUED.value,),
+        )
+        record = done or tc.jobs.get(h) or record
+    return job_from_record(record)
+
+
+# -- the content cache ---------------------------------------------------------------------------
+
+
+class CacheEntry(BaseModel):
+    h: str
+    size: int
+    objects: int
+    complete: bool  # the manifest is there
+    last_used: str  # last request/playback, else the newest object's time
+
+
+def list_content(tc: Transcoder) -> list[CacheEntry]:
+    """Every hash with transcode output in the content bucket, with its total size."""
+    sizes: dict[str, list[Any]] = {}
+    for obj in tc.content.list_prefix(f"{CONTENT_PREFIX}/"):
+        parts = obj.key.split("/")
+        if len(parts) < 5:
+            continue
+        h = parts[3]
+        entry = sizes.setdefault(h, [0, 0, False, ""])
+        entry[0] += obj.size
+        entry[1] += 1
+        entry[2] = entry[2] or parts[4] == MANIFEST
+        entry[3] = max(entry[3], obj.last_modified)
+    accessed = {}
+    for record in tc.jobs.scan_all():
+        if record.h in sizes and record.accessed_at:
+            accessed[record.h] = record.accessed_at
+    return [
+        CacheEntry(h=h, size=s, objects=n, complete=c, last_used=accessed.get(h) or modified)
+        for h, (s, n, c, modified) in sorted(sizes.items())
+    ]
+
+
+def evict(tc: Transcoder, h: str) -> int:
+    """Delete one hash's output and its job record; return the bytes freed.
+
+    The manifest goes first, so a half-deleted output is never taken for a complete one.
+    Refused (Conflict) while the job runs.
+    """
+    record = tc.jobs.get(h)
+    if record is not None and record.status == JobStatus.RUNNING.value:
+        raise Conflict(f"transcode {h} is running; cancel it first")
+    freed = sum(o.size for o in tc.content.list_prefix(job_prefix(h)))
+    manifest_key = job_prefix(h) + MANIFEST
+    if tc.content.exists(manifest_key):
+        tc.content.delete_prefix(manifest_key)
+    tc.content.delete_prefix(job_prefix(h))
+    if record is not None:
+        tc.jobs.delete(h)
+    return freed
+
+
+def evict_lru(tc: Transcoder, budget_bytes: int) -> list[str]:
+    """Evict complete outputs, least recently used first, until the total is within budget."""
+    entries = list_content(tc)
+    total = sum(e.size for e in entries)
+    evicted: list[str] = []
+    for entry in sorted(entries, key=lambda e: (e.last_used, e.h)):
+        if total <= budget_bytes:
+            break
+        if not entry.complete:
+            continue  # a job still writing (or crashed): its next run completes or replaces it
+        try:
+            total -= evict(tc, entry.h)
+        except Conflict:
+            continue
+        evicted.append(entry.h)
+    return evicted
+
+
+def touch(tc: Transcoder, h: str) -> None:
+    """Record a use of ``h`` (playback), which LRU eviction reads."""
+    tc.jobs.set(h, {"accessed_at": now_iso()})

@@ -1,0 +1,562 @@
+"""The job runner: one queue message → one ffmpeg run → content + manifest.
+
+While ffmpeg runs, one loop every 0.2 s uploads the segments it has finished (ffmpeg's
+``temp_file`` flag renames a segment into place only once complete) and the playlist so far, so
+playback can start before the job ends; writes progress to the job record about once a second
+(which is also when it reads the cancel flag: a cancel stops ffmpeg within ~1.2 s); extends the
+message's visibility; and enforces the timeout. ``manifest.json`` is written last, with
+``If-None-Match: *``: its presence means complete, and a crash at any earlier point leaves none,
+so the redelivered message runs the job again (uploads are idempotent: same keys).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from viewra.logs import logger
+from viewra.storage.transcodes import MANIFEST
+from viewra.timeutil import now_iso
+from viewra.transcode import hls
+from viewra.transcode.command import (
+    INIT_SEGMENT,
+    MASTER_PLAYLIST,
+    MEDIA_PLAYLIST,
+    MP4_FILE,
+    SEGMENT_PATTERN,
+    CommandError,
+    build_command,
+)
+from viewra.transcode.context import Transcoder
+from viewra.transcode.jobs import MESSAGE_TYPE, JobStatus
+from viewra.transcode.params import Protocol, SourceRef, TranscodeParams
+from viewra.transcode.progress import Progress, ProgressParser, Throttle
+from viewra.transcode.providers import Need, NoProvider
+
+Heartbeat = Callable[[], None]
+STDERR_TAIL = 2000
+CONTENT_TYPES = {
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".json": "application/json",
+}
+# Containers ffmpeg reads well over HTTP range requests; others are downloaded first.
+URL_CONTAINERS = {"mp4", "mov", "m4v", "m4a", "mkv", "webm", "matroska", "ts", "mpegts", "mp3"}
+
+
+class TranscodeFailed(RuntimeError):
+    """The run failed; raised after the job is marked failed so the message is retried (and in
+    the end dead-lettered)."""
+
+
+class WorkerBusy(RuntimeError):
+    """No free job slot in this worker: the message goes back to the queue."""
+
+
+class PoisonMessage(ValueError):
+    """A message no retry can fix."""
+
+
+def handle_message(tc: Transcoder, body: dict[str, Any], heartbeat: Heartbeat | None = None) -> str:
+    if body.get("type") != MESSAGE_TYPE or not isinstance(body.get("h"), str):
+        raise PoisonMessage(f"not a transcode message: {sorted(body)[:5]}")
+    return run_job(tc, body["h"], heartbeat).value
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: have the kernel kill ffmpeg when the worker dies, so a crash leaves no orphan."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def ffprobe(ffprobe_bin: str, target: str, timeout: float = 30.0) -> dict[str, Any]:
+    """ffprobe's JSON (format and streams) for a file or URL; {} when it cannot tell."""
+    args = [ffprobe_bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+    try:
+        done = subprocess.run(
+            [*args, target], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if done.returncode != 0:
+        return {}
+    try:
+        return json.loads(done.stdout or "{}")
+    except ValueError:
+        return {}
+
+
+def ffmpeg_version(ffmpeg_bin: str) -> str | None:
+    try:
+        done = subprocess.run([ffmpeg_bin, "-version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    first = done.stdout.splitlines()[0] if done.stdout else ""
+    return first.removeprefix("ffmpeg version ").split(" ")[0] or None
+
+
+def _tail(path: Path, limit: int = STDERR_TAIL) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data[-limit:].decode("utf-8", "replace").strip()
+
+
+def _content_type(name: str) -> str:
+    return CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
+
+
+@dataclass
+class SourceFacts:
+    container: str | None = None
+    video_codec: str | None = None
+    duration: float | None = None
+    subtitle_codecs: tuple[str, ...] = ()
+
+
+_IMAGE_SUBTITLES = {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub"}
+
+
+def source_facts(probe: dict[str, Any], hints: dict[str, Any] | None) -> SourceFacts:
+    hints = hints or {}
+    fmt = probe.get("format") or {}
+    streams = probe.get("streams") or []
+    videos = [
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+    ]
+    duration = fmt.get("duration") or hints.get("duration")
+    container = hints.get("container") or (fmt.get("format_name") or "").split(",")[0] or None
+    return SourceFacts(
+        container=container,
+        video_codec=hints.get("video_codec") or (videos[0].get("codec_name") if videos else None),
+        duration=float(duration) if duration else None,
+        subtitle_codecs=tuple(
+            str(s.get("codec_name")) for s in streams if s.get("codec_type") == "subtitle"
+        ),
+    )
+
+
+# -- uploading while ffmpeg runs -----------------------------------------------------------------
+
+
+class Uploader:
+    """Uploads the finished files of a job's output dir, each once (the media playlist each time
+    it changes, after the segments it lists)."""
+
+    def __init__(self, tc: Transcoder, h: str, out_dir: Path) -> None:
+        self.tc, self.h, self.out_dir = tc, h, out_dir
+        self.sizes: dict[str, int] = {}
+        self._playlist_seen = ""
+
+    def _put(self, name: str) -> None:
+        path = self.out_dir / name
+        self.tc.content.put_file(self.tc.content.key(self.h, name), path, _content_type(name))
+        self.sizes[name] = path.stat().st_size
+
+    def pass_once(self) -> None:
+        names = sorted(p.name for p in self.out_dir.iterdir())
+        segments = [n for n in names if SEGMENT_PATTERN.match(n) and n not in self.sizes]
+        if segments and INIT_SEGMENT in names and INIT_SEGMENT not in self.sizes:
+            self._put(INIT_SEGMENT)
+        for name in segments:
+            self._put(name)
+        if MEDIA_PLAYLIST in names:
+            text = (self.out_dir / MEDIA_PLAYLIST).read_text()
+            listed = {s.uri for s in hls.media_segments(text)}
+            if text != self._playlist_seen and listed <= set(self.sizes):
+                self.tc.content.put_bytes(
+                    self.tc.content.key(self.h, MEDIA_PLAYLIST),
+                    text.encode(),
+                    _content_type(".m3u8"),
+                )
+                self._playlist_seen = text
+
+
+# -- running ffmpeg ------------------------------------------------------------------------------
+
+
+@dataclass
+class RunOutcome:
+    returncode: int | None
+    cancelled: bool = False
+    timed_out: bool = False
+    stderr_tail: str = ""
+    last: Progress | None = None
+
+
+def execute(
+    tc: Transcoder,
+    h: str,
+    cmd: list[str],
+    work: Path,
+    duration: float | None,
+    heartbeat: Heartbeat | None,
+    on_tick: Callable[[], None] | None = None,
+) -> RunOutcome:
+    """Run ``cmd``; upload as it goes; progress, cancel, heartbeat and timeout as described."""
+    limits = tc.limits
+    stderr_path = work / "ffmpeg.stderr"
+    parser = ProgressParser(duration)
+    latest: list[Progress] = []
+    with stderr_path.open("wb") as stderr:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            preexec_fn=_die_with_parent if os.name == "posix" else None,
+        )
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            found = parser.feed(line)
+            if found is not None:
+                latest.append(found)
+                del latest[:-1]
+
+    reader = threading.Thread(target=read, name=f"progress-{h[:8]}", daemon=True)
+    reader.start()
+    progress_throttle = Throttle(limits.progress_interval)
+    heartbeat_throttle = Throttle(max(limits.heartbeat_seconds, 1))
+    heartbeat_throttle.ready()  # the message was just received: no need to extend at once
+    started = time.monotonic()
+    outcome = RunOutcome(returncode=None)
+    try:
+        while True:
+            try:
+                proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if on_tick is not None:
+                on_tick()
+            if progress_throttle.ready() and _write_progress(tc, h, latest[-1:]):
+                outcome.cancelled = True
+                proc.kill()
+                break
+            if heartbeat is not None and heartbeat_throttle.ready():
+                try:
+                    heartbeat()
+                except Exception:
+                    logger.exception("visibility heartbeat failed", extra={"h": h})
+            if time.monotonic() - started > limits.timeout_seconds:
+                outcome.timed_out = True
+                proc.kill()
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        reader.join(timeout=5)
+    outcome.returncode = proc.returncode
+    outcome.stderr_tail = _tail(stderr_path)
+    outcome.last = latest[-1] if latest else None
+    return outcome
+
+
+def _write_progress(tc: Transcoder, h: str, latest: list[Progress]) -> bool:
+    """Write the newest progress; True when the job was cancelled meanwhile."""
+    fields: dict[str, Any] = {"updated_at": now_iso()}
+    if latest:
+        p = latest[0]
+        fields.update(
+            progress=p.percent,
+            fps=p.fps,
+            speed=p.speed,
+            eta=p.eta_seconds,
+            out_time=p.out_time,
+        )
+    record = tc.jobs.set(h, fields, only_if_status=(JobStatus.RUNNING.value,))
+    return record is None or bool(record.cancel)
+
+
+# -- one job -------------------------------------------------------------------------------------
+
+
+def _fail(tc: Transcoder, h: str, error: str) -> None:
+    tc.jobs.set(
+        h,
+        {"status": JobStatus.FAILED.value, "error": error[-STDERR_TAIL:], "eta": None,
+         "finished_at": now_iso(), "updated_at": now_iso()},
+    )  # fmt: skip
+
+
+def run_job(
+    tc: Transcoder,
+    h: str,
+    heartbeat: Heartbeat | None = None,
+    *,
+    on_tick: Callable[[], None] | None = None,
+) -> JobStatus:
+    """Run the job of ``h`` to ready, failed (raises :class:`TranscodeFailed`) or cancelled."""
+    record = tc.jobs.get(h)
+    if record is None:
+        raise PoisonMessage(f"no job record for {h}")
+    if tc.content.has_manifest(h):
+        tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
+        return JobStatus.READY
+    if record.status == JobStatus.CANCELLED.value or record.cancel:
+        tc.jobs.set(h, {"status": JobStatus.CANCELLED.value}, only_if_status=("queued", "running"))
+        return JobStatus.CANCELLED
+    if not tc.slots.acquire(timeout=tc.limits.slot_wait_seconds):
+        raise WorkerBusy(f"{tc.limits.max_concurrent_jobs} jobs already running here")
+    try:
+        now = now_iso()
+        claimed = tc.jobs.claim(
+            h,
+            {
+                "status": JobStatus.RUNNING.value,
+                "worker": f"{os.getpid()}-{uuid.uuid4().hex[:6]}",
+                "started_at": now,
+                "updated_at": now,
+                "progress": 0,
+            },
+            refuse=(JobStatus.READY.value, JobStatus.CANCELLED.value),
+        )
+        if claimed is None:
+            latest = tc.jobs.get(h)
+            return JobStatus(latest.status) if latest else JobStatus.CANCELLED
+        params = TranscodeParams.model_validate(claimed.params)
+        source = SourceRef.model_validate(claimed.source)
+        with tempfile.TemporaryDirectory(prefix="viewra-tx-", dir=tc.limits.temp_dir) as tmp:
+            return _run(tc, h, params, source, claimed.hints, Path(tmp), heartbeat, on_tick)
+    finally:
+        tc.slots.release()
+
+
+def _run(
+    tc: Transcoder,
+    h: str,
+    params: TranscodeParams,
+    source: SourceRef,
+    hints: dict[str, Any] | None,
+    work: Path,
+    heartbeat: Heartbeat | None,
+    on_tick: Callable[[], None] | None,
+) -> JobStatus:
+    limits = tc.limits
+    head = tc.sources.head(source.bucket, source.key)
+    problem = None
+    if head is None:
+        problem = "source object is gone"
+    elif head["etag"] != source.etag or head["size"] != source.size:
+        problem = "source object changed since the request (ETag or size differs)"
+    elif source.size > limits.max_source_bytes:
+        problem = f"source is {source.size} bytes, over the {limits.max_source_bytes} limit"
+    if problem:
+        _fail(tc, h, problem)
+        raise TranscodeFailed(problem)
+
+    suffix = Path(source.key).suffix.lower()
+    container_hint = ((hints or {}).get("container") or suffix.lstrip(".")).lower()
+    needs_file = params.burn_subtitle is not None or container_hint not in URL_CONTAINERS
+    mode = limits.input_mode
+    if mode == "download" or (mode == "auto" and needs_file):
+        if source.size > limits.temp_max_bytes:
+            problem = f"source needs a download of {source.size} bytes, over the temp limit"
+            _fail(tc, h, problem)
+            raise TranscodeFailed(problem)
+        local = work / f"source{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
+        tc.sources.download(source.bucket, source.key, source.etag, local)
+        input_url = str(local)
+    else:
+        input_url = tc.sources.presign(source.bucket, source.key)
+
+    facts = source_facts(ffprobe(limits.ffprobe, input_url), hints)
+    subtitle_is_image = (
+        params.burn_subtitle is not None
+        and params.burn_subtitle < len(facts.subtitle_codecs)
+        and facts.subtitle_codecs[params.burn_subtitle] in _IMAGE_SUBTITLES
+    )
+    need = Need.of(params, input_container=None, input_video_codec=facts.video_codec)
+    out_dir = work / "out"
+    out_dir.mkdir()
+    try:
+        with tc.registry.acquire(need) as provider:
+            cmd = build_command(
+                params,
+                provider,
+                input_url,
+                out_dir,
+                limits.command_options(),
+                subtitle_is_image=subtitle_is_image,
+            )
+            tc.jobs.set(h, {"provider": provider.name})
+            logger.info("transcode started", extra={"h": h, "provider": provider.name})
+            uploader = Uploader(tc, h, out_dir)
+
+            def tick() -> None:
+                uploader.pass_once()
+                if on_tick is not None:
+                    on_tick()
+
+            outcome = execute(tc, h, cmd, work, facts.duration, heartbeat, tick)
+    except (NoProvider, CommandError) as exc:
+        _fail(tc, h, str(exc))
+        raise TranscodeFailed(str(exc)) from exc
+
+    if outcome.cancelled:
+        tc.jobs.set(
+            h,
+            {"status": JobStatus.CANCELLED.value, "finished_at": now_iso(), "eta": None},
+        )
+        tc.content.delete_prefix(tc.content.key(h, ""))  # partial output: no manifest, drop it
+        logger.info("transcode cancelled", extra={"h": h})
+        return JobStatus.CANCELLED
+    if outcome.timed_out or outcome.returncode != 0:
+        why = (
+            f"timed out after {limits.timeout_seconds}s"
+            if outcome.timed_out
+            else f"ffmpeg exited with {outcome.returncode}"
+        )
+        error = f"{why}: {outcome.stderr_tail}" if outcome.stderr_tail else why
+        _fail(tc, h, error)
+        raise TranscodeFailed(error)
+
+    manifest = _finish(tc, h, params, source, out_dir, uploader, provider.name, facts)
+    wrote = tc.content.put_if_absent(
+        tc.content.key(h, MANIFEST),
+        json.dumps(manifest, indent=2, sort_keys=True).encode(),
+        "application/json",
+    )
+    now = now_iso()
+    tc.jobs.set(
+        h,
+        {"status": JobStatus.READY.value, "progress": 100, "eta": 0, "finished_at": now,
+         "updated_at": now, "error": None},
+    )  # fmt: skip
+    logger.info("transcode ready", extra={"h": h, "manifest_written": wrote})
+    return JobStatus.READY
+
+
+def _finish(
+    tc: Transcoder,
+    h: str,
+    params: TranscodeParams,
+    source: SourceRef,
+    out_dir: Path,
+    uploader: Uploader,
+    provider: str,
+    facts: SourceFacts,
+) -> dict[str, Any]:
+    """Upload what is left and return the manifest document (not yet written)."""
+    limits = tc.limits
+    manifest: dict[str, Any] = {
+        "version": 1,
+        "h": h,
+        "params": params.canonical(),
+        "source": source.identity(),
+        "provider": provider,
+        "ffmpeg_version": ffmpeg_version(limits.ffmpeg),
+        "created_at": now_iso(),
+        "source_duration": facts.duration,
+    }
+    if params.protocol is Protocol.MP4:
+        path = out_dir / MP4_FILE
+        tc.content.put_file(tc.content.key(h, MP4_FILE), path, _content_type(MP4_FILE))
+        probe = ffprobe(limits.ffprobe, str(path))
+        duration = float((probe.get("format") or {}).get("duration") or 0)
+        manifest.update(
+            entry=MP4_FILE,
+            duration=duration,
+            files=[{"name": MP4_FILE, "size": path.stat().st_size, "duration": duration}],
+            total_bytes=path.stat().st_size,
+            streams=_stream_summary(probe),
+        )
+        return manifest
+
+    uploader.pass_once()  # the last segments, then the final playlists
+    text = hls.as_vod((out_dir / MEDIA_PLAYLIST).read_text())
+    segments = hls.media_segments(text)
+    missing = [s.uri for s in segments if s.uri not in uploader.sizes]
+    if missing:
+        raise TranscodeFailed(f"segments listed but not written: {missing[:3]}")
+    tc.content.put_bytes(tc.content.key(h, MEDIA_PLAYLIST), text.encode(), _content_type(".m3u8"))
+    duration = round(sum(s.duration for s in segments), 3)
+    total = sum(uploader.sizes[s.uri] for s in segments)
+    peak = max(
+        (uploader.sizes[s.uri] * 8 / s.duration for s in segments if s.duration > 0), default=0
+    )
+    probe = ffprobe(limits.ffprobe, str(out_dir / segments[0].uri)) if segments else {}
+    if params.canonical_container == "mp4" and (out_dir / INIT_SEGMENT).exists() and segments:
+        probe = _probe_fmp4(limits.ffprobe, out_dir, segments[0].uri, out_dir.parent)
+    streams = _stream_summary(probe)
+    video = next((s for s in streams if s["type"] == "video"), None)
+    codecs = [c for c in (s.get("codecs") for s in streams) if c]
+    variant = hls.Variant(
+        uri=MEDIA_PLAYLIST,
+        bandwidth=int(peak * 1.1) or 1,
+        average_bandwidth=int(total * 8 / duration) if duration else None,
+        width=video.get("width") if video else None,
+        height=video.get("height") if video else None,
+        codecs=",".join(codecs) if len(codecs) == len(streams) and codecs else None,
+    )
+    version = 7 if params.canonical_container == "mp4" else 3
+    master = hls.master_playlist([variant], version=version)
+    tc.content.put_bytes(
+        tc.content.key(h, MASTER_PLAYLIST), master.encode(), _content_type(".m3u8")
+    )
+    files = [
+        {"name": s.uri, "size": uploader.sizes[s.uri], "duration": s.duration} for s in segments
+    ]
+    if INIT_SEGMENT in uploader.sizes:
+        files.insert(0, {"name": INIT_SEGMENT, "size": uploader.sizes[INIT_SEGMENT]})
+    manifest.update(
+        entry=MASTER_PLAYLIST,
+        media_playlist=MEDIA_PLAYLIST,
+        duration=duration,
+        segment_count=len(segments),
+        files=files,
+        total_bytes=sum(f["size"] for f in files) + len(text) + len(master),
+        bandwidth=variant.bandwidth,
+        streams=streams,
+    )
+    return manifest
+
+
+def _probe_fmp4(ffprobe_bin: str, out_dir: Path, segment: str, scratch: Path) -> dict[str, Any]:
+    """An fMP4 segment alone has no moov: probe init + segment joined."""
+    joined = scratch / "probe.mp4"
+    joined.write_bytes((out_dir / INIT_SEGMENT).read_bytes() + (out_dir / segment).read_bytes())
+    return ffprobe(ffprobe_bin, str(joined))
+
+
+def _stream_summary(probe: dict[str, Any]) -> list[dict[str, Any]]:
+    summary = []
+    for s in probe.get("streams") or []:
+        kind = s.get("codec_type")
+        if kind not in {"video", "audio"}:
+            continue
+        entry: dict[str, Any] = {
+            "type": kind,
+            "codec": s.get("codec_name"),
+            "codecs": hls.codec_string(s),
+        }
+        if kind == "video":
+            entry.update(width=s.get("width"), height=s.get("height"), profile=s.get("profile"))
+        else:
+            entry.update(channels=s.get("channels"), sample_rate=s.get("sample_rate"))
+        summary.append(entry)
+    return summary

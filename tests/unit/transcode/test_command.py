@@ -1,0 +1,110 @@
+"""ffmpeg argument lists: one argument per value, never a shell string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from viewra.transcode.command import (
+    CommandError,
+    CommandOptions,
+    build_command,
+    segment_name,
+)
+from viewra.transcode.params import Protocol, TranscodeParams
+from viewra.transcode.providers import NVENC, QSV, REMUX, SOFTWARE, VAAPI
+
+OUT = Path("/work/out")
+
+
+def _after(args: list[str], flag: str) -> str:
+    return args[args.index(flag) + 1]
+
+
+def test_software_hls_command() -> None:
+    params = TranscodeParams(
+        video_bitrate="1M", max_width=640, max_height=360, audio_channels=2, audio_bitrate="96k"
+    )
+    args = build_command(params, SOFTWARE, "https://s3/bucket/a.mkv?sig", OUT)
+    assert args[0] == "ffmpeg" and all(isinstance(a, str) for a in args)
+    assert _after(args, "-i") == "https://s3/bucket/a.mkv?sig"
+    assert _after(args, "-progress") == "pipe:1"
+    assert _after(args, "-c:v") == "libx264"
+    assert _after(args, "-b:v") == "1000000" and _after(args, "-bufsize") == "2000000"
+    assert "min(iw,640)" in _after(args, "-filter_complex")
+    assert _after(args, "-force_key_frames") == "expr:gte(t,n_forced*6)"
+    assert _after(args, "-c:a") == "aac" and _after(args, "-ac") == "2"
+    assert _after(args, "-b:a") == "96000"
+    assert _after(args, "-f") == "hls" and _after(args, "-hls_time") == "6"
+    assert _after(args, "-hls_segment_filename") == "/work/out/seg_%05d.ts"
+    assert args[-1] == "/work/out/media.m3u8"
+    assert "-reconnect" in args  # a URL input
+
+
+def test_remux_to_progressive_mp4() -> None:
+    params = TranscodeParams(protocol=Protocol.MP4, video_codec="copy", audio_codec="copy")
+    args = build_command(params, REMUX, "/tmp/source.mkv", OUT)
+    assert _after(args, "-c:v") == "copy" and _after(args, "-c:a") == "copy"
+    assert "-filter_complex" not in args and "-reconnect" not in args
+    assert _after(args, "-movflags") == "+faststart"
+    assert args[-3:] == ["-f", "mp4", "/work/out/video.mp4"]
+
+
+def test_fmp4_hls_writes_an_init_segment() -> None:
+    args = build_command(TranscodeParams(container="mp4"), SOFTWARE, "/tmp/s.mp4", OUT)
+    assert _after(args, "-hls_segment_type") == "fmp4"
+    assert _after(args, "-hls_fmp4_init_filename") == "init.mp4"
+    assert segment_name(3, "mp4") == "seg_00003.m4s" and segment_name(3, "ts") == "seg_00003.ts"
+
+
+@pytest.mark.parametrize(
+    ("provider", "encoder", "input_flag", "upload"),
+    [
+        (NVENC, "h264_nvenc", None, None),
+        (VAAPI, "h264_vaapi", "-vaapi_device", "hwupload"),
+        (QSV, "h264_qsv", "-init_hw_device", "format=qsv"),
+    ],
+)
+def test_hardware_encoders(
+    provider: object, encoder: str, input_flag: str | None, upload: str | None
+) -> None:
+    args = build_command(TranscodeParams(max_height=720), provider, "/tmp/s.mkv", OUT)  # type: ignore[arg-type]
+    assert _after(args, "-c:v") == encoder
+    if input_flag:
+        assert args.index(input_flag) < args.index("-i")
+    if upload:
+        assert upload in _after(args, "-filter_complex")
+
+
+def test_burned_in_text_subtitle_reads_the_local_file() -> None:
+    args = build_command(TranscodeParams(burn_subtitle=1), SOFTWARE, "/tmp/job/source.mkv", OUT)
+    assert "subtitles=filename=/tmp/job/source.mkv:si=1" in _after(args, "-filter_complex")
+
+
+def test_burned_in_image_subtitle_is_overlaid() -> None:
+    args = build_command(
+        TranscodeParams(burn_subtitle=0), SOFTWARE, "/tmp/s.mkv", OUT, subtitle_is_image=True
+    )
+    assert _after(args, "-filter_complex").startswith("[0:V:0][0:s:0]overlay")
+
+
+def test_burn_in_refuses_what_it_cannot_express() -> None:
+    with pytest.raises(CommandError):
+        build_command(TranscodeParams(burn_subtitle=0), SOFTWARE, "https://x/a.mkv", OUT)
+    with pytest.raises(CommandError):
+        build_command(TranscodeParams(burn_subtitle=0), SOFTWARE, "/tmp/it's:here.mkv", OUT)
+
+
+def test_options_do_not_change_what_is_produced_only_how() -> None:
+    options = CommandOptions(ffmpeg="/opt/bin/ffmpeg", preset="ultrafast", realtime_input=True)
+    args = build_command(TranscodeParams(), SOFTWARE, "/tmp/s.mp4", OUT, options)
+    assert args[0] == "/opt/bin/ffmpeg" and "-re" in args
+    assert _after(args, "-preset") == "ultrafast"
+
+
+def test_dropped_streams() -> None:
+    audio_only = build_command(TranscodeParams(video_codec=None), SOFTWARE, "/tmp/s.mp3", OUT)
+    assert "-vn" in audio_only and "-c:v" not in audio_only
+    silent = build_command(TranscodeParams(audio_codec=None), SOFTWARE, "/tmp/s.mp4", OUT)
+    assert "-an" in silent and "-c:a" not in silent
