@@ -5,11 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
 
+from viewra import feed, playing, transcodes
 from viewra import libraries as library_ops
-from viewra import playing, transcodes
 from viewra.errors import NotFound
+from viewra.feed import EventQuery
 from viewra.health import check_health
 from viewra.http import JSON_HEADERS, guarded, parse_json, parse_model, to_jsonable
 from viewra.library import LibraryCreate, LibraryUpdate
@@ -19,6 +26,7 @@ from viewra.openapi import build_openapi
 from viewra.plugins.registry import list_plugins as plugin_rows
 from viewra.services import get_services
 from viewra.sessions import PlaybackRequest, ProgressReport, StopReport
+from viewra.settings import get_settings
 from viewra.transcodes import TranscodeRequest
 from viewra.web import web_page
 
@@ -275,3 +283,26 @@ def evict_transcode(h: str) -> Response:
 def evict_transcodes() -> Response:
     budget = (_body() or {}).get("budget_bytes")
     return respond(200, transcodes.evict_to_budget(get_services(), budget))
+
+
+# -- events: follow the stream; and the topic subscription that fills it ---------------------
+@app.route("/events", methods=["GET"])
+@api
+def list_events() -> Response:
+    query = parse_model(EventQuery, dict(app.current_request.query_params or {}))
+    return respond(200, feed.follow(get_services(), query))
+
+
+def event_record(record: SQSRecord) -> None:
+    logger.set_correlation_id(record.message_id)
+    feed.store_delivery(get_services(), record.body)
+
+
+@app.on_sqs_message(queue=get_settings().events_queue, batch_size=10)
+def handle_events_queue(event: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=event_record,
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=event.context,
+    )

@@ -34,6 +34,6 @@ def handle_scan_queue(event: Any) -> dict[str, Any]:
     return process_partial_response(
         event=event.to_dict(),
         record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.SQS),
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         context=event.context,
     )

@@ -50,3 +50,7 @@ class Unprocessable(ViewraError):
 class ServiceUnavailable(ViewraError):
     status = 503
     code = "ServiceUnavailable"
+
+
+class PoisonMessage(ValueError):
+    """A queue message no retry can fix: failed, so the queue moves it to the dead-letter queue."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from viewra.errors import NotFound, Unprocessable
-from viewra.events import Event
+from viewra.events import SessionProgress, SessionStarted, SessionStopped, publish
 from viewra.history import ResumeRules, UserItemData, apply_position, mark
 from viewra.library import episode_order, series_key
 from viewra.models import ItemStatus, MediaItem
@@ -119,7 +119,7 @@ def start_playback(
     services.sessions.put(session)
     data = services.userdata.get(user_id, item.id)
     services.userdata.put(data.model_copy(update=_item_facts(item) | {"last_played": now}))
-    services.events.publish(Event(type="SessionStarted", data=_event_data(session)))
+    publish(services.events, SessionStarted(**_event_data(session)))
     return session
 
 
@@ -177,7 +177,7 @@ def report_progress(services: Services, session_id: str, report: ProgressReport)
         }
     )
     services.sessions.put(session)
-    services.events.publish(Event(type="SessionProgress", data=_event_data(session)))
+    publish(services.events, SessionProgress(**_event_data(session)))
     return session
 
 
@@ -192,7 +192,7 @@ def stop_playback(services: Services, session_id: str, report: StopReport) -> Pl
         update={"state": SessionState.STOPPED, "last_seen": now, "stopped_at": now}
     )
     services.sessions.put(session)
-    services.events.publish(Event(type="SessionStopped", data=_event_data(session)))
+    publish(services.events, SessionStopped(**_event_data(session)))
     return session
 
 
@@ -202,9 +202,15 @@ def active_sessions(services: Services) -> list[PlaybackSession]:
 
 
 def _event_data(session: PlaybackSession) -> dict[str, Any]:
-    return session.model_dump(
-        mode="json", include={"id", "user_id", "item_id", "state", "position", "method", "status"}
-    )
+    return {
+        "session_id": session.id,
+        "user_id": session.user_id,
+        "item_id": session.item_id,
+        "state": session.state.value,
+        "position": session.position,
+        "method": session.method,
+        "status": session.status.value,
+    }
 
 
 # -- viewing history ------------------------------------------------------------------------

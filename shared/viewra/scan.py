@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from viewra.errors import InvalidKey, NotFound
-from viewra.events import Event
+from viewra.errors import InvalidKey, NotFound, PoisonMessage
+from viewra.events import (
+    ItemAdded,
+    ItemFailed,
+    ItemRemoved,
+    ItemUpdated,
+    ScanCompleted,
+    publish,
+)
 from viewra.keys import validate_key
 from viewra.library import Library, content_key, item_id, library_for_key
 from viewra.logs import logger
@@ -26,10 +33,6 @@ from viewra.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
 from viewra.timeutil import now_iso
 
 LIST_PAGE_SIZE = 1000
-
-
-class PoisonMessage(ValueError):
-    """A message no retry can fix; it is failed so the queue moves it to the dead-letter queue."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
 def remove_object(services: Any, ref: ObjectRef) -> None:
     iid = item_id(ref.bucket, ref.key)
     if services.catalog.remove(iid, ref.order, now_iso()):
-        services.events.publish(Event(type="ItemRemoved", data={"id": iid, "key": ref.key}))
+        publish(services.events, ItemRemoved(item_id=iid, key=ref.key))
         logger.info("item removed", extra={"item_id": iid, "key": ref.key})
     else:
         logger.info("removal older than the catalogue, or unknown item", extra={"key": ref.key})
@@ -141,9 +144,7 @@ def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOut
             updated_at=now,
         )
         if services.catalog.put(item, ref.order):
-            services.events.publish(
-                Event(type="ItemFailed", data={"id": iid, "key": ref.key, "reason": str(exc)})
-            )
+            publish(services.events, ItemFailed(item_id=iid, key=ref.key, reason=str(exc)))
         logger.warning("probe failed", extra={"key": ref.key, "reason": str(exc)})
         return ScanOutcome.FAILED
 
@@ -151,12 +152,9 @@ def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOut
     if result.cover:
         item.artwork_key = store_artwork(services, result.cover, result.cover_mime)
     if services.catalog.put(item, ref.order):
-        kind = (
-            "ItemUpdated" if existing and existing.status is not ItemStatus.REMOVED else "ItemAdded"
-        )
-        services.events.publish(
-            Event(type=kind, data={"id": iid, "key": ref.key, "library_id": library.id})
-        )
+        updated = existing is not None and existing.status is not ItemStatus.REMOVED
+        kind = ItemUpdated if updated else ItemAdded
+        publish(services.events, kind(item_id=iid, key=ref.key, library_id=library.id))
         logger.info(
             "item catalogued",
             extra={
@@ -289,5 +287,16 @@ def _handle_scan_object(services: Any, body: dict[str, Any]) -> None:
 
 def _scan_completed(services: Any, scan_id: str) -> None:
     scan = services.scans.get(scan_id)
-    services.events.publish(Event(type="ScanCompleted", data=scan.model_dump() if scan else {}))
+    if scan is not None:
+        publish(
+            services.events,
+            ScanCompleted(
+                scan_id=scan.id,
+                library_id=scan.library_id,
+                total=scan.total,
+                done=scan.done,
+                skipped=scan.skipped,
+                failed=scan.failed,
+            ),
+        )
     logger.info("scan completed", extra={"scan_id": scan_id})

@@ -1,14 +1,16 @@
-"""The composition root: builds the storage adapters for one deployment, once, lazily.
+"""The composition root and service registry: one object holding every implementation by name
+(catalogue, libraries, scans, objects, queues, sessions, user data, events, the transcoder and
+its providers, plugins), built once, lazily, from the settings.
 
-Handlers ask :func:`get_services` for what they need; tests build a :class:`Services` from their
-own :class:`~viewra.settings.Settings` (an emulator on a free port, unique names) instead of
-patching anything.
+Every handler asks :func:`get_services`. An implementation is swapped by name, without patching:
+``register_services(get_services().replace(events=MyPublisher()))``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from viewra.plugins.cue import CueEvaluator
 from viewra.plugins.registry import PluginRegistry
 from viewra.settings import Settings, get_settings
 from viewra.storage.catalog import Catalog
+from viewra.storage.eventbus import EventStore, SnsPublisher
 from viewra.storage.libraries import LibraryStore
 from viewra.storage.objects import ObjectStore
 from viewra.storage.queues import QueueSender
@@ -39,6 +42,7 @@ class Services:
     queues: QueueSender
     sessions: SessionStore
     userdata: UserDataStore
+    event_store: EventStore
     events: Publisher = field(default_factory=LogPublisher)
     _plugins: PluginRegistry | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -65,6 +69,17 @@ class Services:
         """Playback's port to the transcoder."""
         return QueueTranscoder(self.transcode)
 
+    def names(self) -> list[str]:
+        """The registry's names: each an implementation a handler can be given."""
+        return [f.name for f in fields(self) if not f.name.startswith("_")]
+
+    def replace(self, **implementations: object) -> Services:
+        """A copy with some implementations swapped by name (unknown names are refused)."""
+        unknown = set(implementations) - set(self.names())
+        if unknown:
+            raise KeyError(f"no service named {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **implementations)  # type: ignore[arg-type]
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         tables = tables_for(settings)
@@ -78,9 +93,31 @@ class Services:
             queues=QueueSender(settings),
             sessions=SessionStore(tables),
             userdata=UserDataStore(tables),
+            event_store=EventStore(tables, settings.events_ttl_seconds),
+            events=SnsPublisher(settings) if settings.events_topic else LogPublisher(),
         )
 
 
+_registered: Services | None = None
+
+
 @lru_cache(maxsize=1)
-def get_services() -> Services:
+def _from_environment() -> Services:
     return Services.from_settings(get_settings())
+
+
+def get_services() -> Services:
+    """What every handler uses: the registered services, else those the environment describes."""
+    return _registered if _registered is not None else _from_environment()
+
+
+def register_services(services: Services | None) -> None:
+    """Make ``services`` what every handler uses (None: back to the environment's)."""
+    global _registered
+    _registered = services
+
+
+def reset_services() -> None:
+    """Forget the registered and the cached services (settings changed)."""
+    register_services(None)
+    _from_environment.cache_clear()

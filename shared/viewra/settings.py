@@ -32,6 +32,7 @@ class Settings:
     s3_endpoint_url: str | None = None
     sqs_endpoint_url: str | None = None
     dynamodb_endpoint_url: str | None = None
+    sns_endpoint_url: str | None = None
     s3_addressing_style: str = ""  # path, virtual or auto; empty: path with an endpoint, else auto
     media_bucket: str = "viewra-media"
     content_bucket: str = "viewra-content"
@@ -47,6 +48,9 @@ class Settings:
     session_stale_seconds: int = 300
     resume_min_percent: float = 5.0
     resume_max_percent: float = 90.0
+    events_topic: str = "viewra-events"  # empty: events are only logged
+    events_queue: str = "viewra-events"  # the events table's subscription to the topic
+    events_ttl_seconds: int = 7 * 24 * 3600
     transcode_max_concurrent_jobs: int = 1
     transcode_timeout_seconds: int = 840
     transcode_max_source_bytes: int = 50 * 1024**3
@@ -79,6 +83,7 @@ class Settings:
         ("AWS_ENDPOINT_URL_S3", "s3_endpoint_url"),
         ("AWS_ENDPOINT_URL_SQS", "sqs_endpoint_url"),
         ("AWS_ENDPOINT_URL_DYNAMODB", "dynamodb_endpoint_url"),
+        ("AWS_ENDPOINT_URL_SNS", "sns_endpoint_url"),
         ("VIEWRA_S3_ADDRESSING_STYLE", "s3_addressing_style"),
         ("VIEWRA_MEDIA_BUCKET", "media_bucket"),
         ("VIEWRA_CONTENT_BUCKET", "content_bucket"),
@@ -94,6 +99,9 @@ class Settings:
         ("VIEWRA_SESSION_STALE_SECONDS", "session_stale_seconds"),
         ("VIEWRA_RESUME_MIN_PERCENT", "resume_min_percent"),
         ("VIEWRA_RESUME_MAX_PERCENT", "resume_max_percent"),
+        ("VIEWRA_EVENTS_TOPIC", "events_topic"),
+        ("VIEWRA_EVENTS_QUEUE", "events_queue"),
+        ("VIEWRA_EVENTS_TTL_SECONDS", "events_ttl_seconds"),
         ("VIEWRA_TRANSCODE_MAX_CONCURRENT_JOBS", "transcode_max_concurrent_jobs"),
         ("VIEWRA_TRANSCODE_TIMEOUT_SECONDS", "transcode_timeout_seconds"),
         ("VIEWRA_TRANSCODE_MAX_SOURCE_BYTES", "transcode_max_source_bytes"),
@@ -141,7 +149,7 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def endpoint_for(self, service: str) -> str | None:
-        """The endpoint for ``service`` (s3, sqs, dynamodb): per-service first, then global."""
+        """The endpoint for ``service`` (s3, sqs, dynamodb, sns): per-service first, then global."""
         specific = getattr(self, f"{service}_endpoint_url", None)
         return specific or self.endpoint_url
 

@@ -16,9 +16,10 @@ from chalice.test import Client
 from moto import mock_aws
 
 from viewra.local.functions import load_function
-from viewra.services import Services, get_services
+from viewra.services import Services, get_services, reset_services
 from viewra.settings import get_settings
 from viewra.storage.bootstrap import bootstrap
+from viewra.storage.eventbus import ensure_event_bus
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -45,13 +46,16 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("VIEWRA_TABLE_PREFIX", f"t{tag}-")
     monkeypatch.setenv("VIEWRA_SCAN_QUEUE", f"scan-{tag}")
     monkeypatch.setenv("VIEWRA_TRANSCODE_QUEUE", f"transcode-{tag}")
+    monkeypatch.setenv("VIEWRA_EVENTS_TOPIC", f"events-{tag}")
+    monkeypatch.setenv("VIEWRA_EVENTS_QUEUE", f"events-{tag}")
     with mock_aws():
         get_settings.cache_clear()
-        get_services.cache_clear()
+        reset_services()
         bootstrap(get_settings(), visibility_timeout=30)
+        ensure_event_bus(get_settings())
         yield get_services()
     get_settings.cache_clear()
-    get_services.cache_clear()
+    reset_services()
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ def test_direct_play_gets_a_presigned_url_of_the_original(api, services) -> None
     assert "X-Amz-Signature" in s["url"] and "X-Amz-Expires=3600" in s["url"]
     assert [x["id"] for x in api.http.get("/sessions").json_body["sessions"]] == [s["id"]]
     started = services.events.recent("SessionStarted")
-    assert [e.data["id"] for e in started] == [s["id"]]
+    assert [e.data["session_id"] for e in started] == [s["id"]]
 
 
 def test_transcode_queues_one_job_and_points_at_its_playlist(api, services) -> None:
@@ -250,7 +250,7 @@ def test_stop_is_idempotent_and_progress_after_stop_is_refused(api, services) ->
     r = post(api, f"/sessions/{sid}/progress", {"position": 200})
     assert (r.status_code, r.json_body["error"]["code"]) == (422, "SessionStopped")
     assert api.http.get("/sessions").json_body["sessions"] == []
-    assert [e.type for e in services.events.recent() if e.data.get("id") == sid] == [
+    assert [e.type for e in services.events.recent() if e.data.get("session_id") == sid] == [
         "SessionStarted",
         "SessionStopped",
     ]

@@ -8,8 +8,9 @@ from tests.functional.test_api_playback import HEVC, add
 
 
 def post(api, path: str, body: object = None):
-    return api.http.post(path, body=json.dumps(body or {}),
-                         headers={"Content-Type": "application/json"})
+    return api.http.post(
+        path, body=json.dumps(body or {}), headers={"Content-Type": "application/json"}
+    )
 
 
 def test_pre_transcode_is_one_job_per_output(api, services) -> None:

@@ -54,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         from viewra.local.worker import QueueWorker
         from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
+        from viewra.storage.eventbus import ensure_event_bus
 
         settings = get_settings()
         bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
+        ensure_event_bus(settings)
         snap_dir = state / "snapshot"
         if not args.no_restore and not args.no_snapshot:
             restored = snapshot.restore(settings, snap_dir)
@@ -87,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
                 threads=settings.transcode_max_concurrent_jobs,
             ).start()
         )
+        if settings.events_topic:  # the api function's subscription that fills GET /events
+            workers.append(
+                QueueWorker(
+                    settings,
+                    settings.events_queue,
+                    load_function("api").handle_events_queue,
+                    function_name="api-events",
+                    threads=1,
+                ).start()
+            )
         api = ApiServer(port=settings.api_port).start()
         _announce(settings, emulator.url, api.url, args.ready_json)
 

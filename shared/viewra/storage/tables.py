@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -79,6 +80,7 @@ class Tables:
     sessions: type[Model]
     userdata: type[Model]
     transcode_jobs: type[Model]
+    events: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
         return (
@@ -88,6 +90,7 @@ class Tables:
             self.sessions,
             self.userdata,
             self.transcode_jobs,
+            self.events,
         )
 
 
@@ -179,4 +182,15 @@ def tables_for(settings: Settings) -> Tables:
         sessions=sessions,
         userdata=userdata,
         transcode_jobs=jobs_model_for(settings),
+        events=type(
+            "EventRecord",
+            (Model,),
+            {
+                "Meta": _meta(settings, "events"),
+                "stream": UnicodeAttribute(hash_key=True),  # one stream: "all"
+                "cursor": UnicodeAttribute(range_key=True),  # time_id, the follower's position
+                "doc": JSONAttribute(),
+                "expires": TTLAttribute(null=True),
+            },
+        ),
     )

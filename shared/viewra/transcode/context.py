@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from viewra.events import LogPublisher, Publisher
 from viewra.settings import Settings
+from viewra.storage.eventbus import SnsPublisher
 from viewra.storage.queues import QueueSender
 from viewra.storage.transcodes import ContentStore, JobStore, SourceStore
 from viewra.transcode.command import CommandOptions
@@ -61,6 +63,7 @@ class Transcoder:
     queues: QueueSender
     registry: Registry
     limits: TranscodeLimits
+    events: Publisher
     slots: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +87,7 @@ class Transcoder:
             queues=queues or QueueSender(settings),
             registry=Registry(BUILT_IN, facts, ffmpeg=limits.ffmpeg),
             limits=limits,
+            events=SnsPublisher(settings) if settings.events_topic else LogPublisher(),
         )
 
 

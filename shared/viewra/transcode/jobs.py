@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from viewra.errors import Conflict, NotFound
+from viewra.events import TranscodeQueued, publish
 from viewra.storage.transcodes import CONTENT_PREFIX, MANIFEST, job_prefix
 from viewra.timeutil import now_iso
 from viewra.transcode.context import Transcoder
@@ -149,6 +150,7 @@ def request_transcode(
     }
     if tc.jobs.create(h, fields):
         _send(tc, h)
+        publish(tc.events, TranscodeQueued(h=h, source_key=source.key))
         return RequestResult(h=h, ready=False, created=True, job=job_from_record(tc.jobs.get(h)))
     record = tc.jobs.get(h)
     if record is None:  # evicted between the two calls: ask again
@@ -174,6 +176,7 @@ def request_transcode(
         )
         if requeued is not None:
             _send(tc, h)
+            publish(tc.events, TranscodeQueued(h=h, source_key=source.key))
             return RequestResult(h=h, ready=False, created=True, job=job_from_record(requeued))
         record = tc.jobs.get(h) or record
     return RequestResult(h=h, ready=False, created=False, job=job_from_record(record))

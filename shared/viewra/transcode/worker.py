@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from viewra import events
+from viewra.errors import PoisonMessage
 from viewra.logs import logger
 from viewra.storage.transcodes import MANIFEST
 from viewra.timeutil import now_iso
@@ -65,10 +67,6 @@ class TranscodeFailed(RuntimeError):
 
 class WorkerBusy(RuntimeError):
     """No free job slot in this worker: the message goes back to the queue."""
-
-
-class PoisonMessage(ValueError):
-    """A message no retry can fix."""
 
 
 def handle_message(tc: Transcoder, body: dict[str, Any], heartbeat: Heartbeat | None = None) -> str:
@@ -289,6 +287,14 @@ def _write_progress(tc: Transcoder, h: str, latest: list[Progress]) -> bool:
             out_time=p.out_time,
         )
     record = tc.jobs.set(h, fields, only_if_status=(JobStatus.RUNNING.value,))
+    if latest:
+        p = latest[0]
+        events.publish(
+            tc.events,
+            events.TranscodeProgress(
+                h=h, progress=p.percent, fps=p.fps, speed=p.speed, eta_seconds=p.eta_seconds
+            ),
+        )
     return record is None or bool(record.cancel)
 
 
@@ -301,6 +307,7 @@ def _fail(tc: Transcoder, h: str, error: str) -> None:
         {"status": JobStatus.FAILED.value, "error": error[-STDERR_TAIL:], "eta": None,
          "finished_at": now_iso(), "updated_at": now_iso()},
     )  # fmt: skip
+    events.publish(tc.events, events.TranscodeFailed(h=h, error=error[-STDERR_TAIL:]))
 
 
 def run_job(
@@ -424,6 +431,7 @@ def _run(
         )
         tc.content.delete_prefix(tc.content.key(h, ""))  # partial output: no manifest, drop it
         logger.info("transcode cancelled", extra={"h": h})
+        events.publish(tc.events, events.TranscodeCancelled(h=h))
         return JobStatus.CANCELLED
     if outcome.timed_out or outcome.returncode != 0:
         why = (
@@ -448,6 +456,7 @@ def _run(
          "updated_at": now, "error": None},
     )  # fmt: skip
     logger.info("transcode ready", extra={"h": h, "manifest_written": wrote})
+    events.publish(tc.events, events.TranscodeCompleted(h=h))
     return JobStatus.READY
 
 

@@ -1,0 +1,144 @@
+"""The event bus on AWS: an SNS topic, SQS subscriptions, and the events table clients follow.
+
+Publishing sends the envelope to the topic (raw delivery, so a subscriber's message body is the
+envelope itself). The events table's subscriber writes each envelope once (a conditional put on
+its cursor, so a redelivery is a no-op) with a TTL; ``GET /events`` reads it after a cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from pynamodb.exceptions import PutError
+
+from viewra.events import Event, LogPublisher
+from viewra.settings import Settings
+from viewra.storage.clients import client
+from viewra.storage.tables import Tables, tables_for
+
+STREAM = "all"
+
+
+class SnsPublisher(LogPublisher):
+    """Logs, remembers, and publishes each event to the topic."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._settings = settings
+        self._sns = client(settings, "sns")
+        self._arn: str | None = None
+
+    def publish(self, event: Event) -> None:
+        super().publish(event)
+        if self._arn is None:
+            self._arn = topic_arn(self._settings)
+        self._sns.publish(
+            TopicArn=self._arn,
+            Message=event.model_dump_json(),
+            MessageAttributes={"type": {"DataType": "String", "StringValue": event.type}},
+        )
+
+
+def topic_arn(settings: Settings) -> str:
+    """The topic's ARN: given as one (deployed), or from create_topic, which is idempotent and
+    answers the ARN of an existing topic (local stacks: no account id to configure)."""
+    if settings.events_topic.startswith("arn:"):
+        return settings.events_topic
+    return client(settings, "sns").create_topic(Name=settings.events_topic)["TopicArn"]
+
+
+class EventStore:
+    def __init__(self, tables: Tables, ttl_seconds: int) -> None:
+        self._model = tables.events
+        self._ttl = ttl_seconds
+
+    def add(self, event: Event) -> bool:
+        """Store the event once; False when it was there already (a redelivery)."""
+        record = self._model(
+            STREAM,
+            event.cursor,
+            doc=json.loads(event.model_dump_json()),
+            expires=timedelta(seconds=self._ttl),
+        )
+        try:
+            record.save(condition=self._model.cursor.does_not_exist())
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def after(self, cursor: str | None, limit: int) -> list[Event]:
+        """Events after ``cursor`` in order; without one, the latest ``limit`` (still in order)."""
+        model = self._model
+        if cursor is None:
+            rows = list(model.query(STREAM, scan_index_forward=False, limit=limit))[::-1]
+        else:
+            rows = list(model.query(STREAM, range_key_condition=model.cursor > cursor, limit=limit))
+        return [Event.model_validate(r.doc) for r in rows]
+
+    def wait_after(
+        self, cursor: str | None, limit: int, wait_seconds: float, interval: float = 0.25
+    ) -> list[Event]:
+        """Long-poll: return as soon as there are events after ``cursor``, or empty at the end."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            found = self.after(cursor, limit)
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(interval)
+
+
+def ensure_event_bus(settings: Settings) -> None:
+    """The topic, the events queue (with its DLQ) subscribed with raw delivery, the table's TTL."""
+    if not settings.events_topic:
+        return
+    sqs = client(settings, "sqs")
+    arn = topic_arn(settings)
+    dlq = sqs.create_queue(QueueName=f"{settings.events_queue}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(QueueName=settings.events_queue)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": arn}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(
+        QueueUrl=url,
+        Attributes={
+            "Policy": json.dumps(policy),
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": dlq_arn,
+                    "maxReceiveCount": str(settings.dlq_max_receive_count),
+                }
+            ),
+        },
+    )
+    sns = client(settings, "sns")
+    subscribed = {
+        s["Endpoint"]
+        for s in sns.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", [])
+    }
+    if queue_arn not in subscribed:
+        sns.subscribe(
+            TopicArn=arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
+    tables_for(settings).events.update_ttl(ignore_update_ttl_errors=True)
