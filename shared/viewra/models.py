@@ -138,6 +138,7 @@ class MediaItem(BaseModel):
     track: int | None = None
     disc: int | None = None
     genres: list[str] = Field(default_factory=list)
+    overview: str | None = None
     container: str | None = None
     duration: float | None = None
     bitrate: int | None = None

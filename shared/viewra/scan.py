@@ -30,6 +30,7 @@ from viewra.models import ItemKind, ItemStatus, MediaItem, ProbeResult, StreamTy
 from viewra.naming import music_tags, parse_name
 from viewra.probe import ProbeError, probe
 from viewra.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
+from viewra.sidecar_scan import apply_sidecars, is_sidecar
 from viewra.timeutil import now_iso
 
 LIST_PAGE_SIZE = 1000
@@ -86,7 +87,9 @@ def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
         logger.info("object under no library's prefix: ignored", extra={"key": key})
         return
     ref = ObjectRef(bucket=bucket, key=key, order=order)
-    if name.startswith("ObjectRemoved"):
+    if is_sidecar(key) and name.startswith(("ObjectRemoved", "ObjectCreated")):
+        refresh_folder(services, library, ref)
+    elif name.startswith("ObjectRemoved"):
         remove_object(services, ref)
     elif name.startswith("ObjectCreated"):
         catalogue_object(services, library, ref)
@@ -103,8 +106,23 @@ def remove_object(services: Any, ref: ObjectRef) -> None:
         logger.info("removal older than the catalogue, or unknown item", extra={"key": ref.key})
 
 
-def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOutcome:
-    """Probe the object (bounded range reads) and write its item; skip if already catalogued."""
+def refresh_folder(services: Any, library: Library, ref: ObjectRef) -> None:
+    """A sidecar came or went: catalogue its folder's videos again (their sidecars changed)."""
+    for key in services.objects.list_folder(ref.bucket, ref.key.rsplit("/", 1)[0] + "/"):
+        if is_sidecar(key) or not key.startswith(library.prefix):
+            continue
+        existing = services.catalog.get(item_id(ref.bucket, key))
+        if existing is not None and existing.status is ItemStatus.READY:
+            catalogue_object(services, library, ObjectRef(ref.bucket, key, ref.order), force=True)
+
+
+def catalogue_object(
+    services: Any, library: Library, ref: ObjectRef, force: bool = False
+) -> ScanOutcome:
+    """Probe the object (bounded range reads) and write its item; skip if already catalogued
+    with this ETag (unless ``force``: its sidecars changed). Sidecars are not items."""
+    if is_sidecar(ref.key):
+        return ScanOutcome.SKIPPED
     head = services.objects.head(ref.bucket, ref.key)
     if head is None:
         logger.info("object vanished before it was probed", extra={"key": ref.key})
@@ -112,7 +130,8 @@ def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOut
     iid = item_id(ref.bucket, ref.key)
     existing = services.catalog.get(iid)
     if (
-        existing is not None
+        not force
+        and existing is not None
         and existing.etag == head.etag
         and existing.status is not ItemStatus.REMOVED
     ):
@@ -151,6 +170,8 @@ def catalogue_object(services: Any, library: Library, ref: ObjectRef) -> ScanOut
     item = build_item(iid, library, ref, head.etag, head.size, relative, result, added_at, now)
     if result.cover:
         item.artwork_key = store_artwork(services, result.cover, result.cover_mime)
+    if item.kind is not ItemKind.TRACK:
+        item = apply_sidecars(services, item)
     if services.catalog.put(item, ref.order):
         updated = existing is not None and existing.status is not ItemStatus.REMOVED
         kind = ItemUpdated if updated else ItemAdded

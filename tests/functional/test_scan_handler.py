@@ -266,3 +266,51 @@ def test_music_track_takes_tags_and_cover_art(services, media_dir) -> None:
         3,
         "Strangers",
     )
+
+
+def test_sidecars_add_subtitles_nfo_and_poster_and_are_not_items(
+    services, movies, media_dir
+) -> None:
+    folder = "movies/Alien (1979)/"
+    video = folder + "Alien.1979.mp4"
+    s3 = services.objects._s3
+    bucket = services.settings.media_bucket
+    put(services, video, media_dir["mp4_faststart"])
+    srt = b"1\n00:00:00,000 --> 00:00:01,000\nHello\n"
+    s3.put_object(Bucket=bucket, Key=folder + "Alien.1979.en.srt", Body=srt)
+    s3.put_object(Bucket=bucket, Key=folder + "Alien.1979.fre.forced.srt", Body=srt)
+    s3.put_object(
+        Bucket=bucket,
+        Key=folder + "Alien.1979.nfo",
+        Body=(
+            b"<?xml version='1.0'?><movie><title>Alien (Director's Cut)</title><year>1979</year>"
+            b"<plot>In space no one can hear you scream.</plot><genre>Horror</genre>"
+            b"<genre>Science Fiction</genre></movie>"
+        ),
+    )
+    poster = media_dir["cover_jpg"].read_bytes()
+    s3.put_object(Bucket=bucket, Key=folder + "poster.jpg", Body=poster)
+    invoke_scan(services, created(services, video), created(services, folder + "poster.jpg"))
+    item = services.catalog.get(item_id(bucket, video))
+    assert (item.title, item.year, item.genres) == (
+        "Alien (Director's Cut)",
+        1979,
+        ["Horror", "Science Fiction"],
+    )
+    assert item.overview == "In space no one can hear you scream."
+    external = [s for s in item.streams if s.external]
+    assert [(s.language, s.forced, s.codec) for s in external] == [
+        ("eng", False, "subrip"),
+        ("fra", True, "subrip"),
+    ]
+    assert [s.index for s in item.streams] == list(range(len(item.streams)))
+    stored = s3.get_object(Bucket=services.settings.content_bucket, Key=item.artwork_key)
+    assert stored["Body"].read() == poster
+    assert services.catalog.get(item_id(bucket, folder + "poster.jpg")) is None
+    # a subtitle dropped later refreshes the video
+    s3.put_object(Bucket=bucket, Key=folder + "Alien.1979.de.srt", Body=srt)
+    invoke_scan(
+        services, created(services, folder + "Alien.1979.de.srt", time="2026-11-21T00:00:00.000Z")
+    )
+    item = services.catalog.get(item_id(bucket, video))
+    assert {s.language for s in item.streams if s.external} == {"eng", "fra", "deu"}

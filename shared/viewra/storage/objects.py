@@ -94,6 +94,25 @@ class ObjectStore:
         ]
         return heads, r.get("NextContinuationToken") if r.get("IsTruncated") else None
 
+    def list_folder(self, bucket: str, folder: str) -> list[str]:
+        """Keys directly in ``folder`` (not below it), for finding a video's sidecars."""
+        keys: list[str] = []
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": folder, "Delimiter": "/"}
+        while True:
+            r = self._s3.list_objects_v2(**params)
+            keys += [o["Key"] for o in r.get("Contents", [])]
+            if not r.get("IsTruncated") or len(keys) >= 5000:
+                return keys
+            params["ContinuationToken"] = r["NextContinuationToken"]
+
+    def read_head(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        """At most ``max_bytes`` from the start of an object: one bounded range GET."""
+        body = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes - 1}")["Body"]
+        try:
+            return body.read()
+        finally:
+            body.close()
+
     def exists(self, bucket: str, key: str) -> bool:
         return self.head(bucket, key) is not None
 

@@ -1,0 +1,81 @@
+"""Sidecars in the scan: what lies beside a video adds to its item.
+
+External subtitles (``Movie.en.srt``, ``Movie.eng.forced.srt``…) become subtitle streams marked
+``external``; an NFO (``Movie.nfo``, ``movie.nfo``) fills title, year, genres and overview, which
+local metadata may override, as in Jellyfin; ``poster.jpg``/``folder.jpg``/``Movie-poster.jpg``
+becomes the artwork when the file embeds none. A sidecar dropped or replaced later refreshes the
+videos of its folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from viewra.library import content_key
+from viewra.logs import logger
+from viewra.models import MediaItem
+from viewra.scrapers.keys import folder
+from viewra.scrapers.nfo import NfoError, read_nfo
+from viewra.scrapers.sidecars import find_sidecars
+
+if TYPE_CHECKING:
+    from viewra.services import Services
+
+SIDECAR_EXTENSIONS = frozenset(
+    {".srt", ".vtt", ".ass", ".ssa", ".nfo", ".jpg", ".jpeg", ".png", ".webp", ".tbn"}
+)
+MAX_ARTWORK_BYTES = 10 * 1024 * 1024
+_MIME = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".tbn": "image/jpeg",
+}
+
+
+def is_sidecar(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1].casefold()
+    return "." in name and name[name.rindex(".") :] in SIDECAR_EXTENSIONS
+
+
+def apply_sidecars(services: Services, item: MediaItem) -> MediaItem:
+    """The item with its folder's sidecars applied (its own streams and tags kept)."""
+    siblings = services.objects.list_folder(item.bucket, folder(item.key))
+    found = find_sidecars(item.key, siblings, first_index=len(item.streams))
+    update: dict[str, object] = {}
+    if found.subtitles:
+        update["streams"] = [*item.streams, *found.subtitles]
+    if found.nfo_key:
+        try:
+            nfo = read_nfo(
+                found.nfo_key, lambda k, n: services.objects.read_head(item.bucket, k, n)
+            )
+        except NfoError as exc:
+            logger.warning("NFO not used", extra={"key": found.nfo_key, "reason": str(exc)})
+        else:
+            meta = nfo.metadata
+            update.update(
+                {
+                    k: v
+                    for k, v in {
+                        "title": meta.title,
+                        "year": meta.year,
+                        "overview": meta.overview,
+                    }.items()
+                    if v
+                }
+            )
+            if meta.genres:
+                update["genres"] = meta.genres
+    poster = found.artwork.poster_key
+    if poster and not item.artwork_key:
+        data = services.objects.read_head(item.bucket, poster, MAX_ARTWORK_BYTES + 1)
+        if len(data) <= MAX_ARTWORK_BYTES:
+            ext = poster[poster.rindex(".") :].casefold()
+            digest = hashlib.sha256(data).hexdigest()
+            key = content_key("artwork", digest, f"poster{ext}")
+            services.objects.put_content(key, data, _MIME.get(ext, "image/jpeg"))
+            update["artwork_key"] = key
+    return item.model_copy(update=update) if update else item
