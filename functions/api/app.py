@@ -5,16 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice, Response
 
 from viewra import feed, playing, transcodes
 from viewra import libraries as library_ops
+from viewra.batch import handle_batch
 from viewra.errors import NotFound
 from viewra.feed import EventQuery
 from viewra.health import check_health
@@ -294,15 +290,9 @@ def list_events() -> Response:
 
 
 def event_record(record: SQSRecord) -> None:
-    logger.set_correlation_id(record.message_id)
     feed.store_delivery(get_services(), record.body)
 
 
 @app.on_sqs_message(queue=get_settings().events_queue, batch_size=10)
 def handle_events_queue(event: Any) -> dict[str, Any]:
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=event_record,
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=event.context,
-    )
+    return handle_batch(event, event_record)

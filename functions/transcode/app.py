@@ -11,15 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
 
-from viewra.logs import logger
+from viewra.batch import handle_batch
 from viewra.settings import get_settings
 from viewra.storage.transcodes import VisibilityHeartbeat
 from viewra.transcode.context import transcoder_for
@@ -29,7 +24,6 @@ app = Chalice(app_name="viewra-transcode")
 
 
 def record_handler(record: SQSRecord) -> None:
-    logger.set_correlation_id(record.message_id)
     tc = transcoder_for(get_settings())
     heartbeat = VisibilityHeartbeat(
         tc.settings,
@@ -42,9 +36,4 @@ def record_handler(record: SQSRecord) -> None:
 
 @app.on_sqs_message(queue=get_settings().transcode_queue, batch_size=1)
 def handle_transcode_queue(event: Any) -> dict[str, Any]:
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=event.context,
-    )
+    return handle_batch(event, record_handler)
