@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
 
 from viewra.batch import handle_batch
+from viewra.enrichment import enrich_delivery
 from viewra.scan import handle_message
 from viewra.services import get_services
 from viewra.settings import get_settings
@@ -24,3 +25,13 @@ def record_handler(record: SQSRecord) -> None:
 @app.on_sqs_message(queue=get_settings().scan_queue, batch_size=10)
 def handle_scan_queue(event: Any) -> dict[str, Any]:
     return handle_batch(event, record_handler)
+
+
+def enrich_record(record: SQSRecord) -> None:
+    enrich_delivery(get_services(), record.body)
+
+
+@app.on_sqs_message(queue=get_settings().enrich_queue, batch_size=10)
+def handle_enrich_queue(event: Any) -> dict[str, Any]:
+    """Enrichment after a scan (TMDB, MusicBrainz): its own queue, never in the scan's way."""
+    return handle_batch(event, enrich_record)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+from viewra.enrich.core import Clients
+from viewra.enrichment import clients_for
 from viewra.events import LogPublisher, Publisher
 from viewra.plugins.cue import CueEvaluator
 from viewra.plugins.registry import PluginRegistry
@@ -45,6 +47,7 @@ class Services:
     event_store: EventStore
     events: Publisher = field(default_factory=LogPublisher)
     _plugins: PluginRegistry | None = field(default=None, init=False, repr=False)
+    _enrich: Clients | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def plugins(self) -> PluginRegistry:
@@ -58,6 +61,13 @@ class Services:
                     handshake_timeout=float(s.plugin_handshake_timeout_seconds),
                 )
             return self._plugins
+
+    def enrich_clients(self) -> Clients:
+        """TMDB/MusicBrainz clients, made once (their rate limits and caches are per process)."""
+        with self._lock:
+            if self._enrich is None:
+                self._enrich = clients_for(self.settings)
+            return self._enrich
 
     @property
     def transcode(self) -> TranscodeContext:

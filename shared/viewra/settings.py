@@ -51,6 +51,14 @@ class Settings:
     events_topic: str = "viewra-events"  # empty: events are only logged
     events_queue: str = "viewra-events"  # the events table's subscription to the topic
     events_ttl_seconds: int = 7 * 24 * 3600
+    enrich_queue: str = "viewra-enrich"  # subscribed to ItemAdded/ItemUpdated on the topic
+    tmdb_api_key: str = ""  # empty: TMDB is off
+    tmdb_base_url: str = "https://api.themoviedb.org/3"
+    tmdb_image_base_url: str = "https://image.tmdb.org/t/p"
+    musicbrainz_enabled: bool = False
+    musicbrainz_base_url: str = "https://musicbrainz.org/ws/2"
+    coverart_base_url: str = "https://coverartarchive.org"
+    user_agent: str = "Viewra/0.1.0 ( https://github.com/viewra )"
     transcode_max_concurrent_jobs: int = 1
     transcode_timeout_seconds: int = 840
     transcode_max_source_bytes: int = 50 * 1024**3
@@ -102,6 +110,14 @@ class Settings:
         ("VIEWRA_EVENTS_TOPIC", "events_topic"),
         ("VIEWRA_EVENTS_QUEUE", "events_queue"),
         ("VIEWRA_EVENTS_TTL_SECONDS", "events_ttl_seconds"),
+        ("VIEWRA_ENRICH_QUEUE", "enrich_queue"),
+        ("VIEWRA_TMDB_API_KEY", "tmdb_api_key"),
+        ("VIEWRA_TMDB_BASE_URL", "tmdb_base_url"),
+        ("VIEWRA_TMDB_IMAGE_BASE_URL", "tmdb_image_base_url"),
+        ("VIEWRA_MUSICBRAINZ_ENABLED", "musicbrainz_enabled"),
+        ("VIEWRA_MUSICBRAINZ_BASE_URL", "musicbrainz_base_url"),
+        ("VIEWRA_COVERART_BASE_URL", "coverart_base_url"),
+        ("VIEWRA_USER_AGENT", "user_agent"),
         ("VIEWRA_TRANSCODE_MAX_CONCURRENT_JOBS", "transcode_max_concurrent_jobs"),
         ("VIEWRA_TRANSCODE_TIMEOUT_SECONDS", "transcode_timeout_seconds"),
         ("VIEWRA_TRANSCODE_MAX_SOURCE_BYTES", "transcode_max_source_bytes"),

@@ -48,6 +48,7 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("VIEWRA_TRANSCODE_QUEUE", f"transcode-{tag}")
     monkeypatch.setenv("VIEWRA_EVENTS_TOPIC", f"events-{tag}")
     monkeypatch.setenv("VIEWRA_EVENTS_QUEUE", f"events-{tag}")
+    monkeypatch.setenv("VIEWRA_ENRICH_QUEUE", f"enrich-{tag}")
     with mock_aws():
         get_settings.cache_clear()
         reset_services()

@@ -89,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
                 threads=settings.transcode_max_concurrent_jobs,
             ).start()
         )
+        if settings.events_topic:  # enrichment, one at a time: the services' rate limits
+            workers.append(
+                QueueWorker(
+                    settings,
+                    settings.enrich_queue,
+                    scan.handle_enrich_queue,
+                    function_name="enrich",
+                    threads=1,
+                ).start()
+            )
         if settings.events_topic:  # the api function's subscription that fills GET /events
             workers.append(
                 QueueWorker(

@@ -101,6 +101,17 @@ class Catalog:
         )
         return [MediaItem.model_validate(r.doc) for r in results]
 
+    def amend(self, item: MediaItem) -> bool:
+        """Rewrite an item with fields from elsewhere (enrichment), unless its object changed
+        meanwhile: the write keeps the record's event order and requires its ETag."""
+        try:
+            record = self._model.get(item.id, consistent_read=True)
+        except self._model.DoesNotExist:
+            return False
+        if record.etag != item.etag:
+            return False
+        return self.put(item, record.event_order)
+
     def remove(self, item_id: str, order: str, now: str) -> bool:
         """Mark the item removed and take it out of every listing (its index keys go).
 

@@ -91,21 +91,37 @@ class EventStore:
             time.sleep(interval)
 
 
+# (queue setting, SNS filter policy): the topic's SQS subscribers
+SUBSCRIBERS: tuple[tuple[str, dict[str, list[str]] | None], ...] = (
+    ("events_queue", None),  # everything, into the events table
+    ("enrich_queue", {"type": ["ItemAdded", "ItemUpdated"]}),  # enrichment after a scan
+)
+
+
 def ensure_event_bus(settings: Settings) -> None:
-    """The topic, the events queue (with its DLQ) subscribed with raw delivery, the table's TTL."""
+    """The topic and its subscribers: each queue (with its DLQ) subscribed with raw delivery and
+    its filter policy; the events table's TTL."""
     if not settings.events_topic:
         return
-    sqs = client(settings, "sqs")
     arn = topic_arn(settings)
-    dlq = sqs.create_queue(QueueName=f"{settings.events_queue}-dlq")["QueueUrl"]
+    for setting, policy in SUBSCRIBERS:
+        _subscribe(settings, arn, getattr(settings, setting), policy)
+    tables_for(settings).events.update_ttl(ignore_update_ttl_errors=True)
+
+
+def _subscribe(
+    settings: Settings, arn: str, name: str, filter_policy: dict[str, list[str]] | None
+) -> None:
+    sqs = client(settings, "sqs")
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    url = sqs.create_queue(QueueName=settings.events_queue)["QueueUrl"]
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    policy = {
+    access = {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -120,7 +136,7 @@ def ensure_event_bus(settings: Settings) -> None:
     sqs.set_queue_attributes(
         QueueUrl=url,
         Attributes={
-            "Policy": json.dumps(policy),
+            "Policy": json.dumps(access),
             "RedrivePolicy": json.dumps(
                 {
                     "deadLetterTargetArn": dlq_arn,
@@ -135,10 +151,7 @@ def ensure_event_bus(settings: Settings) -> None:
         for s in sns.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", [])
     }
     if queue_arn not in subscribed:
-        sns.subscribe(
-            TopicArn=arn,
-            Protocol="sqs",
-            Endpoint=queue_arn,
-            Attributes={"RawMessageDelivery": "true"},
-        )
-    tables_for(settings).events.update_ttl(ignore_update_ttl_errors=True)
+        attributes = {"RawMessageDelivery": "true"}
+        if filter_policy:
+            attributes["FilterPolicy"] = json.dumps(filter_policy)
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)

@@ -1,0 +1,82 @@
+"""Enrichment behind its queue: after a scan adds or updates an item, ask TMDB or MusicBrainz.
+
+The enrich queue is subscribed to the event topic for ItemAdded and ItemUpdated, so enrichment
+never blocks a scan. What the file and its path said wins; enrichment fills the gaps (overview,
+genres, a missing year). A service that fails makes the message fail, so the queue retries it
+later (and, past maxReceiveCount, dead-letters it); a service without a key is simply off.
+Enriching writes the item without publishing ItemUpdated, or it would enrich itself forever.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from viewra.enrich.cache import MemoryCache
+from viewra.enrich.core import Clients, enrich_item
+from viewra.enrich.musicbrainz import MusicBrainzClient
+from viewra.enrich.tmdb import TmdbClient
+from viewra.errors import PoisonMessage
+from viewra.events import Event, ItemAdded
+from viewra.logs import logger
+from viewra.models import ItemStatus
+from viewra.settings import Settings
+
+if TYPE_CHECKING:
+    from viewra.services import Services
+
+
+class EnrichmentFailed(RuntimeError):
+    """A service failed: the message is retried later through the queue."""
+
+
+def clients_for(settings: Settings) -> Clients:
+    """One client per service per process, so its rate limit and cache hold across messages."""
+    tmdb = TmdbClient(
+        settings.tmdb_api_key or None,
+        base_url=settings.tmdb_base_url,
+        image_base_url=settings.tmdb_image_base_url,
+        user_agent=settings.user_agent,
+        cache=MemoryCache(),
+    )
+    musicbrainz = None
+    if settings.musicbrainz_enabled:
+        musicbrainz = MusicBrainzClient(
+            user_agent=settings.user_agent,
+            base_url=settings.musicbrainz_base_url,
+            cover_art_url=settings.coverart_base_url,
+            cache=MemoryCache(),
+        )
+    return Clients(tmdb=tmdb if tmdb.enabled else None, musicbrainz=musicbrainz)
+
+
+def enrich_delivery(services: Services, body: str) -> bool:
+    """One ItemAdded/ItemUpdated delivery; True if the item changed."""
+    try:
+        payload = Event.model_validate(json.loads(body)).payload()
+    except ValueError as exc:
+        raise PoisonMessage(f"not an event: {exc}") from exc
+    if not isinstance(payload, ItemAdded):  # ItemUpdated is one too
+        return False
+    item = services.catalog.get(payload.item_id)
+    if item is None or item.status is not ItemStatus.READY:
+        return False
+    found = enrich_item(item, services.enrich_clients())
+    if found.errors:
+        raise EnrichmentFailed("; ".join(found.errors))
+    updates = found.item_updates(item)
+    if found.overview and not item.overview:
+        updates["overview"] = found.overview
+    if not updates:
+        return False
+    changed = services.catalog.amend(item.model_copy(update=updates))
+    logger.info(
+        "item enriched",
+        extra={
+            "item_id": item.id,
+            "fields": sorted(updates),
+            "sources": found.sources,
+            "written": changed,
+        },
+    )
+    return changed

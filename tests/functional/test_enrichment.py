@@ -1,0 +1,78 @@
+"""Enrichment after a scan: the enrich queue gets ItemAdded from the topic, the handler asks TMDB
+(a local server replaying TMDB's documented JSON) and fills the item's gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.conftest import invoke_scan
+from tests.functional.test_scan_handler import created, put
+from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
+from viewra.libraries import create_library
+from viewra.library import LibraryCreate, item_id
+from viewra.local.functions import load_function
+from viewra.local.worker import LambdaContext, to_lambda_event
+from viewra.services import reset_services
+
+
+def drain(services, queue: str) -> list[dict]:
+    sqs = services.queues._sqs
+    url = services.queues.url(queue)
+    results = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        event = to_lambda_event(messages, "arn:aws:sqs:us-east-1:123456789012:enrich", "us-east-1")
+        results.append(load_function("scan").handle_enrich_queue(event, LambdaContext("enrich")))
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ],
+        )
+    return results
+
+
+@pytest.fixture
+def tmdb(monkeypatch, server):  # noqa: F811
+    monkeypatch.setenv("VIEWRA_TMDB_API_KEY", "KEY123")
+    monkeypatch.setenv("VIEWRA_TMDB_BASE_URL", f"{server.url}/3")
+    return server
+
+
+def test_a_scanned_movie_is_enriched_from_tmdb(tmdb, services, media_dir) -> None:
+    reset_services()  # the key was set before: build the services again
+    create_library(services, LibraryCreate(name="M", prefix="movies/", kind="movies"))
+    key = "movies/Blade Runner (1982).mp4"
+    put(services, key, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, key))
+    # the enrich queue holds only ItemAdded/ItemUpdated (the subscription's filter policy)
+    assert drain(services, services.settings.enrich_queue) == [{"batchItemFailures": []}]
+    item = services.catalog.get(item_id(services.settings.media_bucket, key))
+    assert item.title == "Blade Runner" and item.year == 1982  # the file's own name wins
+    assert item.genres == ["Science Fiction", "Drama", "Thriller"]
+    assert item.overview and item.overview.startswith("In the smog-choked")
+    assert "/3/search/movie" in tmdb.paths()
+    assert all(
+        r.query.get("api_key") == "KEY123" or r.headers.get("Authorization") for r in tmdb.requests
+    )
+
+
+def test_without_a_key_nothing_is_asked(services, media_dir, server) -> None:  # noqa: F811
+    create_library(services, LibraryCreate(name="M", prefix="movies/", kind="movies"))
+    key = "movies/Alien (1979).mp4"
+    put(services, key, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, key))
+    assert drain(services, services.settings.enrich_queue) == [{"batchItemFailures": []}]
+    assert server.requests == []
+    assert services.catalog.get(item_id(services.settings.media_bucket, key)).overview is None
+
+
+def test_a_failing_service_fails_the_message_for_a_later_retry(tmdb, services, media_dir) -> None:
+    reset_services()
+    tmdb.failures["/3/search/movie"] = [500] * 20
+    create_library(services, LibraryCreate(name="M", prefix="movies/", kind="movies"))
+    key = "movies/Heat (1995).mp4"
+    put(services, key, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, key))
+    [result] = drain(services, services.settings.enrich_queue)
+    assert len(result["batchItemFailures"]) == 1  # the queue brings it back later
+    assert services.catalog.get(item_id(services.settings.media_bucket, key)).overview is None
