@@ -97,6 +97,24 @@ def test_a_failed_job_is_queued_again_by_the_next_request(settings: Settings) ->
     assert queued_messages(settings) == [body]
 
 
+def test_a_running_job_whose_worker_went_silent_is_queued_again(settings: Settings) -> None:
+    tc = transcoder(settings)
+    source = SourceRef(bucket=settings.media_bucket, key="a.mp4", etag="e", size=1)
+    first = request_transcode(tc, source, TranscodeParams())
+    [body] = queued_messages(settings)
+    tc.jobs.set(
+        first.h, {"status": JobStatus.RUNNING.value, "updated_at": "2026-01-01T00:00:00.000Z"}
+    )
+
+    again = request_transcode(tc, source, TranscodeParams())
+
+    assert again.created and again.job.status is JobStatus.QUEUED
+    assert queued_messages(settings) == [body]
+    # a job still writing its record is left alone
+    tc.jobs.set(first.h, {"status": JobStatus.RUNNING.value})
+    assert not request_transcode(tc, source, TranscodeParams()).created
+
+
 def test_unknown_job_is_not_found(settings: Settings) -> None:
     with pytest.raises(NotFound):
         get_job(transcoder(settings), "0" * 64)

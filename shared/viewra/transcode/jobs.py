@@ -23,6 +23,9 @@ from viewra.transcode.params import SourceRef, TranscodeParams, content_hash
 
 MESSAGE_TYPE = "transcode"
 STALE_QUEUED_SECONDS = 900  # a queued job untouched this long gets its message sent again
+# A running job writes its record about once a second; silent this long, its worker is gone (a
+# crash the queue has not redelivered yet): the next request queues it again.
+STALE_RUNNING_SECONDS = 60
 
 
 class JobStatus(StrEnum):
@@ -159,7 +162,10 @@ def request_transcode(
     stale_queue = record.status == JobStatus.QUEUED.value and _older_than(
         record.updated_at, STALE_QUEUED_SECONDS
     )
-    if record.status in TERMINAL or stale_queue:
+    stale_run = record.status == JobStatus.RUNNING.value and _older_than(
+        record.updated_at, STALE_RUNNING_SECONDS
+    )
+    if record.status in TERMINAL or stale_queue or stale_run:
         requeued = tc.jobs.set(
             h,
             {
