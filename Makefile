@@ -71,3 +71,50 @@ layer: system-deps
 
 clean:
 	rm -rf $(VENV) node_modules .viewra .pytest_cache .ruff_cache
+
+# -- Deploying (issue 7): templates, cfn-lint, LocalStack --------------------------------------
+# `make test` already runs tests/infra (pytest's testpaths is tests/): it packages every function
+# without dependencies and runs cfn-lint on the templates. These targets are the same by hand.
+LS_VENV  := .venv-localstack
+LS_STAMP := $(LS_VENV)/.installed
+# LocalStack from PyPI needs Python 3.13+ (localstack-core imports warnings.deprecated).
+LS_PYTHON ?= $(shell for p in python3.13 python3.14 $$HOME/.pyenv/versions/3.1[3-9]*/bin/python3; do \
+  $$p -c 'import sys; assert sys.version_info >= (3, 13)' 2>/dev/null && { command -v $$p; break; }; done)
+
+.PHONY: package cfn-lint test-localstack localstack-venv
+
+# chalice takes the Lambda runtime from the Python that runs it. It must be 3.12 (the python3.12
+# runtime, glibc 2.34): on 3.11 (Amazon Linux 2, glibc 2.26) pymediainfo's wheel, which bundles
+# libmediainfo, is refused and the scan function could not probe.
+PKG_VENV  := .venv-package
+PKG_STAMP := $(PKG_VENV)/.installed
+PKG_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+  $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { command -v $$p; break; }; done)
+
+$(PKG_STAMP): pyproject.toml
+	@test -n "$(PKG_PYTHON)" || { echo "make package: needs Python 3.12 (set PKG_PYTHON=...)"; exit 1; }
+	@test -x $(PKG_VENV)/bin/python || $(PKG_PYTHON) -m venv $(PKG_VENV)
+	$(PKG_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PKG_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $(PKG_STAMP)
+
+# build/package/core.json and build/package/<function>/sam/{sam.json,deployment.zip}
+package: $(PKG_STAMP)
+	$(PKG_VENV)/bin/python -m infra.package --out build/package
+
+cfn-lint: venv
+	$(BIN)/python -m pytest -q tests/infra
+
+$(LS_STAMP): localstack/requirements.txt
+	@test -n "$(LS_PYTHON)" || { echo "make test-localstack: needs Python 3.13+ (set LS_PYTHON=...)"; exit 1; }
+	@test -x $(LS_VENV)/bin/python || $(LS_PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet -r localstack/requirements.txt
+	@touch $(LS_STAMP)
+
+localstack-venv: $(LS_STAMP)
+
+# The integration suite with S3, SQS and SNS on LocalStack (host mode, no Docker) and DynamoDB on
+# the embedded emulator.
+test-localstack: system-deps venv $(LS_STAMP)
+	$(BIN)/python localstack/run_suite.py --localstack-python $(LS_VENV)/bin/python -- $(PYTEST_ARGS)

@@ -13,3 +13,12 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> MediaSet:
     if not ffmpeg_available():
         pytest.skip("ffmpeg is not on PATH: the test media are generated with the real ffmpeg CLI")
     return MediaSet(tmp_path_factory.mktemp("media"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--external-endpoints",
+        action="store_true",
+        help="integration: run the stack on the configured AWS_ENDPOINT_URL_* (LocalStack) "
+        "instead of starting the embedded emulator (make test-localstack)",
+    )

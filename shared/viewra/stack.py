@@ -28,6 +28,12 @@ QUEUE_RETENTION_SECONDS = 4 * 24 * 3600  # SQS's default, stated so both sides a
 # runs (VisibilityHeartbeat), so its queue needs only the timeout plus a margin.
 FUNCTION_TIMEOUTS = {"api": 30, "scan": 60, "transcode": 900, "decide": 30}
 
+# The event topic's SQS subscribers: (queue setting, SNS filter policy or None for everything).
+EVENT_SUBSCRIBERS: tuple[tuple[str, dict[str, list[str]] | None], ...] = (
+    ("events_queue", None),  # everything, into the events table (the api function)
+    ("enrich_queue", {"type": ["ItemAdded", "ItemUpdated"]}),  # enrichment (the scan function)
+)
+
 
 @dataclass(frozen=True)
 class QueueSpec:
@@ -95,6 +101,7 @@ def stack_for(
     visibility_timeout: int = 60,
     transcode_visibility_timeout: int | None = None,
     events_visibility_timeout: int | None = None,
+    subscriber_visibility_timeout: int | None = None,
 ) -> StackSpec:
     """The stack for one deployment's names. ``visibility_timeout`` is the scan queue's (the local
     stack makes it short so retries are quick to see); the transcode queue's is at least 300 s."""
@@ -109,11 +116,25 @@ def stack_for(
     topics: list[TopicSpec] = []
     topic = getattr(settings, "events_topic", "")
     if topic and not topic.startswith("arn:"):  # an ARN: a topic this stack does not own
-        events = QueueSpec(
-            settings.events_queue, events_visibility_timeout or visibility_timeout, retries
-        )
-        queues.append(events)
-        topics.append(TopicSpec(topic, (SubscriptionSpec(events.name, raw_delivery=True),)))
+        subscriptions = []
+        for setting, policy in EVENT_SUBSCRIBERS:
+            name = getattr(settings, setting, "")
+            if not name:
+                continue
+            visibility = (
+                events_visibility_timeout
+                if setting == "events_queue"
+                else subscriber_visibility_timeout
+            )
+            queues.append(QueueSpec(name, visibility or visibility_timeout, retries))
+            subscriptions.append(
+                SubscriptionSpec(
+                    name,
+                    raw_delivery=True,
+                    filter_policy=json.dumps(policy, sort_keys=True) if policy else "",
+                )
+            )
+        topics.append(TopicSpec(topic, tuple(subscriptions)))
     return StackSpec(
         buckets=(settings.media_bucket, settings.content_bucket),
         queues=tuple(queues),
@@ -133,6 +154,7 @@ def deploy_stack(settings: Settings) -> StackSpec:
         visibility_timeout=6 * FUNCTION_TIMEOUTS["scan"],
         transcode_visibility_timeout=FUNCTION_TIMEOUTS["transcode"] + 60,
         events_visibility_timeout=6 * FUNCTION_TIMEOUTS["api"],
+        subscriber_visibility_timeout=6 * FUNCTION_TIMEOUTS["scan"],  # enrich: the scan function
     )
 
 

@@ -19,7 +19,6 @@ from viewra.local.functions import load_function
 from viewra.services import Services, get_services, reset_services
 from viewra.settings import get_settings
 from viewra.storage.bootstrap import bootstrap
-from viewra.storage.eventbus import ensure_event_bus
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -53,7 +52,6 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
         get_settings.cache_clear()
         reset_services()
         bootstrap(get_settings(), visibility_timeout=30)
-        ensure_event_bus(get_settings())
         yield get_services()
     get_settings.cache_clear()
     reset_services()

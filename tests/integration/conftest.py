@@ -15,8 +15,16 @@ from viewra.local.launch import Stack, start_stack
 TEST_ENV = {"VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "2", "VIEWRA_WORKER_THREADS": "3"}
 
 
+EXTERNAL: list[str] = []  # ["--external-endpoints"] under make test-localstack
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--external-endpoints", default=False):
+        EXTERNAL.append("--external-endpoints")
+
+
 def start_test_stack(state_dir, *extra: str) -> Stack:
-    return start_stack(state_dir, *extra, env_extra=TEST_ENV)
+    return start_stack(state_dir, *EXTERNAL, *extra, env_extra=TEST_ENV)
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,9 @@ def test_first_scan_of_a_new_library_counts_every_object(stack, media_dir) -> No
             Key=f"{name}/Film {n} ({2000 + n}).mp4",
             Body=media_dir["mp4_faststart"].read_bytes(),
         )
-    # these objects' events arrived before the library existed: they were ignored
+    # these objects' events arrive before the library exists and are ignored; a store that
+    # delivers them late (S3 may, LocalStack does) lets some be catalogued once it exists, and
+    # the scan then skips those: either way every object is counted exactly once
     r = stack.post("/libraries", {"name": name, "prefix": f"{name}/", "kind": "movies"})
     scan = r.json()["scan"]
     done = stack.wait_for(
@@ -79,10 +81,9 @@ def test_first_scan_of_a_new_library_counts_every_object(stack, media_dir) -> No
         120,
         "the scan",
     )
-    assert (done["total"], done["done"], done["skipped"], done["failed"], done["queued"]) == (
+    assert (done["total"], done["done"] + done["skipped"], done["failed"], done["queued"]) == (
         12,
         12,
-        0,
         0,
         0,
     )

@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Stack:
     bucket: str
     env: dict[str, str]
     process: subprocess.Popen[str]
+    endpoints: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         import boto3  # a client of the stack, like the aws CLI (see tests/unit/test_layout.py)
@@ -40,7 +41,7 @@ class Stack:
 
         return boto3.client(
             service,
-            endpoint_url=self.endpoint,
+            endpoint_url=self.endpoints.get(service) or self.endpoint,
             region_name="us-east-1",
             aws_access_key_id="viewra-local",
             aws_secret_access_key="viewra-local",
@@ -117,7 +118,9 @@ class Stack:
 
 
 def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None = None) -> Stack:
-    """``python -m viewra.local.run --ready-json`` on free ports; returns once it is ready."""
+    """``python -m viewra.local.run --ready-json`` on free ports; returns once it is ready.
+    With ``--external-endpoints`` in ``extra`` the runner starts no emulator and uses the
+    per-service endpoints of the environment (``make test-localstack``)."""
     env = {
         **os.environ,
         "VIEWRA_EMULATOR_PORT": str(free_port()),
@@ -142,5 +145,10 @@ def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None =
         raise RuntimeError(f"the stack did not start (exit {proc.returncode})")
     ready = json.loads(line)
     return Stack(
-        endpoint=ready["endpoint"], api=ready["api"], bucket=ready["bucket"], env=env, process=proc
+        endpoint=ready["endpoint"],
+        api=ready["api"],
+        bucket=ready["bucket"],
+        env=env,
+        process=proc,
+        endpoints=ready.get("endpoints", {}),
     )

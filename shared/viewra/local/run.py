@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print one JSON line with the endpoints once ready (for tests)",
     )
+    parser.add_argument(
+        "--external-endpoints",
+        action="store_true",
+        help="start no emulator: use the configured AWS_ENDPOINT_URL(_S3/_SQS/_DYNAMODB/_SNS)"
+        " (LocalStack, MinIO, or a moto_server started elsewhere)",
+    )
     args = parser.parse_args(argv)
 
     from viewra.settings import Settings
@@ -42,23 +48,24 @@ def main(argv: list[str] | None = None) -> int:
     boot = Settings.from_env()
     state = Path(boot.state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
+    emulator = None
+    if not args.external_endpoints:
+        emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
     stop = threading.Event()
     workers: list = []
     api = None
     try:
-        _configure_environment(emulator.url)
+        if emulator is not None:
+            _configure_environment(emulator.url)
         from viewra.local import snapshot
         from viewra.local.apiserver import ApiServer
         from viewra.local.functions import load_function
         from viewra.local.worker import QueueWorker
         from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
-        from viewra.storage.eventbus import ensure_event_bus
 
         settings = get_settings()
         bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
-        ensure_event_bus(settings)
         snap_dir = state / "snapshot"
         if not args.no_restore and not args.no_snapshot:
             restored = snapshot.restore(settings, snap_dir)
@@ -110,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
                 ).start()
             )
         api = ApiServer(port=settings.api_port).start()
-        _announce(settings, emulator.url, api.url, args.ready_json)
+        endpoints = {
+            svc: settings.endpoint_for(svc) or "" for svc in ("s3", "sqs", "dynamodb", "sns")
+        }
+        _announce(settings, endpoints, api.url, args.ready_json)
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
@@ -126,17 +136,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if api is not None:
             api.stop()
-        emulator.stop()
+        if emulator is not None:
+            emulator.stop()
     return 0
 
 
-def _announce(settings: object, endpoint: str, api_url: str, as_json: bool) -> None:
+def _announce(settings: object, endpoints: dict[str, str], api_url: str, as_json: bool) -> None:
     s = settings
+    endpoint = endpoints["s3"]
     if as_json:
-        print(
-            json.dumps({"endpoint": endpoint, "api": api_url, "bucket": s.media_bucket}),  # type: ignore[attr-defined]
-            flush=True,
-        )
+        ready = {
+            "endpoint": endpoint,
+            "endpoints": endpoints,
+            "api": api_url,
+            "bucket": s.media_bucket,  # type: ignore[attr-defined]
+        }
+        print(json.dumps(ready), flush=True)
         return
     bucket = s.media_bucket  # type: ignore[attr-defined]
     state = s.state_dir  # type: ignore[attr-defined]

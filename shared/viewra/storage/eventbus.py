@@ -1,5 +1,7 @@
 """The event bus on AWS: an SNS topic, SQS subscriptions, and the events table clients follow.
 
+The topic and its subscriptions are declared in viewra.stack and created by the bootstrap.
+
 Publishing sends the envelope to the topic (raw delivery, so a subscriber's message body is the
 envelope itself). The events table's subscriber writes each envelope once (a conditional put on
 its cursor, so a redelivery is a no-op) with a TTL; ``GET /events`` reads it after a cursor.
@@ -16,7 +18,7 @@ from pynamodb.exceptions import PutError
 from viewra.events import Event, LogPublisher
 from viewra.settings import Settings
 from viewra.storage.clients import client
-from viewra.storage.tables import Tables, tables_for
+from viewra.storage.tables import Tables
 
 STREAM = "all"
 
@@ -89,69 +91,3 @@ class EventStore:
             if found or time.monotonic() >= deadline:
                 return found
             time.sleep(interval)
-
-
-# (queue setting, SNS filter policy): the topic's SQS subscribers
-SUBSCRIBERS: tuple[tuple[str, dict[str, list[str]] | None], ...] = (
-    ("events_queue", None),  # everything, into the events table
-    ("enrich_queue", {"type": ["ItemAdded", "ItemUpdated"]}),  # enrichment after a scan
-)
-
-
-def ensure_event_bus(settings: Settings) -> None:
-    """The topic and its subscribers: each queue (with its DLQ) subscribed with raw delivery and
-    its filter policy; the events table's TTL."""
-    if not settings.events_topic:
-        return
-    arn = topic_arn(settings)
-    for setting, policy in SUBSCRIBERS:
-        _subscribe(settings, arn, getattr(settings, setting), policy)
-    tables_for(settings).events.update_ttl(ignore_update_ttl_errors=True)
-
-
-def _subscribe(
-    settings: Settings, arn: str, name: str, filter_policy: dict[str, list[str]] | None
-) -> None:
-    sqs = client(settings, "sqs")
-    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    access = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": arn}},
-            }
-        ],
-    }
-    sqs.set_queue_attributes(
-        QueueUrl=url,
-        Attributes={
-            "Policy": json.dumps(access),
-            "RedrivePolicy": json.dumps(
-                {
-                    "deadLetterTargetArn": dlq_arn,
-                    "maxReceiveCount": str(settings.dlq_max_receive_count),
-                }
-            ),
-        },
-    )
-    sns = client(settings, "sns")
-    subscribed = {
-        s["Endpoint"]
-        for s in sns.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", [])
-    }
-    if queue_arn not in subscribed:
-        attributes = {"RawMessageDelivery": "true"}
-        if filter_policy:
-            attributes["FilterPolicy"] = json.dumps(filter_policy)
-        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)

@@ -1,0 +1,237 @@
+"""The deploy templates (``make package``): cfn-lint clean, SQS sources that report partial batch
+failures, queues that outlive their consumers' timeouts, and least-privilege roles, checked by
+evaluating each role's policy on the calls the functions make (and must not make)."""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.functions import FUNCTIONS, table_names
+from viewra.settings import Settings
+
+SUBS = {"${AWS::Partition}": "aws", "${AWS::Region}": "us-east-1", "${AWS::AccountId}": "1234"}
+
+
+def test_cfn_lint_passes_on_every_template(packaged: dict[str, Path]) -> None:
+    assert set(packaged) == {"core", *(f.name for f in FUNCTIONS)}
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    done = subprocess.run(
+        [str(cfn_lint), *map(str, packaged.values())], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        lid: r["Properties"]
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def _resolve(value: Any) -> str:
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    for k, v in SUBS.items():
+        text = text.replace(k, v)
+    return text
+
+
+def _roles(template: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Each IAM role's statements, with ARNs resolved for account 1234 in us-east-1."""
+    roles = []
+    for r in template["Resources"].values():
+        if r["Type"] != "AWS::IAM::Role":
+            continue
+        statements = []
+        for p in r["Properties"]["Policies"]:
+            for st in p["PolicyDocument"]["Statement"]:
+                actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+                statements.append(
+                    {
+                        "Effect": st["Effect"],
+                        "Action": actions,
+                        "Resource": [_resolve(x) for x in resources],
+                    }
+                )
+        roles.append(statements)
+    assert roles, "every function template has its own role"
+    return roles
+
+
+def allowed(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
+    return any(
+        st["Effect"] == "Allow"
+        and any(fnmatch.fnmatchcase(action, a) for a in st["Action"])
+        and any(fnmatch.fnmatchcase(resource, r) for r in st["Resource"])
+        for st in statements
+    )
+
+
+def can(templates: dict[str, Any], function: str, action: str, resource: str) -> bool:
+    """True if every role of the function's template allows the call."""
+    return all(allowed(role, action, resource) for role in _roles(templates[function]))
+
+
+MEDIA = "arn:aws:s3:::viewra-media"
+CONTENT = "arn:aws:s3:::viewra-content"
+
+
+@pytest.mark.parametrize(
+    ("function", "action", "resource", "expected"),
+    [
+        # scan: reads media, writes artwork only
+        ("scan", "s3:GetObject", f"{MEDIA}/movies/a.mkv", True),
+        ("scan", "s3:PutObject", f"{CONTENT}/artwork/ab/cd/abcd/cover.jpg", True),
+        ("scan", "s3:PutObject", f"{CONTENT}/content/ab/cd/abcd/index.m3u8", False),
+        ("scan", "s3:PutObject", f"{MEDIA}/movies/a.mkv", False),
+        ("scan", "s3:DeleteObject", f"{MEDIA}/movies/a.mkv", False),
+        ("scan", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-scan", True),
+        ("scan", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-transcode", False),
+        ("scan", "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", True),
+        (
+            "scan",
+            "dynamodb:Query",
+            "arn:aws:dynamodb:us-east-1:1234:table/viewra-items/index/all-title",
+            True,
+        ),
+        ("scan", "dynamodb:Scan", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", False),
+        (
+            "scan",
+            "dynamodb:PutItem",
+            "arn:aws:dynamodb:us-east-1:1234:table/viewra-sessions",
+            False,
+        ),
+        # api: presigns media, never deletes or writes it
+        ("api", "s3:GetObject", f"{MEDIA}/movies/a.mkv", True),
+        ("api", "s3:DeleteObject", f"{MEDIA}/movies/a.mkv", False),
+        ("api", "s3:PutObject", f"{MEDIA}/movies/a.mkv", False),
+        ("api", "s3:DeleteObject", f"{CONTENT}/content/ab/cd/abcd/seg1.ts", True),
+        ("api", "s3:DeleteObject", f"{CONTENT}/artwork/ab/cd/abcd/cover.jpg", False),
+        ("api", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-transcode", True),
+        ("api", "dynamodb:Scan", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", False),
+        # transcode: reads media, writes content/* only
+        ("transcode", "s3:GetObject", f"{MEDIA}/movies/a.mkv", True),
+        ("transcode", "s3:PutObject", f"{CONTENT}/content/ab/cd/abcd/seg1.ts", True),
+        ("transcode", "s3:PutObject", f"{CONTENT}/artwork/ab/cd/abcd/cover.jpg", False),
+        ("transcode", "s3:PutObject", f"{MEDIA}/movies/a.mkv", False),
+        ("transcode", "s3:DeleteObject", f"{MEDIA}/movies/a.mkv", False),
+        (
+            "transcode",
+            "sqs:ChangeMessageVisibility",
+            "arn:aws:sqs:us-east-1:1234:viewra-transcode",
+            True,
+        ),
+        ("transcode", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-scan", False),
+        (
+            "transcode",
+            "dynamodb:PutItem",
+            "arn:aws:dynamodb:us-east-1:1234:table/viewra-items",
+            False,
+        ),
+        # decide: reads the catalogue, nothing else
+        ("decide", "dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", True),
+        ("decide", "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", False),
+        ("decide", "s3:GetObject", f"{MEDIA}/movies/a.mkv", False),
+    ],
+)
+def test_roles_allow_what_the_function_does_and_nothing_it_must_not(
+    templates: dict[str, Any], function: str, action: str, resource: str, expected: bool
+) -> None:
+    assert can(templates, function, action, resource) is expected
+
+
+def test_no_role_has_a_wildcard_action_or_an_unscoped_resource(templates: dict) -> None:
+    for name, template in templates.items():
+        if name == "core":
+            continue
+        for role in _roles(template):
+            for st in role:
+                assert all(a != "*" and not a.endswith(":*") for a in st["Action"]), name
+                assert all(r != "*" for r in st["Resource"]), (name, st)
+
+
+def test_every_sqs_source_reports_partial_batch_failures(templates: dict) -> None:
+    sources = 0
+    for name, template in templates.items():
+        if name == "core":
+            continue
+        for props in _functions(template).values():
+            for event in props.get("Events", {}).values():
+                if event["Type"] == "SQS":
+                    sources += 1
+                    assert event["Properties"]["FunctionResponseTypes"] == [
+                        "ReportBatchItemFailures"
+                    ], name
+    assert sources >= 2  # scan and transcode at least
+
+
+def test_each_consumed_queue_is_declared_with_a_dlq_and_outlasts_its_consumer(
+    templates: dict,
+) -> None:
+    core = {
+        r["Properties"]["QueueName"]: r["Properties"]
+        for r in templates["core"]["Resources"].values()
+        if r["Type"] == "AWS::SQS::Queue"
+    }
+    for name, template in templates.items():
+        if name == "core":
+            continue
+        for props in _functions(template).values():
+            for event in props.get("Events", {}).values():
+                if event["Type"] != "SQS":
+                    continue
+                queue = _resolve(event["Properties"]["Queue"]).rsplit(":", 1)[-1]
+                assert queue in core, f"{name} consumes {queue}, which the core does not declare"
+                assert core[queue]["VisibilityTimeout"] >= props["Timeout"], (name, queue)
+                assert "RedrivePolicy" in core[queue]
+
+
+def test_every_table_is_used_by_some_function_and_exists_in_the_core(templates: dict) -> None:
+    names = table_names(Settings())
+    core = {
+        r["Properties"]["TableName"]
+        for r in templates["core"]["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    assert set(names.values()) == core
+    granted = {t for f in FUNCTIONS for t in (*f.reads, *f.writes)}
+    assert set(names) <= granted
+
+
+def test_transcode_is_a_container_image_with_room_to_work(templates: dict) -> None:
+    (props,) = _functions(templates["transcode"]).values()
+    assert props["PackageType"] == "Image" and "CodeUri" not in props
+    assert props["ImageUri"] == {"Ref": "ImageUri"}
+    assert props["EphemeralStorage"]["Size"] >= 8 * 1024  # VIEWRA_TRANSCODE_TEMP_MAX_BYTES
+    assert props["Timeout"] == 900 and props["MemorySize"] >= 2048
+    env = props["Environment"]["Variables"]
+    assert env["VIEWRA_TRANSCODE_FFMPEG"] == "/usr/bin/ffmpeg"
+
+
+def test_functions_get_this_deployments_names_and_no_endpoint(templates: dict) -> None:
+    for name, template in templates.items():
+        if name == "core":
+            continue
+        for props in _functions(template).values():
+            env = props["Environment"]["Variables"]
+            assert env["VIEWRA_MEDIA_BUCKET"] == "viewra-media", name
+            assert env["VIEWRA_TABLE_PREFIX"] == "viewra-", name
+            assert not any(k.startswith("AWS_ENDPOINT_URL") for k in env), name
+
+
+def test_the_package_vendors_the_core_and_never_touches_the_source_tree(
+    packaged: dict[str, Path],
+) -> None:
+    build = packaged["scan"].parents[1]
+    assert (build / "vendor" / "viewra" / "stack.py").is_file()
+    assert (build / ".chalice" / "config.json").is_file()
+    root = Path(__file__).resolve().parents[2]
+    assert not (root / "functions" / "scan" / "vendor").exists()
+    assert not (root / "functions" / "scan" / ".chalice").exists()
