@@ -162,6 +162,11 @@ class Settings:
                 values[name] = _bool(raw)
             else:
                 values[name] = raw
+        if _bool(env.get("LOCALSTACK", "")) and "endpoint_url" not in values:
+            # localstack-client's convention: LOCALSTACK=1 (with LOCALSTACK_HOST) names the edge
+            from localstack_client.config import get_service_endpoint
+
+            values["endpoint_url"] = get_service_endpoint("s3")
         return cls(**values)  # type: ignore[arg-type]
 
     def endpoint_for(self, service: str) -> str | None:

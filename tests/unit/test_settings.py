@@ -52,3 +52,13 @@ def test_readme_documents_every_environment_variable() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [var for var, _ in Settings.ENV if f"`{var}`" not in readme]
     assert missing == []
+
+
+def test_localstack_flag_resolves_the_edge_with_localstack_client(monkeypatch) -> None:
+    monkeypatch.setenv("LOCALSTACK_HOST", "ls.example:4599")  # read by localstack-client
+    s = Settings.from_env({"LOCALSTACK": "1", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:5055"})
+    assert s.endpoint_for("s3") == "http://ls.example:4599"
+    assert s.endpoint_for("sqs") == "http://ls.example:4599"
+    assert s.endpoint_for("dynamodb") == "http://127.0.0.1:5055"  # per-service still wins
+    explicit = Settings.from_env({"LOCALSTACK": "1", "AWS_ENDPOINT_URL": "http://mine:1"})
+    assert explicit.endpoint_for("s3") == "http://mine:1"
