@@ -30,7 +30,8 @@ from viewra.models import ItemKind, ItemStatus, MediaItem, ProbeResult, StreamTy
 from viewra.naming import music_tags, parse_name
 from viewra.probe import ProbeError, probe
 from viewra.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
-from viewra.sidecar_scan import apply_sidecars, is_sidecar
+from viewra.scrapers.keys import folder
+from viewra.sidecar_scan import LISTINGS, apply_sidecars, is_sidecar
 from viewra.timeutil import now_iso
 
 LIST_PAGE_SIZE = 1000
@@ -108,7 +109,9 @@ def remove_object(services: Any, ref: ObjectRef) -> None:
 
 def refresh_folder(services: Any, library: Library, ref: ObjectRef) -> None:
     """A sidecar came or went: catalogue its folder's videos again (their sidecars changed)."""
-    for key in services.objects.list_folder(ref.bucket, ref.key.rsplit("/", 1)[0] + "/"):
+    where = folder(ref.key)
+    LISTINGS.forget(ref.bucket, where)
+    for key in LISTINGS.keys(services, ref.bucket, where):
         if is_sidecar(key) or not key.startswith(library.prefix):
             continue
         existing = services.catalog.get(item_id(ref.bucket, key))

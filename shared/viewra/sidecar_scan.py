@@ -10,6 +10,8 @@ videos of its folder.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from typing import TYPE_CHECKING
 
 from viewra.library import content_key
@@ -35,6 +37,39 @@ _MIME = {
 }
 
 
+class FolderListings:
+    """Folder listings, kept a few seconds: a drop of many files in one folder lists it once per
+    window instead of once per file (1,000 files in one folder made the scan list 1,000 keys a
+    thousand times). A sidecar arriving or leaving forgets its folder, so the refresh it causes
+    sees the change."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+    def keys(self, services: Services, bucket: str, where: str) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            found = self._seen.get((bucket, where))
+            if found and now - found[0] < self._ttl:
+                return found[1]
+        keys = services.objects.list_folder(bucket, where)
+        with self._lock:
+            self._seen[(bucket, where)] = (now, keys)
+            if len(self._seen) > 1000:  # old folders go; a listing is cheap to make again
+                cutoff = now - self._ttl
+                self._seen = {k: v for k, v in self._seen.items() if v[0] >= cutoff}
+        return keys
+
+    def forget(self, bucket: str, where: str) -> None:
+        with self._lock:
+            self._seen.pop((bucket, where), None)
+
+
+LISTINGS = FolderListings()
+
+
 def is_sidecar(key: str) -> bool:
     name = key.rsplit("/", 1)[-1].casefold()
     return "." in name and name[name.rindex(".") :] in SIDECAR_EXTENSIONS
@@ -42,7 +77,7 @@ def is_sidecar(key: str) -> bool:
 
 def apply_sidecars(services: Services, item: MediaItem) -> MediaItem:
     """The item with its folder's sidecars applied (its own streams and tags kept)."""
-    siblings = services.objects.list_folder(item.bucket, folder(item.key))
+    siblings = LISTINGS.keys(services, item.bucket, folder(item.key))
     found = find_sidecars(item.key, siblings, first_index=len(item.streams))
     update: dict[str, object] = {}
     if found.subtitles:
