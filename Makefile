@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit integration system-deps venv bench bench-scan layer clean help
+.PHONY: run test lint unit integration system-deps venv bench bench-probe bench-scan bench-decide bench-transcode layer clean help
 
 help:
 	@echo "make run    - start the embedded stack, the API and the workers"
@@ -60,10 +60,19 @@ unit: system-deps venv
 integration: system-deps venv
 	$(BIN)/python -m pytest -q tests/integration
 
-bench: bench-scan
+bench: bench-probe bench-scan bench-decide bench-transcode
+
+bench-probe: system-deps venv
+	$(BIN)/python bench/probe_bytes.py
 
 bench-scan: system-deps venv
 	$(BIN)/python bench/scan.py
+
+bench-decide: system-deps venv
+	$(BIN)/python bench/decide.py
+
+bench-transcode: system-deps venv
+	$(BIN)/python bench/transcode.py
 
 # The ffmpeg Lambda layer (ffmpeg + ffprobe under /opt/bin), from this machine's Debian ffmpeg.
 layer: system-deps
