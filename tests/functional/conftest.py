@@ -16,6 +16,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from viewra.local.functions import load_function
+from viewra.local.moto_atomic import make_dynamodb_writes_atomic
 from viewra.services import Services, get_services, reset_services
 from viewra.settings import get_settings
 from viewra.storage.bootstrap import bootstrap
@@ -25,6 +26,12 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def atomic_dynamodb() -> None:
+    """moto's conditional writes race under threads; DynamoDB's do not (see moto_atomic)."""
+    make_dynamodb_writes_atomic()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,10 +28,8 @@ class Emulator:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> Emulator:
-        exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
-            "moto_server"
-        )
-        cmd = [exe] if exe else [sys.executable, "-m", "moto.server"]
+        # moto's server, with DynamoDB conditional writes made atomic as on AWS
+        cmd = [sys.executable, "-m", "viewra.local.motoserver"]
         cmd += ["-H", "127.0.0.1", "-p", str(self.port)]
         out = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
