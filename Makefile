@@ -17,7 +17,7 @@ help:
 
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet 'pip>=23,<26.3'  # chalice 1.34 wants pip<26.3
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps -e examples/plugins
 	@touch $(STAMP)
@@ -126,4 +126,4 @@ localstack-venv: $(LS_STAMP)
 # The integration suite with S3, SQS and SNS on LocalStack (host mode, no Docker) and DynamoDB on
 # the embedded emulator.
 test-localstack: system-deps venv $(LS_STAMP)
-	$(BIN)/python localstack/run_suite.py --localstack-python $(LS_VENV)/bin/python -- $(PYTEST_ARGS)
+	$(BIN)/python localstack/run_suite.py --localstack-python $(CURDIR)/$(LS_VENV)/bin/python -- $(PYTEST_ARGS)
