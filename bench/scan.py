@@ -76,6 +76,7 @@ for _var, _value in (
 
 import requests  # noqa: E402
 
+from bench._common import cpu_seconds, percentile, step  # noqa: E402
 from bench.byteproxy import ByteCountingProxy, PathStats  # noqa: E402
 from tests.media_factory import big_mp4, mp4  # noqa: E402
 
@@ -249,24 +250,7 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / CLK_TCK
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of ``pid`` (its threads included) so far."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
 # -- helpers -------------------------------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
 
 
 def upload_many(s3: Any, bucket: str, keys: list[str], body: bytes, threads: int) -> dict:
@@ -515,8 +499,8 @@ def measure_throughput(
     timeout = max(120.0, files * 0.6)
     stall = 150.0  # > twice the visibility timeout: a retried message has had its chance
     cpu_before = {
-        "moto_server": _cpu_seconds(stack.emulator_pid),
-        "stack (workers + API)": _cpu_seconds(stack.proc.pid if stack.proc else None),
+        "moto_server": cpu_seconds(stack.emulator_pid),
+        "stack (workers + API)": cpu_seconds(stack.proc.pid if stack.proc else None),
         "bench (uploads)": sum(os.times()[:2]),
     }
     machine_before = _machine_busy_seconds()
@@ -574,8 +558,8 @@ def measure_throughput(
         results.notes.append(f"scan dead-letter queue holds {depth} message(s)")
     elapsed = t_done - t0
     cpu = {
-        "moto_server": _cpu_seconds(stack.emulator_pid),
-        "stack (workers + API)": _cpu_seconds(stack.proc.pid if stack.proc else None),
+        "moto_server": cpu_seconds(stack.emulator_pid),
+        "stack (workers + API)": cpu_seconds(stack.proc.pid if stack.proc else None),
         "bench (uploads)": sum(os.times()[:2]),
     }
     wall = time.monotonic() - t0
@@ -725,10 +709,6 @@ def run(args: argparse.Namespace) -> Results:
         else:
             shutil.rmtree(state, ignore_errors=True)
     return results
-
-
-def step(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # -- output --------------------------------------------------------------------------------------
