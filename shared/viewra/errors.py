@@ -47,10 +47,5 @@ class Unprocessable(ViewraError):
     code = "ValidationError"
 
 
-class ServiceUnavailable(ViewraError):
-    status = 503
-    code = "ServiceUnavailable"
-
-
 class PoisonMessage(ValueError):
     """A queue message no retry can fix: failed, so the queue moves it to the dead-letter queue."""

@@ -7,7 +7,7 @@ request twice shares one job, and finished output is answered at once (content a
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from viewra.models import MediaItem
 from viewra.playback import Decision, SubtitleDeliveryMethod
@@ -17,12 +17,6 @@ from viewra.transcode.context import Transcoder as TranscodeContext
 from viewra.transcode.jobs import RequestResult, request_transcode
 from viewra.transcode.params import Protocol as OutputProtocol
 from viewra.transcode.params import SourceRef, TranscodeParams, params_from_target
-
-
-class Transcoder(Protocol):
-    def request_for_session(
-        self, item: MediaItem, decision: Decision, session: PlaybackSession, base_url: str
-    ) -> PlaybackSession: ...
 
 
 def _position(streams: list[Any], index: int | None) -> int | None:

@@ -18,7 +18,7 @@ from viewra.errors import BadRequest
 from viewra.library import episode_order, resolution_class, series_key, sort_title
 from viewra.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
 from viewra.models import ItemStatus, MediaItem
-from viewra.storage.tables import LISTED, Tables
+from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables
 from viewra.timeutil import now_iso
 
 
@@ -195,40 +195,21 @@ class Catalog:
         )
         items: list[MediaItem] = []
         cursor = None
+        last: Any = None
         for record in results:
             if len(items) == query.limit:
-                last = items[-1]
-                last_record_key = _record_key(
-                    model,
-                    last.id,
-                    hash_attr,
-                    hash_value,
-                    range_attr,
-                    _range_value(query.sort, last),
-                )
-                cursor = _encode_cursor(index_name, last_record_key)
+                cursor = _encode_cursor(index_name, _record_key(last, hash_attr, range_attr))
                 break
             items.append(MediaItem.model_validate(record.doc))
+            last = record
         return ItemPage(items=items, cursor=cursor)
 
 
-def _range_value(sort: SortField, item: MediaItem) -> Any:
-    if sort is SortField.TITLE:
-        return {"S": sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~"}
-    if sort is SortField.ADDED:
-        return {"S": item.added_at or ""}
-    return {"N": str(item.year or 0)}
-
-
-def _record_key(
-    model: Any,
-    item_id: str,
-    hash_attr: str,
-    hash_value: str,
-    range_attr: str,
-    range_value: dict[str, str],
-) -> dict[str, Any]:
-    return {"id": {"S": item_id}, hash_attr: {"S": hash_value}, range_attr: range_value}
+def _record_key(record: Any, hash_attr: str, range_attr: str) -> dict[str, Any]:
+    """The index key of a record as stored (what DynamoDB's LastEvaluatedKey would be)."""
+    value = getattr(record, range_attr)
+    typed = {"N": str(value)} if range_attr in NUMERIC_RANGES else {"S": value}
+    return {"id": {"S": record.id}, hash_attr: {"S": getattr(record, hash_attr)}, range_attr: typed}
 
 
 def _encode_cursor(index_name: str, key: dict[str, Any]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,7 +52,3 @@ class QueueSender:
 
     def check(self, name: str) -> None:
         self._sqs.get_queue_attributes(QueueUrl=self.url(name), AttributeNames=["QueueArn"])
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:16]
