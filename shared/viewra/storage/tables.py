@@ -21,7 +21,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from viewra.settings import Settings
-from viewra.storage.transcodes import jobs_model_for
 
 LISTED = "all"
 
@@ -68,6 +67,39 @@ def _meta(settings: Settings, table: str) -> type:
         max_retry_attempts = 5
 
     return Meta
+
+
+JOBS_TABLE = "transcode-jobs"
+
+
+@lru_cache(maxsize=16)
+def jobs_model_for(settings: Settings) -> type[Model]:
+    """The job table's model for one deployment (one record per content hash ``h``)."""
+
+    attrs: dict[str, object] = {
+        "Meta": _meta(settings, JOBS_TABLE),
+        "h": UnicodeAttribute(hash_key=True),
+        "status": UnicodeAttribute(),
+        "params": JSONAttribute(),
+        "source": JSONAttribute(),
+        "hints": JSONAttribute(null=True),
+        "provider": UnicodeAttribute(null=True),
+        "progress": NumberAttribute(null=True),
+        "fps": NumberAttribute(null=True),
+        "speed": NumberAttribute(null=True),
+        "eta": NumberAttribute(null=True),
+        "out_time": NumberAttribute(null=True),
+        "error": UnicodeAttribute(null=True),
+        "cancel": NumberAttribute(default=0),
+        "attempts": NumberAttribute(default=0),
+        "worker": UnicodeAttribute(null=True),
+        "created_at": UnicodeAttribute(),
+        "updated_at": UnicodeAttribute(null=True),
+        "started_at": UnicodeAttribute(null=True),
+        "finished_at": UnicodeAttribute(null=True),
+        "accessed_at": UnicodeAttribute(null=True),
+    }
+    return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -8,64 +8,25 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from viewra.library import content_key
 from viewra.settings import Settings
 from viewra.storage.clients import client
+from viewra.storage.tables import jobs_model_for
 
 CONTENT_PREFIX = "content"
 MANIFEST = "manifest.json"
-JOBS_TABLE = "transcode-jobs"
 
 
 def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
-@lru_cache(maxsize=16)
-def jobs_model_for(settings: Settings) -> type[Model]:
-    """The job table's model for one deployment (one record per content hash ``h``)."""
-
-    class Meta:
-        table_name = settings.table_name(JOBS_TABLE)
-        region = settings.region
-        host = settings.endpoint_for("dynamodb")
-        billing_mode = "PAY_PER_REQUEST"
-        max_retry_attempts = 5
-
-    attrs: dict[str, object] = {
-        "Meta": Meta,
-        "h": UnicodeAttribute(hash_key=True),
-        "status": UnicodeAttribute(),
-        "params": JSONAttribute(),
-        "source": JSONAttribute(),
-        "hints": JSONAttribute(null=True),
-        "provider": UnicodeAttribute(null=True),
-        "progress": NumberAttribute(null=True),
-        "fps": NumberAttribute(null=True),
-        "speed": NumberAttribute(null=True),
-        "eta": NumberAttribute(null=True),
-        "out_time": NumberAttribute(null=True),
-        "error": UnicodeAttribute(null=True),
-        "cancel": NumberAttribute(default=0),
-        "attempts": NumberAttribute(default=0),
-        "worker": UnicodeAttribute(null=True),
-        "created_at": UnicodeAttribute(),
-        "updated_at": UnicodeAttribute(null=True),
-        "started_at": UnicodeAttribute(null=True),
-        "finished_at": UnicodeAttribute(null=True),
-        "accessed_at": UnicodeAttribute(null=True),
-    }
-    return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]
 
 
 def ensure_jobs_table(settings: Settings) -> None:
