@@ -12,6 +12,7 @@
 # Environment: FFMPEG / FFPROBE (binaries to package; default: the ones on PATH),
 # ZIP_LEVEL (0-9, default 6; tests use 1 for speed).
 set -euo pipefail
+trap 'echo "build.sh: line $LINENO exited with status $?" >&2' ERR
 
 out_dir=${1:-build/layers}
 ffmpeg_bin=${FFMPEG:-$(command -v ffmpeg)}
@@ -29,12 +30,15 @@ loader=""
 for bin in "$ffmpeg_bin" "$ffprobe_bin"; do
   name=$(basename "$bin")
   cp -L "$bin" "$stage/lib/$name.bin"
+  # ldd once, into a variable: an awk that stops reading early (`exit`) makes ldd's own printf
+  # die of SIGPIPE, and ldd then exits 1 without a word (seen once in CI).
+  listing=$(ldd "$bin")
   # lines "libx.so.1 => /path/libx.so.1 (0x...)": copy each under its soname
   while read -r soname path; do
     [ -e "$stage/lib/$soname" ] || cp -L "$path" "$stage/lib/$soname"
-  done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
-  # and the dynamic loader's line "/lib64/ld-linux-x86-64.so.2 (0x...)"
-  found=$(ldd "$bin" | awk '$1 ~ /^\/.*ld-linux/ {print $1; exit}')
+  done < <(awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' <<<"$listing")
+  # and the dynamic loader's line "/lib64/ld-linux-x86-64.so.2 (0x...)"; it sits mid-listing
+  found=$(awk '$1 ~ /^\/.*ld-linux/ && !seen++ {print $1}' <<<"$listing")
   if [ -n "$found" ]; then
     loader=$(basename "$found")
     [ -e "$stage/lib/$loader" ] || cp -L "$found" "$stage/lib/$loader"
