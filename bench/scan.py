@@ -4,7 +4,6 @@
     .venv/bin/python bench/scan.py --quick         # 100 files, under a minute
     .venv/bin/python bench/scan.py --files 2000 --worker-threads 8 --json
     .venv/bin/python bench/scan.py --only drop --per-folder 0        # all in one folder
-    .venv/bin/python bench/scan.py --only drop --fast-emulator --worker-threads 8
 
 What runs: ``python -m viewra.local.run --ready-json --no-snapshot`` as a subprocess (its own free
 emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end whatever happens.
@@ -32,8 +31,7 @@ emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end wh
    500). ``--poll api`` polls the API once a second instead (that load is then part of the figure).
    CPU seconds of moto_server, of the stack process, of this process and of everything else on
    the machine over that window say what bounds the rate (and whether the figure is trustworthy:
-   other work on a shared 2-core machine takes its share). ``--fast-emulator`` reruns it with
-   moto_server patched (bench/moto_fast/sitecustomize.py), to measure what the emulator costs.
+   other work on a shared 2-core machine takes its share).
 3. p50/p95 per-file scan time: ``catalogue_object`` timed in this process, sequentially, on a
    sample of tiny files against the idle emulator (no proxy), split into its phases (HEAD,
    catalogue read, probe, naming, sidecar folder listing, catalogue write, event publish). The
@@ -142,9 +140,7 @@ class StackLog:
 class Stack:
     """``python -m viewra.local.run`` on free ports and a temporary state dir."""
 
-    def __init__(
-        self, state_dir: Path, worker_threads: int | None, fast_emulator: str | None = None
-    ) -> None:
+    def __init__(self, state_dir: Path, worker_threads: int | None) -> None:
         self.state_dir = state_dir
         self.env = {
             **os.environ,
@@ -159,13 +155,6 @@ class Stack:
         self.env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
         if worker_threads:
             self.env["VIEWRA_WORKER_THREADS"] = str(worker_threads)
-        if fast_emulator:  # bench/moto_fast/sitecustomize.py patches the moto_server process
-            paths = [str(Path(__file__).resolve().parent / "moto_fast")]
-            if self.env.get("PYTHONPATH"):
-                paths.append(self.env["PYTHONPATH"])
-            self.env["PYTHONPATH"] = os.pathsep.join(paths)
-            self.env["VIEWRA_BENCH_MOTO_PATCHES"] = fast_emulator
-        self.fast_emulator = fast_emulator
         self.log = StackLog()
         self.proc: subprocess.Popen[str] | None = None
         self.ready: dict[str, str] = {}
@@ -583,9 +572,7 @@ def measure_throughput(
         "worker_threads": ctx.worker_threads,
         "upload_threads": ctx.upload_threads,
         "completion_signal": "stack log" if poll == "logs" else "API polled once a second",
-        "emulator": f"moto_server patched: {stack.fast_emulator}"
-        if stack.fast_emulator
-        else "moto_server",
+        "emulator": "viewra.local.motoserver (moto behind waitress)",
         "api_requests_while_polling": polls,
         "seconds": elapsed,
         "files_per_minute": finished / elapsed * 60,
@@ -677,7 +664,7 @@ def run(args: argparse.Namespace) -> Results:
     media, tiny = prepare_media(args.workdir, args.megabytes)
     results = Results()
     state = Path(tempfile.mkdtemp(prefix="viewra-bench-scan-"))
-    stack = Stack(state, args.worker_threads, args.fast_emulator)
+    stack = Stack(state, args.worker_threads)
     proxy: ByteCountingProxy | None = None
     ok = False
     try:
@@ -859,14 +846,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/viewra-bench"))
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
-    parser.add_argument(
-        "--fast-emulator",
-        nargs="?",
-        const="sqs,keepalive",
-        metavar="PATCHES",
-        help="experiment: patch moto_server (bench/moto_fast): sqs (O(1) bookkeeping per "
-        "message), keepalive (no connection per request); default both",
-    )
     parser.add_argument("--keep-state", action="store_true", help="keep the stack's logs")
     args = parser.parse_args(argv)
     if args.files is None:
