@@ -4,6 +4,7 @@ transcode outputs, the source object, and the SQS visibility heartbeat."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
 from viewra.library import content_key
@@ -60,6 +61,16 @@ class JobStore:
         except self._model.DoesNotExist:
             return None
 
+    def cancel_requested(self, h: str) -> bool:
+        """Whether a running job should stop: cancel asked, or the record is no longer running
+        (or gone). Reads two attributes, eventually consistent: a running worker asks every
+        second, and a cancel seen a read later is still a prompt one."""
+        try:
+            record = self._model.get(h, attributes_to_get=["status", "cancel"])
+        except self._model.DoesNotExist:
+            return True
+        return record.status != "running" or bool(record.cancel)
+
     def create(self, h: str, fields: dict[str, Any]) -> bool:
         """Write the record unless one exists for ``h``; True if this call created it."""
         try:
@@ -101,8 +112,18 @@ class JobStore:
         condition = m.h.exists() & ~m.status.is_in(*refuse) & (m.cancel != 1)
         return self._update(h, actions, condition)
 
-    def delete(self, h: str) -> None:
-        self._model(h).delete()
+    def delete(self, h: str, *, unless_status: tuple[str, ...] = ()) -> bool:
+        """Delete the record (absent is fine) unless it is in one of ``unless_status``; False
+        when that condition refused it."""
+        m = self._model
+        condition = ~m.status.is_in(*unless_status) if unless_status else None
+        try:
+            m(h).delete(condition=condition)
+        except DeleteError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def scan_all(self) -> Iterator[Any]:
         """Every record (cache eviction reads access times; not on any request path)."""
@@ -164,6 +185,15 @@ class ContentStore:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
 
     def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Upload a file: one PutObject below the multipart threshold (segments: the transfer
+        manager's futures and callbacks cost more CPU than the request itself), else multipart."""
+        size = path.stat().st_size
+        if size < self._transfer.multipart_threshold:
+            with path.open("rb") as body:
+                self._s3.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
+                )
+            return
         self._s3.upload_file(
             str(path),
             self.bucket,
@@ -276,6 +306,8 @@ class VisibilityHeartbeat:
         )
 
     @staticmethod
+    @functools.lru_cache(maxsize=32)
     def queue_url_from_arn(settings: Settings, arn: str) -> str:
+        """The queue's URL, asked once per process and queue (a round trip per job before)."""
         name = arn.rsplit(":", 1)[-1]
         return client(settings, "sqs").get_queue_url(QueueName=name)["QueueUrl"]

@@ -28,7 +28,11 @@ class TranscodeLimits:
     temp_dir: str | None = None  # None: the system's (Lambda: /tmp)
     temp_max_bytes: int = 8 * 1024**3  # a download larger than this is refused
     input_mode: str = "auto"  # auto: presigned URL unless the job needs a local file; url; download
-    progress_interval: float = 1.0  # job-record writes (and cancel checks), seconds
+    # Job-record progress writes once the output is playable, seconds (each is a DynamoDB write
+    # and an event); until then, and for the cancel flag, the worker looks every
+    # cancel_check_seconds (a cancel stops ffmpeg within about that).
+    progress_interval: float = 3.0
+    cancel_check_seconds: float = 1.0
     heartbeat_seconds: int = 60  # how often the message's visibility is extended...
     visibility_seconds: int = 300  # ...and to how long
     slot_wait_seconds: float = 5.0  # wait for a free job slot before handing the message back

@@ -2,13 +2,17 @@
 content cache (list, evict one, evict least recently used down to a byte budget).
 
 One record per ``h``. The record is created with a conditional write, so concurrent identical
-requests share one job and exactly one message reaches the queue. A manifest in the content
-bucket, not the record, is what says the output is complete.
+requests share one job and exactly one message reaches the queue. The manifest in the content
+bucket is what says the output is complete; the worker writes it before it marks the record
+ready, and eviction removes the record before the output, so a ready record always has a
+complete output behind it (content-addressed: immutable) and a request for a ready hash is
+answered from the record alone. The manifest is looked at only when the record does not say
+ready (a run that crashed between the two writes, or a record lost).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,9 +27,12 @@ from viewra.transcode.params import SourceRef, TranscodeParams, content_hash
 
 MESSAGE_TYPE = "transcode"
 STALE_QUEUED_SECONDS = 900  # a queued job untouched this long gets its message sent again
-# A running job writes its record about once a second; silent this long, its worker is gone (a
+# A running job writes its record every few seconds; silent this long, its worker is gone (a
 # crash the queue has not redelivered yet): the next request queues it again.
 STALE_RUNNING_SECONDS = 60
+# Silent this long, a running job may have crashed between writing its manifest and marking the
+# record ready: a status read then looks for the manifest (else it trusts the record).
+QUIET_RUNNING_SECONDS = 15
 
 
 class JobStatus(StrEnum):
@@ -72,6 +79,15 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _eta_now(record: Any) -> float | None:
+    """The record's ETA as seconds from now: the worker writes it every few seconds, so the
+    stored value is as of ``updated_at`` (a client that waits ETA/3 would otherwise oversleep)."""
+    eta = _num(record.eta)
+    if not eta or not record.updated_at:
+        return eta
+    return round(max(eta - max(_age_seconds(record.updated_at), 0.0), 0.0), 1)
+
+
 def job_from_record(record: Any) -> Job:
     return Job(
         h=record.h,
@@ -79,7 +95,7 @@ def job_from_record(record: Any) -> Job:
         progress=_num(record.progress),
         fps=_num(record.fps),
         speed=_num(record.speed),
-        eta_seconds=_num(record.eta),
+        eta_seconds=_eta_now(record),
         provider=record.provider,
         error=record.error,
         attempts=int(record.attempts or 0),
@@ -116,11 +132,14 @@ def _send(tc: Transcoder, h: str) -> None:
     tc.queues.send(tc.settings.transcode_queue, [{"type": MESSAGE_TYPE, "h": h}])
 
 
-def _older_than(stamp: str | None, seconds: int) -> bool:
-    if not stamp:
-        return True
+def _age_seconds(stamp: str) -> float:
+    """Seconds since a ``now_iso`` stamp."""
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return datetime.now(UTC) - when > timedelta(seconds=seconds)
+    return (datetime.now(UTC) - when).total_seconds()
+
+
+def _older_than(stamp: str | None, seconds: int) -> bool:
+    return not stamp or _age_seconds(stamp) > seconds
 
 
 def request_transcode(
@@ -137,6 +156,10 @@ def request_transcode(
     """
     h = content_hash(source, params)
     now = now_iso()
+    # the common repeat: one conditional write that is also the LRU touch
+    ready = tc.jobs.set(h, {"accessed_at": now}, only_if_status=(JobStatus.READY.value,))
+    if ready is not None:
+        return RequestResult(h=h, ready=True, created=False, job=job_from_record(ready))
     if tc.content.has_manifest(h):
         record = tc.jobs.set(h, {"accessed_at": now})
         return RequestResult(h=h, ready=True, created=False, job=_ready_job(tc, h, record))
@@ -194,14 +217,23 @@ def get_job(tc: Transcoder, h: str) -> Job:
         if tc.content.has_manifest(h):
             return _ready_job(tc, h, None)
         raise NotFound(f"no transcode job {h}")
-    if record.status != JobStatus.READY.value and tc.content.has_manifest(h):
+    if _may_be_done_unmarked(record) and tc.content.has_manifest(h):
         return _ready_job(tc, h, None)
     return job_from_record(record)
 
 
+def _may_be_done_unmarked(record: Any) -> bool:
+    """A record that may belong to a complete output not marked ready: one that went quiet while
+    running, or failed after its run (the manifest's write succeeded, the record's did not). A
+    live running job, a queued or cancelled one needs no S3 HEAD on each status poll."""
+    if record.status == JobStatus.RUNNING.value:
+        return _older_than(record.updated_at, QUIET_RUNNING_SECONDS)
+    return record.status == JobStatus.FAILED.value
+
+
 def cancel_job(tc: Transcoder, h: str) -> Job:
     """Ask a queued or running job to stop. A queued job is cancelled at once; a running one
-    when its worker next writes progress (about a second), which then stops ffmpeg."""
+    when its worker next reads the flag (about a second), which then stops ffmpeg."""
     now = now_iso()
     record = tc.jobs.set(
         h,
@@ -255,21 +287,19 @@ def list_content(tc: Transcoder) -> list[CacheEntry]:
 
 
 def evict(tc: Transcoder, h: str) -> int:
-    """Delete one hash's output and its job record; return the bytes freed.
+    """Delete one hash's job record and output; return the bytes freed.
 
-    The manifest goes first, so a half-deleted output is never taken for a complete one.
-    Refused (Conflict) while the job runs.
+    The record goes first (a conditional delete: refused with Conflict while the job runs), so
+    a ready record never outlives its output; then the manifest, so a half-deleted output is
+    never taken for a complete one; then the rest.
     """
-    record = tc.jobs.get(h)
-    if record is not None and record.status == JobStatus.RUNNING.value:
+    if not tc.jobs.delete(h, unless_status=(JobStatus.RUNNING.value,)):
         raise Conflict(f"transcode {h} is running; cancel it first")
     freed = sum(o.size for o in tc.content.list_prefix(job_prefix(h)))
     manifest_key = job_prefix(h) + MANIFEST
     if tc.content.exists(manifest_key):
         tc.content.delete_prefix(manifest_key)
     tc.content.delete_prefix(job_prefix(h))
-    if record is not None:
-        tc.jobs.delete(h)
     return freed
 
 

@@ -117,3 +117,7 @@ class Throttle:
             self._last = now
             return True
         return False
+
+    def reset(self) -> None:
+        """Start the interval over now (something equivalent to the throttled action ran)."""
+        self._last = self._clock()

@@ -1,10 +1,16 @@
 """The job runner: one queue message → one ffmpeg run → content + manifest.
 
-While ffmpeg runs, one loop every 0.2 s uploads the segments it has finished (ffmpeg's
-``temp_file`` flag renames a segment into place only once complete) and the playlist so far, so
-playback can start before the job ends; writes progress to the job record about once a second
-(which is also when it reads the cancel flag: a cancel stops ffmpeg within ~1.2 s); extends the
-message's visibility; and enforces the timeout. ``manifest.json`` is written last, with
+While ffmpeg runs, one loop uploads the segments it has finished (ffmpeg's ``temp_file`` flag
+renames a segment into place only once complete) and the playlist so far, so playback can start
+before the job ends. Until the first segment is up it looks every 20 ms (that segment is what a
+waiting player needs), then every 0.2 s. The same loop keeps the job record: until the output is
+playable it writes each of ffmpeg's progress blocks (twice a second; clients are waiting on the
+record to start playback), afterwards it reads the cancel flag every ``cancel_check_seconds`` and
+writes progress only every ``progress_interval`` (each write is a DynamoDB write plus an event;
+a cancel still stops ffmpeg within about a second). It also extends the message's visibility
+and enforces the timeout. The first segment is probed (stream summary for the master playlist)
+while ffmpeg goes on, so the end of the job waits for neither that nor ``ffmpeg -version`` (the
+provider probe read it once per process). ``manifest.json`` is written last, with
 ``If-None-Match: *``: its presence means complete, and a crash at any earlier point leaves none,
 so the redelivered message runs the job again (uploads are idempotent: same keys).
 """
@@ -102,6 +108,7 @@ def ffprobe(ffprobe_bin: str, target: str, timeout: float = 30.0) -> dict[str, A
 
 
 def ffmpeg_version(ffmpeg_bin: str) -> str | None:
+    """``ffmpeg -version``'s version; only when the provider probe's facts do not carry one."""
     try:
         done = subprocess.run([ffmpeg_bin, "-version"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
@@ -154,40 +161,76 @@ def source_facts(probe: dict[str, Any], hints: dict[str, Any] | None) -> SourceF
     )
 
 
+def hints_suffice(params: TranscodeParams, hints: dict[str, Any] | None) -> bool:
+    """Whether the job's hints (the catalogued item's probe of this very object: the hash pins
+    its ETag) tell all a run needs, so the worker's own ffprobe of the URL (~0.2 s before ffmpeg
+    can start) is skipped. Needed: the duration (progress, ETA) and the video codec (provider
+    choice; the key present, as an audio-only item has none); subtitle codecs only to burn one
+    in, which the hints do not carry."""
+    hints = hints or {}
+    try:
+        duration = float(hints.get("duration") or 0)
+    except (TypeError, ValueError):
+        return False
+    return params.burn_subtitle is None and duration > 0 and "video_codec" in hints
+
+
 # -- uploading while ffmpeg runs -----------------------------------------------------------------
 
 
 class Uploader:
     """Uploads the finished files of a job's output dir, each once (the media playlist each time
-    it changes, after the segments it lists)."""
+    it changes, after the segments it lists). ``playable`` turns True once a playlist listing a
+    segment is up; ``on_first_segment`` is called then with the first segment's name."""
 
-    def __init__(self, tc: Transcoder, h: str, out_dir: Path) -> None:
+    def __init__(
+        self,
+        tc: Transcoder,
+        h: str,
+        out_dir: Path,
+        on_first_segment: Callable[[str], None] | None = None,
+    ) -> None:
         self.tc, self.h, self.out_dir = tc, h, out_dir
         self.sizes: dict[str, int] = {}
+        self.playable = False
         self._playlist_seen = ""
+        self._on_first_segment = on_first_segment
 
     def _put(self, name: str) -> None:
         path = self.out_dir / name
         self.tc.content.put_file(self.tc.content.key(self.h, name), path, _content_type(name))
         self.sizes[name] = path.stat().st_size
 
-    def pass_once(self) -> None:
+    def pass_once(self, *, playlist: bool = True) -> None:
+        """Upload the new segments, then (``playlist``) the playlist if it changed."""
         names = sorted(p.name for p in self.out_dir.iterdir())
         segments = [n for n in names if SEGMENT_PATTERN.match(n) and n not in self.sizes]
         if segments and INIT_SEGMENT in names and INIT_SEGMENT not in self.sizes:
             self._put(INIT_SEGMENT)
         for name in segments:
             self._put(name)
-        if MEDIA_PLAYLIST in names:
+        if playlist and MEDIA_PLAYLIST in names:
+            self._put_playlist()
+
+    def _put_playlist(self) -> None:
+        """The playlist so far, when it changed and every segment it lists is up."""
+        try:
             text = (self.out_dir / MEDIA_PLAYLIST).read_text()
-            listed = {s.uri for s in hls.media_segments(text)}
-            if text != self._playlist_seen and listed <= set(self.sizes):
-                self.tc.content.put_bytes(
-                    self.tc.content.key(self.h, MEDIA_PLAYLIST),
-                    text.encode(),
-                    _content_type(".m3u8"),
-                )
-                self._playlist_seen = text
+        except FileNotFoundError:  # between ffmpeg's unlink and rename (it renames a temp file)
+            return
+        if text == self._playlist_seen:
+            return
+        listed = [s.uri for s in hls.media_segments(text)]
+        if not set(listed) <= set(self.sizes):
+            return
+        self.tc.content.put_bytes(
+            self.tc.content.key(self.h, MEDIA_PLAYLIST), text.encode(), _content_type(".m3u8")
+        )
+        self._playlist_seen = text
+        if listed and not self.playable:
+            self.playable = True
+            if self._on_first_segment is not None:
+                self._on_first_segment(listed[0])
 
 
 # -- running ffmpeg ------------------------------------------------------------------------------
@@ -202,6 +245,46 @@ class RunOutcome:
     last: Progress | None = None
 
 
+FIRST_SEGMENT_TICK = 0.02  # s between looks for the first segment: a player is waiting on it
+TICK = 0.2  # s between looks afterwards: later segments are ahead of any player
+
+
+EARLY_PROGRESS_SECONDS = 0.5  # ffmpeg's -progress period: each block, while nothing is playable
+
+
+class RecordKeeper:
+    """The job record while ffmpeg runs. The first write carries ``extra`` (the provider). Until
+    the output is playable, each new ffmpeg progress block is written (at most every
+    ``EARLY_PROGRESS_SECONDS``): clients waiting to start playback read it for when the first
+    segment comes. Afterwards, every ``cancel_check_seconds``, either a progress write (when
+    ``progress_interval`` has passed) or a read of the cancel flag alone. :meth:`due` answers
+    True when the job was cancelled."""
+
+    def __init__(self, tc: Transcoder, h: str, extra: dict[str, Any]) -> None:
+        limits = tc.limits
+        self.tc, self.h, self._extra = tc, h, dict(extra)
+        self._check_seconds = min(limits.cancel_check_seconds, limits.progress_interval)
+        self._touch = Throttle(min(self._check_seconds, EARLY_PROGRESS_SECONDS))
+        self._full = Throttle(limits.progress_interval)
+        self._checked = Throttle(self._check_seconds)
+        self._written: Progress | None = None
+
+    def due(self, latest: list[Progress], playable: bool) -> bool:
+        if playable:
+            self._touch.interval = self._check_seconds
+        if not self._touch.ready():
+            return False
+        fresh = bool(latest) and latest[0] is not self._written
+        if self._extra or (not playable and fresh) or self._full.ready():
+            self._full.reset()  # the next full write is an interval after this one
+            cancelled = _write_progress(self.tc, self.h, latest, self._extra)
+            self._extra = {}
+            self._written = latest[0] if latest else None
+            self._checked.reset()  # the write answered the cancel flag too
+            return cancelled
+        return self._checked.ready() and self.tc.jobs.cancel_requested(self.h)
+
+
 def execute(
     tc: Transcoder,
     h: str,
@@ -210,8 +293,12 @@ def execute(
     duration: float | None,
     heartbeat: Heartbeat | None,
     on_tick: Callable[[], None] | None = None,
+    *,
+    uploader: Uploader | None = None,
+    record_extra: dict[str, Any] | None = None,
 ) -> RunOutcome:
-    """Run ``cmd``; upload as it goes; progress, cancel, heartbeat and timeout as described."""
+    """Run ``cmd``; upload as it goes (``uploader``); progress, cancel, heartbeat and timeout as
+    described in the module docstring."""
     limits = tc.limits
     stderr_path = work / "ffmpeg.stderr"
     parser = ProgressParser(duration)
@@ -236,21 +323,24 @@ def execute(
 
     reader = threading.Thread(target=read, name=f"progress-{h[:8]}", daemon=True)
     reader.start()
-    progress_throttle = Throttle(limits.progress_interval)
+    keeper = RecordKeeper(tc, h, record_extra or {})
     heartbeat_throttle = Throttle(max(limits.heartbeat_seconds, 1))
     heartbeat_throttle.ready()  # the message was just received: no need to extend at once
     started = time.monotonic()
     outcome = RunOutcome(returncode=None)
     try:
         while True:
+            playable = uploader is None or uploader.playable
             try:
-                proc.wait(timeout=0.2)
+                proc.wait(timeout=TICK if playable else FIRST_SEGMENT_TICK)
                 break
             except subprocess.TimeoutExpired:
                 pass
+            if uploader is not None:
+                uploader.pass_once()
             if on_tick is not None:
                 on_tick()
-            if progress_throttle.ready() and _write_progress(tc, h, latest[-1:]):
+            if keeper.due(latest[-1:], uploader is None or uploader.playable):
                 outcome.cancelled = True
                 proc.kill()
                 break
@@ -274,9 +364,12 @@ def execute(
     return outcome
 
 
-def _write_progress(tc: Transcoder, h: str, latest: list[Progress]) -> bool:
-    """Write the newest progress; True when the job was cancelled meanwhile."""
-    fields: dict[str, Any] = {"updated_at": now_iso()}
+def _write_progress(
+    tc: Transcoder, h: str, latest: list[Progress], extra: dict[str, Any] | None = None
+) -> bool:
+    """Write the newest progress (and ``extra`` fields); True when the job was cancelled
+    meanwhile."""
+    fields: dict[str, Any] = {**(extra or {}), "updated_at": now_iso()}
     if latest:
         p = latest[0]
         fields.update(
@@ -310,6 +403,18 @@ def _fail(tc: Transcoder, h: str, error: str) -> None:
     events.publish(tc.events, events.TranscodeFailed(h=h, error=error[-STDERR_TAIL:]))
 
 
+def _not_claimed(tc: Transcoder, h: str) -> JobStatus:
+    """Why the claim was refused, from the record: gone (a poison message), cancelled (marked so
+    if it was still queued or running), or already ready."""
+    record = tc.jobs.get(h)
+    if record is None:
+        raise PoisonMessage(f"no job record for {h}")
+    if record.status == JobStatus.CANCELLED.value or record.cancel:
+        tc.jobs.set(h, {"status": JobStatus.CANCELLED.value}, only_if_status=("queued", "running"))
+        return JobStatus.CANCELLED
+    return JobStatus(record.status)
+
+
 def run_job(
     tc: Transcoder,
     h: str,
@@ -317,16 +422,13 @@ def run_job(
     *,
     on_tick: Callable[[], None] | None = None,
 ) -> JobStatus:
-    """Run the job of ``h`` to ready, failed (raises :class:`TranscodeFailed`) or cancelled."""
-    record = tc.jobs.get(h)
-    if record is None:
-        raise PoisonMessage(f"no job record for {h}")
-    if tc.content.has_manifest(h):
-        tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
-        return JobStatus.READY
-    if record.status == JobStatus.CANCELLED.value or record.cancel:
-        tc.jobs.set(h, {"status": JobStatus.CANCELLED.value}, only_if_status=("queued", "running"))
-        return JobStatus.CANCELLED
+    """Run the job of ``h`` to ready, failed (raises :class:`TranscodeFailed`) or cancelled.
+
+    The claim (a conditional write refusing a ready or cancelled record) comes first, so the
+    common path reads nothing before it: the record is read only when the claim is refused. Only
+    a record claimed before (a redelivery, a retry) can have an output already, from a run that
+    wrote its manifest and crashed before marking the record ready: only then is the manifest
+    looked for."""
     if not tc.slots.acquire(timeout=tc.limits.slot_wait_seconds):
         raise WorkerBusy(f"{tc.limits.max_concurrent_jobs} jobs already running here")
     try:
@@ -343,8 +445,10 @@ def run_job(
             refuse=(JobStatus.READY.value, JobStatus.CANCELLED.value),
         )
         if claimed is None:
-            latest = tc.jobs.get(h)
-            return JobStatus(latest.status) if latest else JobStatus.CANCELLED
+            return _not_claimed(tc, h)
+        if int(claimed.attempts or 0) > 1 and tc.content.has_manifest(h):
+            tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
+            return JobStatus.READY
         params = TranscodeParams.model_validate(claimed.params)
         source = SourceRef.model_validate(claimed.source)
         with tempfile.TemporaryDirectory(prefix="viewra-tx-", dir=tc.limits.temp_dir) as tmp:
@@ -391,7 +495,8 @@ def _run(
     else:
         input_url = tc.sources.presign(source.bucket, source.key)
 
-    facts = source_facts(ffprobe(limits.ffprobe, input_url), hints)
+    probe = {} if hints_suffice(params, hints) else ffprobe(limits.ffprobe, input_url)
+    facts = source_facts(probe, hints)
     subtitle_is_image = (
         params.burn_subtitle is not None
         and params.burn_subtitle < len(facts.subtitle_codecs)
@@ -400,6 +505,7 @@ def _run(
     need = Need.of(params, input_container=None, input_video_codec=facts.video_codec)
     out_dir = work / "out"
     out_dir.mkdir()
+    segment_probe = SegmentProbe(limits.ffprobe, params, out_dir)
     try:
         with tc.registry.acquire(need) as provider:
             cmd = build_command(
@@ -410,16 +516,19 @@ def _run(
                 limits.command_options(),
                 subtitle_is_image=subtitle_is_image,
             )
-            tc.jobs.set(h, {"provider": provider.name})
             logger.info("transcode started", extra={"h": h, "provider": provider.name})
-            uploader = Uploader(tc, h, out_dir)
-
-            def tick() -> None:
-                uploader.pass_once()
-                if on_tick is not None:
-                    on_tick()
-
-            outcome = execute(tc, h, cmd, work, facts.duration, heartbeat, tick)
+            uploader = Uploader(tc, h, out_dir, on_first_segment=segment_probe.start)
+            outcome = execute(
+                tc,
+                h,
+                cmd,
+                work,
+                facts.duration,
+                heartbeat,
+                on_tick,
+                uploader=uploader if params.protocol is not Protocol.MP4 else None,
+                record_extra={"provider": provider.name},  # with the first write, not its own
+            )
     except (NoProvider, CommandError) as exc:
         _fail(tc, h, str(exc))
         raise TranscodeFailed(str(exc)) from exc
@@ -443,7 +552,9 @@ def _run(
         _fail(tc, h, error)
         raise TranscodeFailed(error)
 
-    manifest = _finish(tc, h, params, source, out_dir, uploader, provider.name, facts)
+    manifest = _finish(
+        tc, h, params, source, out_dir, uploader, provider.name, facts, segment_probe
+    )
     wrote = tc.content.put_if_absent(
         tc.content.key(h, MANIFEST),
         json.dumps(manifest, indent=2, sort_keys=True).encode(),
@@ -469,6 +580,7 @@ def _finish(
     uploader: Uploader,
     provider: str,
     facts: SourceFacts,
+    segment_probe: SegmentProbe,
 ) -> dict[str, Any]:
     """Upload what is left and return the manifest document (not yet written)."""
     limits = tc.limits
@@ -478,7 +590,7 @@ def _finish(
         "params": params.canonical(),
         "source": source.identity(),
         "provider": provider,
-        "ffmpeg_version": ffmpeg_version(limits.ffmpeg),
+        "ffmpeg_version": tc.registry.facts.version or ffmpeg_version(limits.ffmpeg),
         "created_at": now_iso(),
         "source_duration": facts.duration,
     }
@@ -496,7 +608,7 @@ def _finish(
         )
         return manifest
 
-    uploader.pass_once()  # the last segments, then the final playlists
+    uploader.pass_once(playlist=False)  # the last segments; the final playlists below
     text = hls.as_vod((out_dir / MEDIA_PLAYLIST).read_text())
     segments = hls.media_segments(text)
     missing = [s.uri for s in segments if s.uri not in uploader.sizes]
@@ -508,9 +620,7 @@ def _finish(
     peak = max(
         (uploader.sizes[s.uri] * 8 / s.duration for s in segments if s.duration > 0), default=0
     )
-    probe = ffprobe(limits.ffprobe, str(out_dir / segments[0].uri)) if segments else {}
-    if params.canonical_container == "mp4" and (out_dir / INIT_SEGMENT).exists() and segments:
-        probe = _probe_fmp4(limits.ffprobe, out_dir, segments[0].uri, out_dir.parent)
+    probe = segment_probe.result(segments[0].uri) if segments else {}
     streams = _stream_summary(probe)
     video = next((s for s in streams if s["type"] == "video"), None)
     codecs = [c for c in (s.get("codecs") for s in streams) if c]
@@ -545,11 +655,40 @@ def _finish(
     return manifest
 
 
-def _probe_fmp4(ffprobe_bin: str, out_dir: Path, segment: str, scratch: Path) -> dict[str, Any]:
-    """An fMP4 segment alone has no moov: probe init + segment joined."""
-    joined = scratch / "probe.mp4"
-    joined.write_bytes((out_dir / INIT_SEGMENT).read_bytes() + (out_dir / segment).read_bytes())
-    return ffprobe(ffprobe_bin, str(joined))
+class SegmentProbe:
+    """ffprobe of the first segment (fMP4: joined with its init section, as a segment alone has
+    no moov), run in a thread from the moment that segment is up, so the end of the job does not
+    wait for it (ffmpeg has the CPU meanwhile, but a probe is ~50 ms of it)."""
+
+    def __init__(self, ffprobe_bin: str, params: TranscodeParams, out_dir: Path) -> None:
+        self.ffprobe_bin, self.out_dir = ffprobe_bin, out_dir
+        self.fmp4 = params.canonical_container == "mp4"
+        self._segment: str | None = None
+        self._result: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self, segment: str) -> None:
+        self._segment = segment
+        self._thread = threading.Thread(
+            target=self._run, args=(segment,), name="segment-probe", daemon=True
+        )
+        self._thread.start()
+
+    def result(self, segment: str) -> dict[str, Any]:
+        """The probe of ``segment``: the one started early, else run now."""
+        if self._thread is not None and self._segment == segment:
+            self._thread.join()
+            return self._result
+        self._run(segment)
+        return self._result
+
+    def _run(self, segment: str) -> None:
+        target = self.out_dir / segment
+        if self.fmp4 and (self.out_dir / INIT_SEGMENT).exists():
+            target = self.out_dir.parent / "probe.mp4"
+            init = (self.out_dir / INIT_SEGMENT).read_bytes()
+            target.write_bytes(init + (self.out_dir / segment).read_bytes())
+        self._result = ffprobe(self.ffprobe_bin, str(target))
 
 
 def _stream_summary(probe: dict[str, Any]) -> list[dict[str, Any]]:
