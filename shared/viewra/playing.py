@@ -37,6 +37,7 @@ from viewra.sessions import (
     StopReport,
 )
 from viewra.timeutil import now_iso
+from viewra.together import together
 
 if TYPE_CHECKING:
     from viewra.services import Services
@@ -116,11 +117,20 @@ def start_playback(
         session.url = services.objects.presign_get(item.bucket, item.key)
     else:
         session = services.transcoder.request_for_session(item, decision, session, base_url)
-    services.sessions.put(session)
+    # Three independent writes at once. The event goes out beside the session write rather than
+    # after it: if that write fails, the request fails and the client asks again.
+    together(
+        lambda: services.sessions.put(session),
+        lambda: _touch_user_data(services, user_id, item, now),
+        lambda: publish(services.events, SessionStarted(**_event_data(session))),
+    )
+    return session
+
+
+def _touch_user_data(services: Services, user_id: str, item: MediaItem, now: str) -> None:
+    """A playback start is history (last played) and records the item's facts for resume."""
     data = services.userdata.get(user_id, item.id)
     services.userdata.put(data.model_copy(update=_item_facts(item) | {"last_played": now}))
-    publish(services.events, SessionStarted(**_event_data(session)))
-    return session
 
 
 def _item_facts(item: MediaItem) -> dict[str, Any]:
@@ -176,8 +186,10 @@ def report_progress(services: Services, session_id: str, report: ProgressReport)
             else session.subtitle_stream_index,
         }
     )
-    services.sessions.put(session)
-    publish(services.events, SessionProgress(**_event_data(session)))
+    together(
+        lambda: services.sessions.put(session),
+        lambda: publish(services.events, SessionProgress(**_event_data(session))),
+    )
     return session
 
 
@@ -191,8 +203,10 @@ def stop_playback(services: Services, session_id: str, report: StopReport) -> Pl
     session = session.model_copy(
         update={"state": SessionState.STOPPED, "last_seen": now, "stopped_at": now}
     )
-    services.sessions.put(session)
-    publish(services.events, SessionStopped(**_event_data(session)))
+    together(
+        lambda: services.sessions.put(session),
+        lambda: publish(services.events, SessionStopped(**_event_data(session))),
+    )
     return session
 
 
