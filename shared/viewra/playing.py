@@ -121,16 +121,11 @@ def start_playback(
     # after it: if that write fails, the request fails and the client asks again.
     together(
         lambda: services.sessions.put(session),
-        lambda: _touch_user_data(services, user_id, item, now),
+        # history (last played) and the item's facts for resume, one write with no read
+        lambda: services.userdata.touch(user_id, item.id, _item_facts(item), now),
         lambda: publish(services.events, SessionStarted(**_event_data(session))),
     )
     return session
-
-
-def _touch_user_data(services: Services, user_id: str, item: MediaItem, now: str) -> None:
-    """A playback start is history (last played) and records the item's facts for resume."""
-    data = services.userdata.get(user_id, item.id)
-    services.userdata.put(data.model_copy(update=_item_facts(item) | {"last_played": now}))
 
 
 def _item_facts(item: MediaItem) -> dict[str, Any]:

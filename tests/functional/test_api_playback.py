@@ -241,6 +241,57 @@ def test_resume_list_is_newest_first_and_per_user(api, services) -> None:
     assert resume_ids(api, "bob") == []
 
 
+def test_starting_an_item_with_a_resume_point_moves_it_to_the_front(api, services) -> None:
+    for item_id in ("first", "second"):
+        add(services, item_id)
+    s1 = post(api, "/items/first/playback", user="carol").json_body["id"]
+    post(api, f"/sessions/{s1}/stop", {"position": 300})
+    s2 = post(api, "/items/second/playback", user="carol").json_body["id"]
+    post(api, f"/sessions/{s2}/stop", {"position": 300})
+    assert resume_ids(api, "carol") == ["second", "first"]
+    post(api, "/items/first/playback", user="carol")  # resumed: continue watching's front
+    assert resume_ids(api, "carol") == ["first", "second"]
+    data = services.userdata.get("carol", "first")
+    assert (data.position, data.duration, data.kind) == (300.0, 1000.0, "movie")
+
+
+def test_a_start_writes_user_data_without_reading_it(api, services) -> None:
+    add(services, "fresh")
+    calls: list[str] = []
+    model = services.userdata._model
+    original_get = model.get.__func__
+
+    def counting_get(cls, *args, **kwargs):
+        calls.append("get")
+        return original_get(cls, *args, **kwargs)
+
+    model.get = classmethod(counting_get)
+    try:
+        post(api, "/items/fresh/playback", user="dave")
+    finally:
+        del model.get
+    assert calls == []
+    history = api.http.get("/users/dave/history").json_body["items"]
+    assert [x["item"]["id"] for x in history] == ["fresh"]
+    assert history[0]["user_data"]["play_count"] == 0
+
+
+def test_user_data_written_as_one_json_document_is_still_read(api, services) -> None:
+    """Records from before the per-field attributes kept everything in ``doc``."""
+    add(services, "legacy")
+    model = services.userdata._model
+    doc = {"user_id": "erin", "item_id": "legacy", "position": 200.0, "play_count": 2}
+    doc |= {"duration": 1000.0, "last_played": "2026-11-01T00:00:00.000Z"}
+    model("erin", "legacy", resume_at=doc["last_played"], last_played=doc["last_played"],
+          doc=doc).save()  # fmt: skip
+    assert resume_ids(api, "erin") == ["legacy"]
+    post(api, "/items/legacy/playback", user="erin")
+    data = services.userdata.get("erin", "legacy")
+    assert (data.position, data.play_count) == (200.0, 2)
+    assert data.last_played and data.last_played > doc["last_played"]
+    assert resume_ids(api, "erin") == ["legacy"]
+
+
 def test_stop_is_idempotent_and_progress_after_stop_is_refused(api, services) -> None:
     add(services, "m5")
     sid = post(api, "/items/m5/playback").json_body["id"]

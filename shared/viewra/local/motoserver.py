@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 # Long polls hold a thread each (every queue worker thread waits on ReceiveMessage), so the pool
 # is sized well above the local stack's pollers.
@@ -57,6 +58,7 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
     from viewra.local.moto_atomic import make_dynamodb_writes_atomic
     from viewra.local.moto_speed import speed_up_moto
 
+    sys.setswitchinterval(float(os.environ.get("VIEWRA_EXP_SWITCH", "0.005")))
     make_dynamodb_writes_atomic()
     speed_up_moto()
     _no_continue_without_body()

@@ -2,12 +2,14 @@
 
 Active sessions carry ``active`` until stopped (a sparse index sorted by last report); user data
 carries ``resume_at`` while a resume point exists (continue watching) and ``last_played``
-(history), each the range key of a per-user index.
+(history), each the range key of a per-user index. User data keeps each field in its own
+attribute, so a playback start is one UpdateItem without a read (:meth:`UserDataStore.touch`).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from viewra.history import UserItemData
 from viewra.sessions import PlaybackSession, SessionState
@@ -47,15 +49,28 @@ class SessionStore:
 
 
 class UserDataStore:
+    FIELDS = ("position", "played", "play_count", "duration", "kind", "series_key", "episode_order")
+
     def __init__(self, tables: Tables) -> None:
         self._model = tables.userdata
+
+    def _data(self, record: Any) -> UserItemData:
+        """The record's fields; a record from before the per-field attributes has them in
+        ``doc``, overlaid by any attribute a later :meth:`touch` wrote."""
+        fields: dict[str, Any] = dict(record.doc or {})
+        fields.update(user_id=record.user_id, item_id=record.item_id)
+        for name in ("last_played", *self.FIELDS):
+            value = getattr(record, name)
+            if value is not None:
+                fields[name] = value
+        return UserItemData.model_validate(fields)
 
     def get(self, user_id: str, item_id: str) -> UserItemData:
         try:
             record = self._model.get(user_id, item_id, consistent_read=True)
         except self._model.DoesNotExist:
             return UserItemData(user_id=user_id, item_id=item_id)
-        return UserItemData.model_validate(record.doc)
+        return self._data(record)
 
     def put(self, data: UserItemData) -> None:
         self._model(
@@ -63,15 +78,30 @@ class UserDataStore:
             data.item_id,
             resume_at=data.last_played if data.resumable and data.last_played else None,
             last_played=data.last_played,
-            doc=json.loads(data.model_dump_json()),
+            doc=None,
+            **{name: getattr(data, name) for name in self.FIELDS},
         ).save()
+
+    def touch(self, user_id: str, item_id: str, facts: dict[str, Any], now: str) -> None:
+        """A playback start: ``last_played`` is now and the item's facts are recorded, in one
+        write that reads nothing. A resume point, if the item has one, moves to the front of
+        continue watching with a second write (only then)."""
+        m = self._model
+        actions = [m.last_played.set(now)]
+        actions += [
+            getattr(m, name).set(value) for name, value in facts.items() if value is not None
+        ]
+        record = m(user_id, item_id)
+        record.update(actions=actions)  # refreshes ``record`` from the written item
+        if self._data(record).resumable:
+            record.update(actions=[m.resume_at.set(now)])
 
     def resume(self, user_id: str, limit: int = 50) -> list[UserItemData]:
         """Continue watching: items with a resume point, most recently played first."""
         results = self._model.user_resume.query(user_id, scan_index_forward=False, limit=limit)
-        return [UserItemData.model_validate(r.doc) for r in results]
+        return [self._data(r) for r in results]
 
     def history(self, user_id: str, limit: int = 50) -> list[UserItemData]:
         """Everything played or started, most recent first."""
         results = self._model.user_history.query(user_id, scan_index_forward=False, limit=limit)
-        return [UserItemData.model_validate(r.doc) for r in results]
+        return [self._data(r) for r in results]

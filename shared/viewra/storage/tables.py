@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -202,7 +203,15 @@ def tables_for(settings: Settings) -> Tables:
         "item_id": UnicodeAttribute(range_key=True),
         "resume_at": UnicodeAttribute(null=True),  # set while a resume point exists
         "last_played": UnicodeAttribute(null=True),
-        "doc": JSONAttribute(),
+        # one attribute per field, so a playback start is one UpdateItem with no read
+        "position": NumberAttribute(null=True),
+        "played": BooleanAttribute(null=True),
+        "play_count": NumberAttribute(null=True),
+        "duration": NumberAttribute(null=True),
+        "kind": UnicodeAttribute(null=True),
+        "series_key": UnicodeAttribute(null=True),
+        "episode_order": NumberAttribute(null=True),
+        "doc": JSONAttribute(null=True),  # records written before the fields had attributes
     }
     for name, hash_attr, range_attr in USER_INDEXES:
         user_attrs[name.replace("-", "_")] = _index(name, hash_attr, range_attr)()
