@@ -58,10 +58,13 @@ def enrich_delivery(services: Services, body: str) -> bool:
         raise PoisonMessage(f"not an event: {exc}") from exc
     if not isinstance(payload, ItemAdded):  # ItemUpdated is one too
         return False
+    clients = services.enrich_clients()
+    if clients.tmdb is None and clients.musicbrainz is None:
+        return False  # no source enabled: nothing to look up, so no need to read the item
     item = services.catalog.get(payload.item_id)
     if item is None or item.status is not ItemStatus.READY:
         return False
-    found = enrich_item(item, services.enrich_clients())
+    found = enrich_item(item, clients)
     if found.errors:
         raise EnrichmentFailed("; ".join(found.errors))
     updates = found.item_updates(item)

@@ -47,5 +47,9 @@ class Unprocessable(ViewraError):
     code = "ValidationError"
 
 
+class ObjectChanged(ViewraError):
+    """A read pinned to an object's ETag found the object replaced or gone."""
+
+
 class PoisonMessage(ValueError):
     """A queue message no retry can fix: failed, so the queue moves it to the dead-letter queue."""

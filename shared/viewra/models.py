@@ -8,6 +8,7 @@ pydantic model: validated on the way in, with a JSON schema any tool can build i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -158,3 +159,13 @@ class MediaItem(BaseModel):
     @property
     def subtitle_streams(self) -> list[MediaStream]:
         return [s for s in self.streams if s.type is StreamType.SUBTITLE]
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    """What the store says of one object (a HEAD, a listing row, or an S3 event's fields)."""
+
+    key: str
+    etag: str
+    size: int
+    version_id: str | None = None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from viewra.errors import InvalidKey, NotFound, PoisonMessage
+from viewra.errors import InvalidKey, NotFound, ObjectChanged, PoisonMessage
 from viewra.events import (
     ItemAdded,
     ItemFailed,
@@ -26,7 +26,7 @@ from viewra.events import (
 from viewra.keys import validate_key
 from viewra.library import Library, content_key, item_id, library_for_key
 from viewra.logs import logger
-from viewra.models import ItemKind, ItemStatus, MediaItem, ProbeResult, StreamType
+from viewra.models import ItemKind, ItemStatus, MediaItem, ObjectHead, ProbeResult, StreamType
 from viewra.naming import music_tags, parse_name
 from viewra.probe import ProbeError, probe
 from viewra.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
@@ -35,6 +35,10 @@ from viewra.sidecar_scan import LISTINGS, apply_sidecars, is_sidecar
 from viewra.timeutil import now_iso
 
 LIST_PAGE_SIZE = 1000
+# An object event reuses this process's list of libraries for this long. A library changed in
+# another process (the API) is seen within it: a key under no known library reads the list again,
+# and a deleted or re-prefixed library may still claim an object for at most this long.
+LIBRARIES_MAX_AGE = 5.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class ObjectRef:
     bucket: str
     key: str
     order: str  # event time, then the zero-padded S3 sequencer: sortable as text
+    # what the S3 event (or the listing) said of the object: with both, the scan needs no HEAD
+    etag: str | None = None
+    size: int | None = None
 
 
 def event_order(event_time: str, sequencer: str | None = None) -> str:
@@ -83,11 +90,21 @@ def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
     except InvalidKey as exc:
         logger.warning("rejected key", extra={"key": key, "reason": exc.message})
         return
-    library = library_for_key(services.libraries.list(), key)
+    library = library_for_key(services.libraries.list_recent(LIBRARIES_MAX_AGE), key)
+    if library is None:  # perhaps a library created a moment ago, in another process
+        library = library_for_key(services.libraries.list(), key)
     if library is None:
         logger.info("object under no library's prefix: ignored", extra={"key": key})
         return
-    ref = ObjectRef(bucket=bucket, key=key, order=order)
+    obj = record["s3"]["object"]
+    size = obj.get("size")
+    ref = ObjectRef(
+        bucket=bucket,
+        key=key,
+        order=order,
+        etag=str(obj["eTag"]).strip('"') if obj.get("eTag") else None,
+        size=size if isinstance(size, int) and size >= 0 else None,
+    )
     if is_sidecar(key) and name.startswith(("ObjectRemoved", "ObjectCreated")):
         refresh_folder(services, library, ref)
     elif name.startswith("ObjectRemoved"):
@@ -126,10 +143,24 @@ def catalogue_object(
     with this ETag (unless ``force``: its sidecars changed). Sidecars are not items."""
     if is_sidecar(ref.key):
         return ScanOutcome.SKIPPED
+    if ref.etag is not None and ref.size is not None:
+        # the event's ETag and size: the probe's reads are pinned to that ETag, so a replaced
+        # or deleted object shows up as ObjectChanged, and then a HEAD says what is there now
+        try:
+            head = ObjectHead(ref.key, ref.etag, ref.size)
+            return _catalogue(services, library, ref, head, force)
+        except ObjectChanged:
+            logger.info("object changed since its event: probing it again", extra={"key": ref.key})
     head = services.objects.head(ref.bucket, ref.key)
     if head is None:
         logger.info("object vanished before it was probed", extra={"key": ref.key})
         return ScanOutcome.SKIPPED
+    return _catalogue(services, library, ref, head, force)
+
+
+def _catalogue(
+    services: Any, library: Library, ref: ObjectRef, head: ObjectHead, force: bool
+) -> ScanOutcome:
     iid = item_id(ref.bucket, ref.key)
     existing = services.catalog.get(iid)
     if (

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.functional.conftest import invoke_scan, load_event, scan_event
 from tests.functional.spy import aws_calls
@@ -27,14 +28,19 @@ KEY = "movies/Blade Runner (1982)/Blade.Runner.1982.mp4"
 def created(
     services,
     key: str,
-    etag: str = "x",
     time: str = "2026-11-20T10:15:30.120Z",
     seq: str = "0055AED6DCD90281E5",
 ) -> dict[str, Any]:
+    """The notification S3 sends for ``key``: the object's own ETag and size, when it exists."""
     event = load_event("s3_object_created.json")
     obj = event["Records"][0]["s3"]["object"]
     obj["key"] = key.replace(" ", "+").replace("(", "%28").replace(")", "%29")
-    obj["eTag"], obj["sequencer"] = etag, seq
+    obj["sequencer"] = seq
+    try:
+        head = services.objects._s3.head_object(Bucket=services.settings.media_bucket, Key=key)
+        obj["eTag"], obj["size"] = head["ETag"].strip('"'), head["ContentLength"]
+    except ClientError:
+        obj["eTag"], obj["size"] = "0" * 32, 1024  # gone already: what an earlier event said
     event["Records"][0]["s3"]["bucket"]["name"] = services.settings.media_bucket
     event["Records"][0]["eventTime"] = time
     return event
@@ -108,12 +114,47 @@ def test_test_event_and_foreign_prefix_and_foreign_bucket_are_ignored(
 def test_duplicate_delivery_probes_once(services, movies, media_dir) -> None:
     put(services, KEY, media_dir["mp4_faststart"])
     invoke_scan(services, created(services, KEY))
+    twice = (created(services, KEY), created(services, KEY))
     with aws_calls() as calls:
-        result = invoke_scan(services, created(services, KEY), created(services, KEY))
+        result = invoke_scan(services, *twice)
     assert result == {"batchItemFailures": []}
     assert not [op for op, p in calls if op == "GetObject"]  # skipped: same ETag
     page = services.catalog.query(ItemQuery())
     assert [i.key for i in page.items] == [KEY]
+
+
+def test_an_event_with_etag_and_size_needs_no_head(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    event = created(services, KEY)
+    with aws_calls() as calls:
+        assert invoke_scan(services, event) == {"batchItemFailures": []}
+    ops = [op for op, _ in calls]
+    assert "HeadObject" not in ops and "GetObject" in ops
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert item.status is ItemStatus.READY and item.video_streams
+
+
+def test_an_object_replaced_after_its_event_is_probed_as_it_is_now(
+    services, movies, media_dir
+) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    stale = created(services, KEY)  # names the first upload's ETag
+    put(services, KEY, media_dir["mkv_hevc"])
+    with aws_calls() as calls:
+        assert invoke_scan(services, stale) == {"batchItemFailures": []}
+    assert "HeadObject" in [op for op, _ in calls]  # the pinned read failed: looked again
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    head = services.objects._s3.head_object(Bucket=services.settings.media_bucket, Key=KEY)
+    assert item.etag == head["ETag"].strip('"')
+    assert item.video_streams[0].codec == "hevc"
+
+
+def test_an_object_deleted_after_its_event_is_skipped(services, movies, media_dir) -> None:
+    put(services, KEY, media_dir["mp4_faststart"])
+    stale = created(services, KEY)
+    services.objects._s3.delete_object(Bucket=services.settings.media_bucket, Key=KEY)
+    assert invoke_scan(services, stale) == {"batchItemFailures": []}
+    assert services.catalog.get(item_id(services.settings.media_bucket, KEY)) is None
 
 
 def test_removal_takes_the_item_out_and_a_late_creation_cannot_bring_it_back(

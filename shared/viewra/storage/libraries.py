@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from pynamodb.exceptions import PutError
 
@@ -16,12 +18,34 @@ PARTITION = "library"
 class LibraryStore:
     def __init__(self, tables: Tables) -> None:
         self._model = tables.libraries
+        self._lock = threading.Lock()
+        self._recent: tuple[float, list[Library]] | None = None  # (monotonic time read, list)
 
     def list(self) -> list[Library]:
-        return [
+        libraries = [
             Library.model_validate(r.doc)
             for r in self._model.query(PARTITION, consistent_read=True)
         ]
+        with self._lock:
+            self._recent = (time.monotonic(), libraries)
+        return libraries
+
+    def list_recent(self, max_age: float) -> list[Library]:
+        """The list as read at most ``max_age`` seconds ago in this process (read now if not).
+
+        The scan asks for every object event; libraries change a few times a year. A caller
+        that finds no library for a key should ask :meth:`list` before concluding (a library
+        created a moment ago). Writes through this store forget the copy at once.
+        """
+        with self._lock:
+            recent = self._recent
+        if recent is not None and time.monotonic() - recent[0] <= max_age:
+            return recent[1]
+        return self.list()
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._recent = None
 
     def get(self, library_id: str) -> Library:
         try:
@@ -48,14 +72,18 @@ class LibraryStore:
             record.save(condition=self._model.id.does_not_exist())
         except PutError as exc:
             raise Conflict(f"library {library.id!r} exists already") from exc
+        finally:
+            self._forget()
         return library
 
     def replace(self, library: Library) -> Library:
         self.get(library.id)
         self._check_unique(library)
         self._model(PARTITION, library.id, doc=json.loads(library.model_dump_json())).save()
+        self._forget()
         return library
 
     def delete(self, library_id: str) -> None:
         self.get(library_id)
         self._model(PARTITION, library_id).delete()
+        self._forget()

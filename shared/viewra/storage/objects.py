@@ -3,34 +3,30 @@ content-addressed writes and presigned URLs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from viewra.errors import ObjectChanged
+from viewra.models import ObjectHead
 from viewra.settings import Settings
 from viewra.storage.clients import client
 
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+_CHANGED = {"412", "PreconditionFailed", *_MISSING}
 
 
 def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
 
 
-@dataclass(frozen=True)
-class ObjectHead:
-    key: str
-    etag: str
-    size: int
-    version_id: str | None = None
 
 
 class S3RangeSource:
     """A :class:`viewra.probe.RangeSource` over one object: every read is a bounded range GET.
 
-    ``IfMatch`` pins the reads to the ETag that was headed, so an object replaced mid-probe fails
-    the probe (and the message is retried) instead of mixing two files' bytes.
+    ``IfMatch`` pins the reads to the ETag that was headed (or that the S3 event named), so an
+    object replaced mid-probe raises :class:`ObjectChanged` instead of mixing two files' bytes.
     """
 
     def __init__(self, s3: Any, bucket: str, key: str, size: int, etag: str | None = None) -> None:
@@ -49,7 +45,12 @@ class S3RangeSource:
         }
         if self._etag:
             params["IfMatch"] = self._etag
-        body = self._s3.get_object(**params)["Body"]
+        try:
+            body = self._s3.get_object(**params)["Body"]
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _CHANGED:
+                raise ObjectChanged(f"{self.key}: {exc}") from exc
+            raise
         try:
             data = body.read()
         finally:
