@@ -80,6 +80,7 @@ class Settings:
     state_dir: str = ".viewra"
     queue_visibility_timeout: int = 60
     worker_threads: int = 4
+    scan_processes: int = 2
     snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
@@ -138,6 +139,7 @@ class Settings:
         ("VIEWRA_STATE_DIR", "state_dir"),
         ("VIEWRA_QUEUE_VISIBILITY_TIMEOUT", "queue_visibility_timeout"),
         ("VIEWRA_WORKER_THREADS", "worker_threads"),
+        ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
         ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
     )

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
     stop = threading.Event()
     workers: list = []
+    children: list[subprocess.Popen[bytes]] = []
     api = None
     try:
         if emulator is not None:
@@ -84,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                 threads=settings.worker_threads,
             ).start()
         )
+        # more scan processes beside this one: Lambda's concurrent invocations are separate
+        # sandboxes, and here one process's scan work is bound by its GIL
+        children += [
+            subprocess.Popen([sys.executable, "-m", "viewra.local.worker", "scan"])
+            for _ in range(max(settings.scan_processes, 1) - 1)
+        ]
         # one job per invocation, as the transcode function's batch size is 1
         transcode = load_function("transcode")
         workers.append(
@@ -128,12 +136,22 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_snapshot:
                 snapshot.save(settings, snap_dir)
         print("stopping…", file=sys.stderr)
+        for child in children:
+            child.terminate()
         for w in workers:
             w.stop()
+        for child in children:
+            try:
+                child.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                child.kill()
         if not args.no_snapshot:
             saved = snapshot.save(settings, snap_dir)
             print(f"saved {saved['rows']} rows; data kept in {snap_dir}", file=sys.stderr)
     finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
         if api is not None:
             api.stop()
         if emulator is not None:

@@ -137,3 +137,41 @@ class QueueWorker:
                 ],
             )
         return len(messages)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m viewra.local.worker scan``: one more process polling the scan queue.
+
+    The local runner starts these beside itself (``VIEWRA_SCAN_PROCESSES``): on Lambda every
+    concurrent invocation is its own sandbox, and in one Python process the scan's CPU work
+    (MediaInfo's parse, guessit, botocore) shares one GIL. The environment (endpoints, names)
+    is the runner's. SIGTERM stops polling and lets the batches in hand finish.
+    """
+    import argparse
+    import signal
+
+    from viewra.local.functions import load_function
+    from viewra.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="viewra-worker")
+    parser.add_argument("function", choices=["scan"])
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    scan = load_function(args.function)
+    worker = QueueWorker(
+        settings,
+        settings.scan_queue,
+        scan.handle_scan_queue,
+        function_name=args.function,
+        threads=settings.worker_threads,
+    ).start()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    worker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
