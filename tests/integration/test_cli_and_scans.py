@@ -3,6 +3,7 @@ survives a restart of the stack."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import start_test_stack
+from tests.integration.conftest import TEST_ENV, start_test_stack
+from viewra.local.launch import start_stack
 
 pytestmark = pytest.mark.integration
 VIEWRA = str(Path(sys.executable).with_name("viewra"))
@@ -132,3 +134,39 @@ def test_library_survives_a_restart(tmp_path, media_dir) -> None:
         assert (done["skipped"], done["done"]) == (1, 0)
     finally:
         second.stop()
+
+
+def _children(pid: int) -> dict[int, str]:
+    found = {}
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        found[int(child)] = cmdline
+    return found
+
+
+def test_extra_scan_processes_poll_and_stop_with_the_stack(tmp_path, media_dir) -> None:
+    running = start_stack(
+        tmp_path, "--no-snapshot", env_extra={**TEST_ENV, "VIEWRA_SCAN_PROCESSES": "3"}
+    )
+    try:
+        scanners = [
+            pid
+            for pid, cmd in _children(running.process.pid).items()
+            if "viewra.local.worker scan" in cmd
+        ]
+        assert len(scanners) == 2  # the runner itself is the third
+        lib = running.library("movies")
+        for i in range(12):  # enough messages for every process to take some
+            running.client("s3").put_object(
+                Bucket=running.bucket,
+                Key=f"{lib['prefix']}Clip {i:02d} (2020).mp4",
+                Body=media_dir["mp4_faststart"].read_bytes(),
+            )
+        running.wait_for(lambda: len(running.items(lib["id"])) == 12, 90, "12 items")
+    finally:
+        running.stop()
+    for pid in scanners:
+        assert (
+            not os.path.exists(f"/proc/{pid}")
+            or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # exited, not yet reaped
+        )
