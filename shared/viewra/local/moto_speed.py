@@ -11,6 +11,12 @@ overhead is the local stack's latency floor. Measured with py-spy on ``moto_serv
   O(10 n); a 1,000-file drop spent 58 % of the emulator's CPU counting.
 * Routing: each request lists moto's package directory (``os.listdir`` plus ``isdir`` on ~150
   entries) under a global lock to learn whether the host names a service.
+* DynamoDB answers: moto 5.2 walks the botocore output shape of every response, value by value
+  (~3 ms for one small item, more than the operation itself). For the item operations the
+  result moto builds is already the wire document (attribute-value maps of strings, numbers as
+  strings, lists, booleans), so it is written with ``json.dumps``. Anything else (a result with a
+  key the shape does not name, bytes, an error, every other operation) takes moto's serializer.
+  ``VIEWRA_MOTO_VERIFY=1`` runs both on every such response and fails on any difference.
 
 The patches keep moto's behaviour: the retention check reads the one attribute it needs, "now"
 is ``time.time()`` (what moto's naive-UTC arithmetic computes, without two datetime objects), and
@@ -19,8 +25,26 @@ the module list is read once (the installed package does not change while the se
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import Any
+
+# DynamoDB operations whose results are items and counts: no timestamps, no shapes to rename
+_JSON_OPS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
 
 
 def _fast_sqs() -> None:
@@ -60,7 +84,60 @@ def _module_list_once() -> None:
     backends._viewra_fast = True  # type: ignore[attr-defined]
 
 
+def _without_none(value: Any) -> Any:
+    """moto's serializer leaves out members whose value is None; so does this."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def _plain_json(result: Any, output_members: Any) -> str | None:
+    """The wire body, or None when ``result`` is not plainly the output document."""
+    if not isinstance(result, dict) or not set(result) <= set(output_members):
+        return None
+    try:
+        return json.dumps(_without_none(result), separators=(",", ":"))
+    except (TypeError, ValueError):  # bytes, or an object moto's serializer knows how to write
+        return None
+
+
+def _fast_dynamodb_answers() -> None:
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoResult
+
+    action_result = responses.ActionResult
+    plain = (action_result, DynamoResult)  # not the paginating subclasses
+    if getattr(action_result, "_viewra_fast", False):
+        return
+    original = action_result.execute_result
+
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = context.operation_model
+        if (
+            type(self) in plain
+            and context.service_model.service_name == "dynamodb"
+            and operation.name in _JSON_OPS
+            and operation.output_shape is not None
+        ):
+            body = _plain_json(self.result, operation.output_shape.members)
+            if body is not None:
+                version = context.service_model.metadata.get("jsonVersion", "1.0")
+                headers = {"Content-Type": f"application/x-amz-json-{version}"}
+                if os.environ.get("VIEWRA_MOTO_VERIFY") == "1":
+                    status, _, expected = original(self, context)
+                    if json.loads(expected) != json.loads(body) or status != 200:
+                        raise AssertionError(f"{operation.name}: {body} != {expected}")
+                return 200, headers, body
+        return original(self, context)
+
+    action_result.execute_result = execute_result  # type: ignore[method-assign]
+    action_result._viewra_fast = True  # type: ignore[attr-defined]
+
+
 def speed_up_moto() -> None:
     """Apply every patch in this process (idempotent)."""
     _fast_sqs()
     _module_list_once()
+    _fast_dynamodb_answers()
