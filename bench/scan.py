@@ -581,7 +581,7 @@ def measure_throughput(
         "worker_threads": ctx.worker_threads,
         "upload_threads": ctx.upload_threads,
         "completion_signal": "stack log" if poll == "logs" else "API polled once a second",
-        "emulator": "viewra.local.motoserver (moto behind waitress)",
+        "emulator": "viewra.local.motoserver (moto behind cheroot)",
         "api_requests_while_polling": polls,
         "seconds": elapsed,
         "files_per_minute": finished / elapsed * 60,

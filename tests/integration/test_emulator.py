@@ -1,4 +1,4 @@
-"""The embedded emulator process itself: moto's services behind waitress, with Viewra's patches.
+"""The embedded emulator process itself: moto's services behind cheroot, with Viewra's patches.
 
 Each test starts its own ``python -m viewra.local.motoserver`` on a free port and talks to it
 over TCP, with boto3 or with raw HTTP where the wire matters.
@@ -52,7 +52,7 @@ def _exchange(port: int, request: bytes, timeout: float = 3.0) -> bytes:
 
 
 def test_an_empty_put_with_expect_continue_is_answered(emulator: Emulator) -> None:
-    """botocore sends ``Expect: 100-continue`` with an empty body; waitress alone hangs on it."""
+    """botocore sends ``Expect: 100-continue`` with an empty body (waitress 3.0.2 hangs on it)."""
     s3 = _client(emulator, "s3")
     s3.create_bucket(Bucket="empty-put")
     s3.put_object(Bucket="empty-put", Key="zero", Body=b"")
@@ -76,7 +76,7 @@ def test_a_body_after_100_continue_is_stored(emulator: Emulator) -> None:
 
 
 def test_connections_are_kept_alive(emulator: Emulator) -> None:
-    """Many calls, one TCP connection: the point of serving moto with waitress."""
+    """Many calls, one TCP connection: the point of not serving moto with werkzeug's server."""
     s3 = _client(emulator, "s3")
     s3.create_bucket(Bucket="keepalive")
     request = b"GET /keepalive?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
