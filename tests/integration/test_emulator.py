@@ -92,6 +92,26 @@ def test_connections_are_kept_alive(emulator: Emulator) -> None:
             assert b"connection: close" not in data.lower()
 
 
+def test_many_open_connections_are_all_kept_alive(emulator: Emulator) -> None:
+    """The stack holds dozens of connections (a pool per client and process): none is closed."""
+    s3 = _client(emulator, "s3")
+    s3.create_bucket(Bucket="manyconns")
+    request = b"GET /manyconns?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    conns = [socket.create_connection(("127.0.0.1", emulator.port), timeout=3) for _ in range(40)]
+    try:
+        for conn in conns:
+            conn.sendall(request)
+            data = b""
+            while b"</ListBucketResult>" not in data:
+                chunk = conn.recv(65536)
+                assert chunk, "the server closed the connection"
+                data += chunk
+            assert b"connection: close" not in data.lower()
+    finally:
+        for conn in conns:
+            conn.close()
+
+
 def test_queue_counts_and_retention_still_hold(emulator: Emulator) -> None:
     """The SQS patches skip recounting on every send; the counts moto reports stay right."""
     sqs = _client(emulator, "sqs")

@@ -37,6 +37,10 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
     app = DomainDispatcherApplication(create_backend_app)
     server = Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=300)
     server.max_request_body_size = MAX_BODY
+    # cheroot keeps 10 idle connections by default and answers "Connection: close" beyond that;
+    # the local stack's clients hold dozens (one pool per client, per process), so it would
+    # close nearly every one and each call would pay for a new TCP connection
+    server.keep_alive_conn_limit = None
     try:
         server.start()
     except KeyboardInterrupt:
