@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         from viewra.local import snapshot
         from viewra.local.apiserver import ApiServer
         from viewra.local.functions import load_function
-        from viewra.local.worker import QueueWorker
+        from viewra.local.worker import QueueWorker, queue_workers
         from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
 
@@ -76,22 +76,18 @@ def main(argv: list[str] | None = None) -> int:
                     f"restored {restored['objects']} objects and {restored['rows']} rows",
                     file=sys.stderr,
                 )
-        scan = load_function("scan")
-        workers.append(
-            QueueWorker(
-                settings,
-                settings.scan_queue,
-                scan.handle_scan_queue,
-                function_name="scan",
-                threads=settings.worker_threads,
-            ).start()
-        )
-        # more scan processes beside this one: Lambda's concurrent invocations are separate
-        # sandboxes, and here one process's scan work is bound by its GIL
+        # Queue workers in processes of their own, as Lambda runs each invocation in its own
+        # sandbox: here one process's Python work (the scan's MediaInfo and guessit, botocore)
+        # shares one GIL, and the API's requests would wait behind it. The first extra process
+        # also takes the event subscribers; with VIEWRA_SCAN_PROCESSES=1 everything stays here.
+        extra = max(settings.scan_processes, 1) - 1
+        here = ["scan"] + ([] if extra else ["enrich", "events"])
+        groups = [["scan", "enrich", "events"]] + [["scan"]] * (extra - 1) if extra else []
         children += [
-            subprocess.Popen([sys.executable, "-m", "viewra.local.worker", "scan"])
-            for _ in range(max(settings.scan_processes, 1) - 1)
+            subprocess.Popen([sys.executable, "-m", "viewra.local.worker", *group])
+            for group in groups
         ]
+        workers += [w.start() for w in queue_workers(settings, here)]
         # one job per invocation, as the transcode function's batch size is 1
         transcode = load_function("transcode")
         workers.append(
@@ -104,26 +100,6 @@ def main(argv: list[str] | None = None) -> int:
                 threads=settings.transcode_max_concurrent_jobs,
             ).start()
         )
-        if settings.events_topic:  # enrichment, one at a time: the services' rate limits
-            workers.append(
-                QueueWorker(
-                    settings,
-                    settings.enrich_queue,
-                    scan.handle_enrich_queue,
-                    function_name="enrich",
-                    threads=1,
-                ).start()
-            )
-        if settings.events_topic:  # the api function's subscription that fills GET /events
-            workers.append(
-                QueueWorker(
-                    settings,
-                    settings.events_queue,
-                    load_function("api").handle_events_queue,
-                    function_name="api-events",
-                    threads=1,
-                ).start()
-            )
         api = ApiServer(port=settings.api_port).start()
         endpoints = {
             svc: settings.endpoint_for(svc) or "" for svc in ("s3", "sqs", "dynamodb", "sns")

@@ -139,37 +139,73 @@ class QueueWorker:
         return len(messages)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m viewra.local.worker scan``: one more process polling the scan queue.
+def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]:
+    """The local stand-ins for the queue-fed functions named (not started).
 
-    The local runner starts these beside itself (``VIEWRA_SCAN_PROCESSES``): on Lambda every
-    concurrent invocation is its own sandbox, and in one Python process the scan's CPU work
-    (MediaInfo's parse, guessit, botocore) shares one GIL. The environment (endpoints, names)
-    is the runner's. SIGTERM stops polling and lets the batches in hand finish.
+    ``scan`` (the scan queue, ``VIEWRA_WORKER_THREADS`` at a time), ``enrich`` (the enrichment
+    queue, one at a time: the services' rate limits) and ``events`` (the api function's
+    subscription that fills ``GET /events``). The transcode worker stays with the runner.
+    """
+    from viewra.local.functions import load_function
+
+    workers = []
+    for name in functions:
+        if name == "scan":
+            workers.append(
+                QueueWorker(
+                    settings,
+                    settings.scan_queue,
+                    load_function("scan").handle_scan_queue,
+                    function_name="scan",
+                    threads=settings.worker_threads,
+                )
+            )
+        elif name == "enrich" and settings.events_topic:
+            workers.append(
+                QueueWorker(
+                    settings,
+                    settings.enrich_queue,
+                    load_function("scan").handle_enrich_queue,
+                    function_name="enrich",
+                    threads=1,
+                )
+            )
+        elif name == "events" and settings.events_topic:
+            workers.append(
+                QueueWorker(
+                    settings,
+                    settings.events_queue,
+                    load_function("api").handle_events_queue,
+                    function_name="api-events",
+                    threads=1,
+                )
+            )
+    return workers
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m viewra.local.worker scan [events enrich]``: queue workers in their own process.
+
+    The local runner starts these beside itself: on Lambda every concurrent invocation is its own
+    sandbox, and in one Python process the scan's CPU work (MediaInfo's parse, guessit,
+    botocore) and the API's requests share one GIL. The environment (endpoints, names) is the
+    runner's. SIGTERM stops polling and lets the batches in hand finish.
     """
     import argparse
     import signal
 
-    from viewra.local.functions import load_function
     from viewra.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="viewra-worker")
-    parser.add_argument("function", choices=["scan"])
+    parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich"])
     args = parser.parse_args(argv)
-    settings = get_settings()
-    scan = load_function(args.function)
-    worker = QueueWorker(
-        settings,
-        settings.scan_queue,
-        scan.handle_scan_queue,
-        function_name=args.function,
-        threads=settings.worker_threads,
-    ).start()
+    workers = [w.start() for w in queue_workers(get_settings(), args.functions)]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-    worker.stop()
+    for worker in workers:
+        worker.stop()
     return 0
 
 
