@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import stat
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.functional.test_transcode_support import (
     content_keys,
     in_process_stack,
     queued_messages,
+    run_job_in_thread,
     source_file,
     transcoder,
     upload_source,
@@ -202,14 +202,7 @@ def test_progress_is_written_sparsely_once_playable_and_a_cancel_is_still_prompt
     params = TranscodeParams(segment_length=1, max_height=96)
     requested = request_transcode(tc, source, params, hints={**HINTS, "duration": 12.0})
     [body] = queued_messages(settings)
-    result: dict[str, object] = {}
-
-    def work() -> None:
-        result["status"] = handle_message(tc, body)
-        result["ended"] = time.monotonic()
-
-    worker = threading.Thread(target=work)
-    worker.start()
+    worker, result = run_job_in_thread(tc, body)
     deadline = time.monotonic() + 15
     while "media.m3u8" not in content_keys(settings, requested.h):
         assert time.monotonic() < deadline, "never playable"

@@ -11,6 +11,8 @@ import json
 import socket
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,3 +166,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def run_job_in_thread(
+    tc: Transcoder, body: dict[str, Any]
+) -> tuple[threading.Thread, dict[str, Any]]:
+    """The worker's ``handle_message`` on its own thread, as a queue worker would run it; the
+    dict gets the outcome (``status``) and when it ended (``ended``, monotonic)."""
+    from viewra.transcode.worker import handle_message
+
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        result["status"] = handle_message(tc, body)
+        result["ended"] = time.monotonic()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    return worker, result

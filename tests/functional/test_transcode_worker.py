@@ -18,6 +18,7 @@ from tests.functional.test_transcode_support import (
     content_keys,
     in_process_stack,
     queued_messages,
+    run_job_in_thread,
     source_file,
     transcoder,
     upload_source,
@@ -150,14 +151,7 @@ def test_cancel_stops_ffmpeg_within_two_seconds(settings: Settings) -> None:
     source = upload_source(settings, source_file(12), "movies/long.mp4")
     requested = request_transcode(tc, source, TranscodeParams(segment_length=1, max_height=120))
     [body] = queued_messages(settings)
-    result: dict[str, object] = {}
-
-    def work() -> None:
-        result["status"] = handle_message(tc, body)
-        result["ended"] = time.monotonic()
-
-    worker = threading.Thread(target=work)
-    worker.start()
+    worker, result = run_job_in_thread(tc, body)
     deadline = time.monotonic() + 10
     while get_job(tc, requested.h).status is not JobStatus.RUNNING or not content_keys(
         settings, requested.h

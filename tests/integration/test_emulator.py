@@ -51,6 +51,17 @@ def _exchange(port: int, request: bytes, timeout: float = 3.0) -> bytes:
         return data
 
 
+def _listing(conn: socket.socket, request: bytes) -> bytes:
+    """Send a ListObjectsV2 request on an open connection and read its whole answer."""
+    conn.sendall(request)
+    data = b""
+    while b"</ListBucketResult>" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    return data
+
+
 def test_an_empty_put_with_expect_continue_is_answered(emulator: Emulator) -> None:
     """botocore sends ``Expect: 100-continue`` with an empty body (waitress 3.0.2 hangs on it)."""
     s3 = _client(emulator, "s3")
@@ -82,12 +93,7 @@ def test_connections_are_kept_alive(emulator: Emulator) -> None:
     request = b"GET /keepalive?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=3) as conn:
         for _ in range(3):
-            conn.sendall(request)
-            data = b""
-            while b"</ListBucketResult>" not in data:
-                chunk = conn.recv(65536)
-                assert chunk, "the server closed the connection"
-                data += chunk
+            data = _listing(conn, request)
             assert data.startswith(b"HTTP/1.1 200")
             assert b"connection: close" not in data.lower()
 
@@ -100,13 +106,7 @@ def test_many_open_connections_are_all_kept_alive(emulator: Emulator) -> None:
     conns = [socket.create_connection(("127.0.0.1", emulator.port), timeout=3) for _ in range(40)]
     try:
         for conn in conns:
-            conn.sendall(request)
-            data = b""
-            while b"</ListBucketResult>" not in data:
-                chunk = conn.recv(65536)
-                assert chunk, "the server closed the connection"
-                data += chunk
-            assert b"connection: close" not in data.lower()
+            assert b"connection: close" not in _listing(conn, request).lower()
     finally:
         for conn in conns:
             conn.close()
