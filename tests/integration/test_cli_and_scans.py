@@ -3,15 +3,19 @@ survives a restart of the stack."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.integration.conftest import TEST_ENV, start_test_stack
+from viewra.local.emulator import free_port
 from viewra.local.launch import start_stack
 
 pytestmark = pytest.mark.integration
@@ -169,4 +173,51 @@ def test_extra_scan_processes_poll_and_stop_with_the_stack(tmp_path, media_dir) 
         assert (
             not os.path.exists(f"/proc/{pid}")
             or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # exited, not yet reaped
+        )
+
+
+def test_ctrl_c_stops_everything_after_a_last_snapshot(tmp_path) -> None:
+    """A terminal's Ctrl-C signals the whole process group: the emulator must outlive the
+    runner's last snapshot, and no process of the stack may be left behind."""
+    env = {
+        **os.environ,
+        "VIEWRA_EMULATOR_PORT": str(free_port()),
+        "VIEWRA_API_PORT": str(free_port()),
+        "VIEWRA_STATE_DIR": str(tmp_path),
+        "VIEWRA_LOG_LEVEL": "WARNING",
+        "VIEWRA_SNAPSHOT_INTERVAL_SECONDS": "3600",  # only the one taken at Ctrl-C
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "viewra.local.run", "--ready-json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a terminal of its own, so the group signal reaches only it
+    )
+    try:
+        ready = json.loads(runner.stdout.readline())
+        stack_pids = list(_children(runner.pid))
+        assert len(stack_pids) >= 2  # the emulator and a worker process
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=ready["endpoint"],
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+        s3.put_object(Bucket=ready["bucket"], Key="notes/kept.txt", Body=b"kept at Ctrl-C")
+        os.killpg(runner.pid, signal.SIGINT)
+        assert runner.wait(timeout=60) == 0
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+    manifest = json.loads(
+        (tmp_path / "snapshot/s3" / ready["bucket"] / "manifest.json").read_text()
+    )
+    assert "notes/kept.txt" in json.dumps(manifest)
+    for pid in stack_pids:
+        assert (
+            not os.path.exists(f"/proc/{pid}")
+            or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
         )

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from viewra.local.emulator import Emulator
@@ -84,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         here = ["scan"] + ([] if extra else ["enrich", "events"])
         groups = [["scan", "enrich", "events"]] + [["scan"]] * (extra - 1) if extra else []
         children += [
-            subprocess.Popen([sys.executable, "-m", "viewra.local.worker", *group])
+            # own sessions, like the emulator's: the runner stops them, in order, on Ctrl-C
+            subprocess.Popen(
+                [sys.executable, "-m", "viewra.local.worker", *group], start_new_session=True
+            )
             for group in groups
         ]
         workers += [w.start() for w in queue_workers(settings, here)]
@@ -108,9 +112,12 @@ def main(argv: list[str] | None = None) -> int:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        while not stop.wait(settings.snapshot_interval_seconds):
-            if not args.no_snapshot:
+        # short waits: Python runs a signal's handler in the main thread only when it wakes
+        next_snapshot = time.monotonic() + settings.snapshot_interval_seconds
+        while not stop.wait(0.5):
+            if not args.no_snapshot and time.monotonic() >= next_snapshot:
                 snapshot.save(settings, snap_dir)
+                next_snapshot = time.monotonic() + settings.snapshot_interval_seconds
         print("stopping…", file=sys.stderr)
         for child in children:
             child.terminate()

@@ -203,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    # a wait with a timeout: a signal may land on a worker thread, and the main thread only runs
+    # Python's handler when it wakes (an untimed wait here never stopped on SIGTERM)
+    while not stop.wait(0.5):
+        pass
     for worker in workers:
         worker.stop()
     return 0
