@@ -144,42 +144,31 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
 
     ``scan`` (the scan queue, ``VIEWRA_WORKER_THREADS`` at a time), ``enrich`` (the enrichment
     queue, one at a time: the services' rate limits) and ``events`` (the api function's
-    subscription that fills ``GET /events``). The transcode worker stays with the runner.
+    subscription that fills ``GET /events``); the last two only where there is an events topic.
+    The transcode worker stays with the runner.
     """
     from viewra.local.functions import load_function
 
+    # name: (queue, function, its handler, the invocation's function name, threads)
+    specs = {
+        "scan": (settings.scan_queue, "scan", "handle_scan_queue", "scan", settings.worker_threads),
+        "enrich": (settings.enrich_queue, "scan", "handle_enrich_queue", "enrich", 1),
+        "events": (settings.events_queue, "api", "handle_events_queue", "api-events", 1),
+    }
     workers = []
     for name in functions:
-        if name == "scan":
-            workers.append(
-                QueueWorker(
-                    settings,
-                    settings.scan_queue,
-                    load_function("scan").handle_scan_queue,
-                    function_name="scan",
-                    threads=settings.worker_threads,
-                )
+        if name != "scan" and not settings.events_topic:
+            continue
+        queue, function, handler, function_name, threads = specs[name]
+        workers.append(
+            QueueWorker(
+                settings,
+                queue,
+                getattr(load_function(function), handler),
+                function_name=function_name,
+                threads=threads,
             )
-        elif name == "enrich" and settings.events_topic:
-            workers.append(
-                QueueWorker(
-                    settings,
-                    settings.enrich_queue,
-                    load_function("scan").handle_enrich_queue,
-                    function_name="enrich",
-                    threads=1,
-                )
-            )
-        elif name == "events" and settings.events_topic:
-            workers.append(
-                QueueWorker(
-                    settings,
-                    settings.events_queue,
-                    load_function("api").handle_events_queue,
-                    function_name="api-events",
-                    threads=1,
-                )
-            )
+        )
     return workers
 
 
