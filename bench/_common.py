@@ -248,12 +248,13 @@ class ProcessWatcher:
                     self._known.add(pid)
                     del self._pending[pid]
             for spawned in self.found:
-                if spawned.exited_at is None and not _running(spawned.pid):
+                if spawned.exited_at is None and not running(spawned.pid):
                     spawned.exited_at = now
             self._stop.wait(self.interval)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:

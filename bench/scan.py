@@ -74,7 +74,7 @@ for _var, _value in (
 
 import requests  # noqa: E402
 
-from bench._common import cpu_seconds, percentile, step  # noqa: E402
+from bench._common import cpu_seconds, percentile, running, step  # noqa: E402
 from bench.byteproxy import ByteCountingProxy, PathStats  # noqa: E402
 from tests.media_factory import big_mp4, mp4  # noqa: E402
 
@@ -212,7 +212,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        if self.emulator_pid and _alive(self.emulator_pid):  # orphaned by a killed stack
+        if self.emulator_pid and running(self.emulator_pid):  # orphaned by a killed stack
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.emulator_pid, signal.SIGKILL)
         if self._reader:
@@ -229,14 +229,6 @@ def _child_pids(pid: int) -> list[int]:
 def _child_pid(pid: int) -> int | None:
     children = _child_pids(pid)
     return children[0] if children else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _machine_busy_seconds() -> float:
