@@ -55,26 +55,20 @@ def _table_resource(model: Any) -> dict[str, Any]:
         ),
         "KeySchema": keys(schema["key_schema"]),
     }
-    gsis = [
-        {
-            "IndexName": g["index_name"],
-            "KeySchema": keys(g["key_schema"]),
-            "Projection": g["projection"],
-        }
-        for g in sorted(schema["global_secondary_indexes"], key=lambda g: g["index_name"])
-    ]
-    if gsis:
-        props["GlobalSecondaryIndexes"] = gsis
-    lsis = [
-        {
-            "IndexName": g["index_name"],
-            "KeySchema": keys(g["key_schema"]),
-            "Projection": g["projection"],
-        }
-        for g in sorted(schema["local_secondary_indexes"], key=lambda g: g["index_name"])
-    ]
-    if lsis:
-        props["LocalSecondaryIndexes"] = lsis
+    for kind, prop in (
+        ("global_secondary_indexes", "GlobalSecondaryIndexes"),
+        ("local_secondary_indexes", "LocalSecondaryIndexes"),
+    ):
+        indexes = [
+            {
+                "IndexName": g["index_name"],
+                "KeySchema": keys(g["key_schema"]),
+                "Projection": g["projection"],
+            }
+            for g in sorted(schema[kind], key=lambda g: g["index_name"])
+        ]
+        if indexes:
+            props[prop] = indexes
     for name, attr in model.get_attributes().items():
         if isinstance(attr, TTLAttribute):
             props["TimeToLiveSpecification"] = {
