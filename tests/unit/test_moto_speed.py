@@ -95,3 +95,140 @@ def test_dynamodb_answers_written_directly_equal_motos_own(monkeypatch) -> None:
     assert blob == b"\x00\xff"
     assert ["Item"] in written and ["Count", "Items", "ScannedCount"] in written
     assert ["Attributes", "ConsumedCapacity"] in written
+
+
+NAMES = {"#0": "title", "#1": "n", "#2": "gone", "#3": "pk", "#4": "when"}
+VALUES = {":0": {"S": "x"}, ":1": {"N": "1"}, ":2": {"S": ""}, ":3": {"SS": ["a"]}}
+DECLARED = {"pk": "S", "sk": "S", "when": "S"}
+
+
+def _plan(expression: str, values: dict | None = None):  # type: ignore[no-untyped-def]
+    from viewra.local.moto_speed import plain_update
+
+    return plain_update(expression, NAMES, values or VALUES, {"pk", "sk"}, DECLARED)
+
+
+def test_plain_updates_are_recognised_in_pynamodbs_form() -> None:
+    assert _plan("SET #0 = :0, #1 = :1 REMOVE #2") == (
+        [("title", {"S": "x"}), ("n", {"N": "1"})],
+        ["gone"],
+    )
+    assert _plan("REMOVE #2") == ([], ["gone"])
+    assert _plan("SET #4 = :0") == ([("when", {"S": "x"})], [])
+
+
+def test_anything_moto_could_reject_or_compute_is_left_to_moto() -> None:
+    for expression in (
+        "SET title = :0",  # a bare name (could be a reserved word)
+        "SET #1 = #1 + :1",  # arithmetic reads the item
+        "SET #0 = if_not_exists(#0, :0)",  # functions
+        "ADD #1 :1",  # ADD and DELETE
+        "SET #0 = :0 SET #1 = :1",  # two SET clauses
+        "SET #0 = :0, #0 = :1",  # the same attribute twice
+        "SET #0 = :9",  # an undefined value
+        "SET #9 = :0",  # an undefined name
+        "SET #3 = :0",  # a key attribute
+        "SET #4 = :1",  # an index key of the wrong type
+        "SET #4 = :2",  # an empty index key
+        "SET #0 = :3",  # a set (moto checks those for emptiness)
+        "SET #0.a = :0",  # a nested path
+        "",
+    ):
+        assert _plan(expression) is None, expression
+
+
+@mock_aws
+def test_plain_updates_applied_directly_equal_motos_own(monkeypatch) -> None:
+    """Each update applied both ways from the same state (VIEWRA_MOTO_VERIFY raises on any
+    difference in the item or the error), and the errors DynamoDB gives still given."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    speed_up_moto()
+    monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
+    from viewra.local import moto_speed
+
+    plans = []
+    plain_update = moto_speed.plain_update
+
+    def spying(*args):  # type: ignore[no-untyped-def]
+        plans.append(plain_update(*args))
+        return plans[-1]
+
+    monkeypatch.setattr(moto_speed, "plain_update", spying)
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    ddb.create_table(
+        TableName="u",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "when")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-when",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "when", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    key = {"pk": {"S": "u1"}, "sk": {"S": "i1"}}
+
+    def update(expression: str, values: dict, **kw):  # type: ignore[no-untyped-def]
+        names = {p: NAMES[p] for p in NAMES if p in expression}
+        extra = {"ExpressionAttributeValues": values} if values else {}
+        return ddb.update_item(
+            TableName="u",
+            Key=key,
+            UpdateExpression=expression,
+            ExpressionAttributeNames={**names, **kw.pop("names", {})},
+            ReturnValues="ALL_NEW",
+            **extra,
+            **kw,
+        ).get("Attributes")
+
+    # a new item, then more attributes, an index key, a removal
+    assert update("SET #0 = :0", {":0": {"S": "a"}})["title"] == {"S": "a"}
+    got = update("SET #1 = :1, #4 = :4", {":1": {"N": "2"}, ":4": {"S": "2026"}})
+    assert got["n"] == {"N": "2"} and got["title"] == {"S": "a"}
+    assert "title" not in update("REMOVE #0", {})
+    rows = ddb.query(
+        TableName="u",
+        IndexName="by-when",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "u1"}},
+    )["Items"]
+    assert [r["when"] for r in rows] == [{"S": "2026"}]
+    # a condition: met, then not met
+    update("SET #0 = :0", {":0": {"S": "b"}, ":n": {"N": "2"}}, ConditionExpression="n = :n")
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        update("SET #0 = :0", {":0": {"S": "c"}, ":n": {"N": "9"}}, ConditionExpression="n = :n")
+    assert ddb.get_item(TableName="u", Key=key)["Item"]["title"] == {"S": "b"}
+    # a missing item against a condition is not created
+    key = {"pk": {"S": "u2"}, "sk": {"S": "i1"}}
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        update(
+            "SET #0 = :0",
+            {":0": {"S": "c"}},
+            ConditionExpression="attribute_exists(pk)",
+        )
+    assert "Item" not in ddb.get_item(TableName="u", Key=key)
+    taken = sum(p is not None for p in plans)
+    assert taken == 6 and len(plans) == 6
+    # what moto's own path rejects is still rejected (an index key of the wrong type is left to
+    # moto too, which, unlike DynamoDB, lets it through)
+    for expression, values in (
+        ("SET #3 = :0", {":0": {"S": "x"}}),  # a key attribute
+        ("SET #0 = :0", {":0": {"S": "x" * 410_000}}),  # the item size limit
+    ):
+        with pytest.raises(ClientError, match="ValidationException"):
+            update(expression, values)
+    assert ddb.get_item(TableName="u", Key={"pk": {"S": "u1"}, "sk": {"S": "i1"}})["Item"][
+        "title"
+    ] == {"S": "b"}
