@@ -22,6 +22,21 @@ import os
 # is sized well above the local stack's pollers.
 THREADS = 48
 MAX_BODY = 5 * 1024**3  # S3's largest single PUT
+# the services the stack uses; moto imports a service's models and builds its backend on the
+# first request, so these are built before start-up's objects are frozen
+WARM_SERVICES = ("s3", "sqs", "sns", "dynamodb")
+
+
+def _warm(services: tuple[str, ...]) -> None:
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.utilities.utils import get_partition
+
+    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+    for service in services:
+        backends = get_backend(service)[DEFAULT_ACCOUNT_ID]  # type: ignore[index]
+        # S3's backends are per partition ("aws"), the others per region
+        backends[get_partition(region) if service == "s3" else region]
 
 
 def serve(host: str, port: int, threads: int = THREADS) -> None:
@@ -29,12 +44,15 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
     from cheroot.wsgi import Server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from viewra.local.heap import settle
     from viewra.local.moto_atomic import make_dynamodb_writes_atomic
     from viewra.local.moto_speed import speed_up_moto
 
     make_dynamodb_writes_atomic()
     speed_up_moto()
     app = DomainDispatcherApplication(create_backend_app)
+    _warm(WARM_SERVICES)
+    settle()  # moto's modules and backends out of the GC's full passes (viewra.local.heap)
     server = Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=300)
     server.max_request_body_size = MAX_BODY
     # cheroot keeps 10 idle connections by default and answers "Connection: close" beyond that;

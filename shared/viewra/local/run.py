@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if emulator is not None:
             _configure_environment(emulator.url)
-        from viewra.local import snapshot
+        from viewra.local import heap, snapshot
         from viewra.local.apiserver import ApiServer
         from viewra.local.functions import load_function
         from viewra.local.worker import QueueWorker, queue_workers
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             ).start()
         )
         api = ApiServer(port=settings.api_port).start()
+        heap.settle()  # start-up's objects out of the GC's full passes (viewra.local.heap)
         endpoints = {
             svc: settings.endpoint_for(svc) or "" for svc in ("s3", "sqs", "dynamodb", "sns")
         }

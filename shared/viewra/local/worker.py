@@ -188,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viewra-worker")
     parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich"])
     args = parser.parse_args(argv)
+    from viewra.local.heap import settle
+
     workers = [w.start() for w in queue_workers(get_settings(), args.functions)]
+    settle()  # start-up's objects out of the GC's full passes (viewra.local.heap)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
