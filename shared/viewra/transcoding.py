@@ -55,9 +55,9 @@ def output_url(base_url: str, h: str, params: TranscodeParams) -> str:
 
 
 def request_for_item(
-    tc: TranscodeContext, item: MediaItem, params: TranscodeParams
+    tc: TranscodeContext, item: MediaItem, params: TranscodeParams, *, with_job: bool = True
 ) -> RequestResult:
-    return request_transcode(tc, source_of(item), params, hints=hints_of(item))
+    return request_transcode(tc, source_of(item), params, hints=hints_of(item), with_job=with_job)
 
 
 class QueueTranscoder:
@@ -70,7 +70,7 @@ class QueueTranscoder:
         self, item: MediaItem, decision: Decision, session: PlaybackSession, base_url: str
     ) -> PlaybackSession:
         params = params_for(item, decision)
-        result = request_for_item(self._tc, item, params)
+        result = request_for_item(self._tc, item, params, with_job=False)  # no record needed
         return session.model_copy(
             update={
                 "status": DeliveryStatus.READY if result.ready else DeliveryStatus.TRANSCODING,

@@ -138,6 +138,28 @@ def test_a_repeat_request_for_a_ready_hash_is_answered_from_the_record(
     assert tc.jobs.get(first.h).accessed_at >= before.updated_at  # still an LRU touch
 
 
+def test_a_playback_start_of_a_ready_hash_touches_the_record_without_reading_it(
+    settings: Settings,
+) -> None:
+    """``with_job=False`` (the playback path): the same conditional LRU touch, no record back;
+    a hash that is not ready still gets its job and message."""
+    tc = transcoder(settings)
+    source = upload_source(settings, source_file(4), "movies/touch.mp4")
+    params = TranscodeParams(max_height=96, audio_codec=None)
+
+    first = request_transcode(tc, source, params, hints=HINTS, with_job=False)
+    assert first.created and not first.ready and first.job is not None
+    [body] = queued_messages(settings)
+    handle_message(tc, body)
+    before = tc.jobs.get(first.h).accessed_at
+
+    again = request_transcode(tc, source, params, hints=HINTS, with_job=False)
+
+    assert again.ready and not again.created and again.job is None and again.h == first.h
+    assert queued_messages(settings) == []
+    assert tc.jobs.get(first.h).accessed_at > before
+
+
 def test_eviction_drops_the_record_first_and_refuses_a_running_job(settings: Settings) -> None:
     tc = transcoder(settings)
     source = upload_source(settings, source_file(4), "movies/evict.mp4")

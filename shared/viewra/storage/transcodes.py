@@ -14,6 +14,7 @@ from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
+from pynamodb.constants import NONE
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
@@ -102,6 +103,26 @@ class JobStore:
         if only_if_status:
             condition &= m.status.is_in(*only_if_status)
         return self._update(h, actions, condition)
+
+    def touch(self, h: str, fields: dict[str, Any], *, only_if_status: tuple[str, ...]) -> bool:
+        """:meth:`set` without the record back (``ReturnValues=NONE``): True when the record was
+        in one of ``only_if_status``. For a caller that needs only that answer (a playback start
+        of a ready output), it spares reading and parsing the whole job record."""
+        m = self._model
+        actions = [getattr(m, k).set(v) for k, v in fields.items()]
+        condition = m.h.exists() & m.status.is_in(*only_if_status)
+        try:
+            m._get_connection().update_item(
+                m._hash_key_attribute().serialize(h),
+                actions=actions,
+                condition=condition,
+                return_values=NONE,
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def claim(self, h: str, fields: dict[str, Any], *, refuse: tuple[str, ...]) -> Any | None:
         """Start a run: set ``fields`` and count an attempt, unless the record is in one of the

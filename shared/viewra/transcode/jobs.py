@@ -72,7 +72,7 @@ class RequestResult(BaseModel):
     h: str
     ready: bool
     created: bool  # this request created (or re-queued) the job and sent its message
-    job: Job
+    job: Job | None = None  # None only when the caller asked for no record (``with_job``)
 
 
 def _num(value: Any) -> float | None:
@@ -148,18 +148,24 @@ def request_transcode(
     params: TranscodeParams,
     *,
     hints: dict[str, Any] | None = None,
+    with_job: bool = True,
 ) -> RequestResult:
     """Ready at once when the manifest exists; else one job per hash and one queue message.
 
     ``hints`` (source container and codecs, duration, subtitle kind) are stored with the job to
-    help provider selection; the worker probes what is missing.
+    help provider selection; the worker probes what is missing. Without ``with_job`` a ready
+    answer carries no job record (a playback start needs only the hash and that it is ready).
     """
     h = content_hash(source, params)
     now = now_iso()
     # the common repeat: one conditional write that is also the LRU touch
-    ready = tc.jobs.set(h, {"accessed_at": now}, only_if_status=(JobStatus.READY.value,))
-    if ready is not None:
-        return RequestResult(h=h, ready=True, created=False, job=job_from_record(ready))
+    if not with_job:
+        if tc.jobs.touch(h, {"accessed_at": now}, only_if_status=(JobStatus.READY.value,)):
+            return RequestResult(h=h, ready=True, created=False)
+    else:
+        ready = tc.jobs.set(h, {"accessed_at": now}, only_if_status=(JobStatus.READY.value,))
+        if ready is not None:
+            return RequestResult(h=h, ready=True, created=False, job=job_from_record(ready))
     if tc.content.has_manifest(h):
         record = tc.jobs.set(h, {"accessed_at": now})
         return RequestResult(h=h, ready=True, created=False, job=_ready_job(tc, h, record))
@@ -180,7 +186,7 @@ def request_transcode(
         return RequestResult(h=h, ready=False, created=True, job=job_from_record(tc.jobs.get(h)))
     record = tc.jobs.get(h)
     if record is None:  # evicted between the two calls: ask again
-        return request_transcode(tc, source, params, hints=hints)
+        return request_transcode(tc, source, params, hints=hints, with_job=with_job)
     # failed, cancelled, or "ready" whose output was evicted: run it again (once per hash)
     stale_queue = record.status == JobStatus.QUEUED.value and _older_than(
         record.updated_at, STALE_QUEUED_SECONDS
