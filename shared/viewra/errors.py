@@ -51,5 +51,12 @@ class ObjectChanged(ViewraError):
     """A read pinned to an object's ETag found the object replaced or gone."""
 
 
+class WriteFailed(ViewraError):
+    """A store refused or failed a write that a retry may get through (the queue retries it)."""
+
+    status = 503
+    code = "Unavailable"
+
+
 class PoisonMessage(ValueError):
     """A queue message no retry can fix: failed, so the queue moves it to the dead-letter queue."""

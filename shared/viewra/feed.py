@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field, ValidationError
 
-from viewra.errors import PoisonMessage
+from viewra.batch import handle_batch
+from viewra.errors import PoisonMessage, WriteFailed
 from viewra.events import Event
+from viewra.logs import logger
 
 if TYPE_CHECKING:
     from viewra.services import Services
@@ -28,11 +31,29 @@ def follow(services: Services, query: EventQuery) -> dict[str, Any]:
     return {"events": [e.model_dump(mode="json") for e in events], "cursor": cursor}
 
 
-def store_delivery(services: Services, body: str) -> bool:
-    """One delivery from the topic into the events table; a redelivery changes nothing."""
+def parse_delivery(body: str) -> Event:
+    """One delivery from the topic; anything that is not a known event is a poison message."""
     try:
         event = Event.model_validate(json.loads(body))
         event.payload()  # refuse unknown types and bad payloads: they go to the DLQ
     except (ValueError, ValidationError) as exc:
         raise PoisonMessage(f"not an event: {exc}") from exc
-    return services.event_store.add(event)
+    return event
+
+
+def store_deliveries(services: Services, sqs_event: Any) -> dict[str, Any]:
+    """A batch of deliveries into the events table with one batched write; the partial batch
+    response. A bad delivery fails alone; a failed write fails every delivery it held, and the
+    queue brings them back. A redelivery writes the same item again, which changes nothing."""
+    events: dict[str, Event] = {}
+
+    def parse(record: SQSRecord) -> None:
+        events[record.message_id] = parse_delivery(record.body)
+
+    response = handle_batch(sqs_event, parse)
+    try:
+        services.event_store.add_all(list(events.values()))
+    except WriteFailed:
+        logger.exception("storing a batch of events failed", extra={"events": len(events)})
+        response["batchItemFailures"] += [{"itemIdentifier": m} for m in events]
+    return response

@@ -140,3 +140,41 @@ def test_bad_deliveries_fail_alone(services, body: str) -> None:
 def test_wait_is_bounded(api) -> None:
     r = api.http.get("/events?wait=60")
     assert (r.status_code, r.json_body["error"]["code"]) == (422, "ValidationError")
+
+
+def _record(message_id: str, body: str) -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": "r",
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+        "awsRegion": "us-east-1",
+    }
+
+
+def test_a_batch_is_stored_together_and_a_failed_write_fails_every_delivery_in_it(
+    api, services
+) -> None:
+    events = [Event.of(ItemAdded(item_id=f"b{n}", key="k", library_id="l")) for n in range(12)]
+    batch = {"Records": [_record(f"m{n}", e.model_dump_json()) for n, e in enumerate(events)]}
+    batch["Records"].append(_record("bad", "{not json"))
+    handler = load_function("api").handle_events_queue
+
+    assert handler(batch, LambdaContext("api-events")) == {
+        "batchItemFailures": [{"itemIdentifier": "bad"}]
+    }
+    stored = api.http.get("/events?limit=50").json_body["events"]
+    # all 12 (more than one delivery batch's 10), in cursor order
+    assert sorted(e["id"] for e in stored) == sorted(e.id for e in events)
+    by_id = {e.id: e.cursor for e in events}
+    assert [by_id[e["id"]] for e in stored] == sorted(by_id.values())
+
+    # the table gone (a real write failure): every good delivery is reported, none is lost
+    services.tables.events.delete_table()
+    result = handler(batch, LambdaContext("api-events"))
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    assert failed == {f"m{n}" for n in range(12)} | {"bad"}

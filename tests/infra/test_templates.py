@@ -172,6 +172,34 @@ def test_every_sqs_source_reports_partial_batch_failures(templates: dict) -> Non
     assert sources >= 2  # scan and transcode at least
 
 
+def test_the_local_workers_batch_as_the_deployed_mappings_do(templates: dict) -> None:
+    """The local stand-in for each SQS mapping takes its batch size and batching window from
+    the same ``@app.on_sqs_message`` that ``chalice package`` turns into the mapping."""
+    from viewra.local.worker import function_worker
+
+    deployed = {}
+    for name, template in templates.items():
+        for props in _functions(template).values() if name != "core" else []:
+            for event in props.get("Events", {}).values():
+                if event["Type"] == "SQS":
+                    queue = _resolve(event["Properties"]["Queue"]).rsplit(":", 1)[-1]
+                    p = event["Properties"]
+                    deployed[queue] = (p["BatchSize"], p.get("MaximumBatchingWindowInSeconds", 0))
+    s = Settings()
+    local = {
+        s.scan_queue: function_worker(s, s.scan_queue, "scan", "handle_scan_queue", "scan", 1),
+        s.events_queue: function_worker(
+            s, s.events_queue, "api", "handle_events_queue", "api-events", 1
+        ),
+        s.transcode_queue: function_worker(
+            s, s.transcode_queue, "transcode", "handle_transcode_queue", "transcode", 1
+        ),
+    }
+    assert deployed[s.events_queue] == (10, 1)  # events are gathered for up to a second
+    for queue, worker in local.items():
+        assert deployed[queue] == (worker.batch_size, worker.batch_window), queue
+
+
 def test_each_consumed_queue_is_declared_with_a_dlq_and_outlasts_its_consumer(
     templates: dict,
 ) -> None:

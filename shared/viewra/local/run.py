@@ -62,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             _configure_environment(emulator.url)
         from viewra.local import heap, snapshot
         from viewra.local.apiserver import ApiServer
-        from viewra.local.functions import load_function
-        from viewra.local.worker import QueueWorker, queue_workers
+        from viewra.local.worker import function_worker, queue_workers
         from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
 
@@ -92,16 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             for group in groups
         ]
         workers += [w.start() for w in queue_workers(settings, here)]
-        # one job per invocation, as the transcode function's batch size is 1
-        transcode = load_function("transcode")
+        # one job per invocation (the transcode function's batch size is 1), a few at once
         workers.append(
-            QueueWorker(
+            function_worker(
                 settings,
                 settings.transcode_queue,
-                transcode.handle_transcode_queue,
-                function_name="transcode",
-                batch_size=1,
-                threads=settings.transcode_max_concurrent_jobs,
+                "transcode",
+                "handle_transcode_queue",
+                "transcode",
+                settings.transcode_max_concurrent_jobs,
             ).start()
         )
         api = ApiServer(port=settings.api_port).start()

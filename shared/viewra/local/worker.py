@@ -3,12 +3,16 @@
 It long-polls a queue, hands the handler a Lambda-shaped SQS event, and honours the partial
 batch response: the messages the handler reports in ``batchItemFailures`` stay on the queue (they
 come back after the visibility timeout and, past maxReceiveCount, move to the dead-letter queue);
-the rest are deleted. A handler that raises fails the whole batch, as on Lambda.
+the rest are deleted. A handler that raises fails the whole batch, as on Lambda. A batching
+window (the mapping's ``MaximumBatchingWindowInSeconds``) gathers messages for up to that long
+before the invocation, as Lambda does; batch size and window come from the function's own
+``@app.on_sqs_message`` so the local stack and the deployed mapping agree.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,8 +72,10 @@ class QueueWorker:
         batch_size: int = 10,
         threads: int = 4,
         wait_seconds: int = 1,
+        batch_window: float = 0.0,
     ) -> None:
         self.settings, self.queue, self.handler = settings, queue, handler
+        self.batch_window = batch_window
         self.function_name, self.batch_size, self.wait_seconds = (
             function_name,
             batch_size,
@@ -106,18 +112,36 @@ class QueueWorker:
                 logger.exception("worker poll failed", extra={"queue": self.queue})
                 self._stop.wait(1.0)
 
-    def poll_once(self) -> int:
-        """Receive one batch and invoke the handler; return how many messages were received."""
+    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         r = self._sqs.receive_message(
             QueueUrl=self._url,
-            MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=self.wait_seconds,
+            MaxNumberOfMessages=min(count, 10),  # SQS's most per call
+            WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = r.get("Messages", [])
+        return list(r.get("Messages", []))
+
+    def _gather(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fill a partial batch with what arrives within the batching window of its first one."""
+        deadline = time.monotonic() + self.batch_window
+        while len(messages) < self.batch_size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stop.wait(remaining):
+                break
+            more = self._receive(self.batch_size - len(messages), 0)
+            messages += more
+            if not more:
+                break
+        return messages
+
+    def poll_once(self) -> int:
+        """Receive one batch and invoke the handler; return how many messages were received."""
+        messages = self._receive(self.batch_size, self.wait_seconds)
         if not messages:
             return 0
+        if self.batch_window > 0 and len(messages) < self.batch_size:
+            messages = self._gather(messages)
         event = to_lambda_event(messages, self._arn, self.settings.region)
         self.invocations += 1
         try:
@@ -147,8 +171,6 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
     subscription that fills ``GET /events``); the last two only where there is an events topic.
     The transcode worker stays with the runner.
     """
-    from viewra.local.functions import load_function
-
     # name: (queue, function, its handler, the invocation's function name, threads)
     specs = {
         "scan": (settings.scan_queue, "scan", "handle_scan_queue", "scan", settings.worker_threads),
@@ -160,16 +182,28 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
         if name != "scan" and not settings.events_topic:
             continue
         queue, function, handler, function_name, threads = specs[name]
-        workers.append(
-            QueueWorker(
-                settings,
-                queue,
-                getattr(load_function(function), handler),
-                function_name=function_name,
-                threads=threads,
-            )
-        )
+        workers.append(function_worker(settings, queue, function, handler, function_name, threads))
     return workers
+
+
+def function_worker(
+    settings: Settings, queue: str, function: str, handler: str, function_name: str, threads: int
+) -> QueueWorker:
+    """A worker for one of a function's ``@app.on_sqs_message`` handlers, with that
+    registration's batch size and batching window."""
+    from viewra.local.functions import load_function
+
+    module = load_function(function)
+    config = next(s for s in module.app.event_sources if s.name == handler)
+    return QueueWorker(
+        settings,
+        queue,
+        getattr(module, handler),
+        function_name=function_name,
+        threads=threads,
+        batch_size=config.batch_size,
+        batch_window=float(config.maximum_batching_window_in_seconds or 0),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

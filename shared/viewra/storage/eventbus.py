@@ -3,8 +3,9 @@
 The topic and its subscriptions are declared in viewra.stack and created by the bootstrap.
 
 Publishing sends the envelope to the topic (raw delivery, so a subscriber's message body is the
-envelope itself). The events table's subscriber writes each envelope once (a conditional put on
-its cursor, so a redelivery is a no-op) with a TTL; ``GET /events`` reads it after a cursor.
+envelope itself). The events table's subscriber writes each batch of envelopes with one batched
+write, keyed by their cursors (a redelivery writes the same item again) with a TTL; ``GET
+/events`` reads them after a cursor.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import json
 import time
 from datetime import timedelta
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PynamoDBException
 
+from viewra.errors import WriteFailed
 from viewra.events import Event, LogPublisher
 from viewra.settings import Settings
 from viewra.storage.clients import client
@@ -56,21 +58,25 @@ class EventStore:
         self._model = tables.events
         self._ttl = ttl_seconds
 
-    def add(self, event: Event) -> bool:
-        """Store the event once; False when it was there already (a redelivery)."""
-        record = self._model(
-            STREAM,
-            event.cursor,
-            doc=json.loads(event.model_dump_json()),
-            expires=timedelta(seconds=self._ttl),
-        )
+    def add_all(self, events: list[Event]) -> None:
+        """Store the events (BatchWriteItem, 25 a request, unprocessed items retried by
+        PynamoDB). Each is keyed by its cursor, so storing one again rewrites the same item.
+        Raises WriteFailed when the batch could not be written."""
+        if not events:
+            return
         try:
-            record.save(condition=self._model.cursor.does_not_exist())
-        except PutError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            with self._model.batch_write() as batch:
+                for event in events:
+                    batch.save(
+                        self._model(
+                            STREAM,
+                            event.cursor,
+                            doc=json.loads(event.model_dump_json()),
+                            expires=timedelta(seconds=self._ttl),
+                        )
+                    )
+        except PynamoDBException as exc:
+            raise WriteFailed(f"storing {len(events)} events failed: {exc}") from exc
 
     def after(self, cursor: str | None, limit: int) -> list[Event]:
         """Events after ``cursor`` in order; without one, the latest ``limit`` (still in order)."""

@@ -20,8 +20,6 @@ def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
 
 
-
-
 class S3RangeSource:
     """A :class:`viewra.probe.RangeSource` over one object: every read is a bounded range GET.
 

@@ -1,0 +1,107 @@
+"""The local stand-in for Lambda's SQS mapping: batching window, partial batch response."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from viewra.local.worker import QueueWorker
+from viewra.settings import Settings
+from viewra.storage.clients import client
+
+QUEUE = "worker-test"
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """One queue on moto's in-process SQS, nothing else (no tables, no buckets)."""
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        settings = Settings()
+        client(settings, "sqs").create_queue(QueueName=QUEUE)
+        yield settings
+
+
+def _worker(settings: Settings, calls: list[list[str]], **kwargs: Any) -> QueueWorker:
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        calls.append([r["body"] for r in event["Records"]])
+        failed = [r["messageId"] for r in event["Records"] if r["body"] == "bad"]
+        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+
+    return QueueWorker(settings, QUEUE, handler, function_name="t", threads=0, **kwargs).start()
+
+
+def _send(settings: Settings, *bodies: str) -> None:
+    sqs = client(settings, "sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+
+
+def _left(settings: Settings) -> int:
+    sqs = client(settings, "sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def test_a_batching_window_gathers_what_arrives_after_the_first_message(
+    settings: Settings,
+) -> None:
+    calls: list[list[str]] = []
+    worker = _worker(settings, calls, wait_seconds=0, batch_window=0.6)
+    _send(settings, "a")
+    later = threading.Timer(0.2, _send, args=(settings, "b", "c"))
+    later.start()
+
+    started = time.monotonic()
+    received = worker.poll_once()
+    later.join()
+
+    assert received == 3 and sorted(calls[0]) == ["a", "b", "c"] and len(calls) == 1
+    assert time.monotonic() - started >= 0.55  # it waited out the window
+    assert _left(settings) == 0  # all three deleted
+
+
+def test_without_a_window_each_poll_takes_what_is_there(settings: Settings) -> None:
+    calls: list[list[str]] = []
+    worker = _worker(settings, calls, wait_seconds=0)
+    _send(settings, "a")
+
+    assert worker.poll_once() == 1 and calls == [["a"]]
+
+
+def test_a_full_batch_does_not_wait_for_the_window(settings: Settings) -> None:
+    calls: list[list[str]] = []
+    worker = _worker(settings, calls, wait_seconds=0, batch_size=3, batch_window=30)
+    _send(settings, "a", "b", "c", "d")
+
+    started = time.monotonic()
+    assert worker.poll_once() == 3
+    assert time.monotonic() - started < 5 and len(calls[0]) == 3
+
+
+def test_stopping_ends_the_window_and_the_batch_in_hand_is_still_handled(
+    settings: Settings,
+) -> None:
+    calls: list[list[str]] = []
+    worker = _worker(settings, calls, wait_seconds=0, batch_window=30)
+    _send(settings, "a", "bad")
+    threading.Timer(0.2, worker._stop.set).start()
+
+    started = time.monotonic()
+    assert worker.poll_once() == 2
+    assert time.monotonic() - started < 5
+    # the failure reported stays on the queue; the other is deleted
+    assert sorted(calls[0]) == ["a", "bad"] and worker.failures == 1 and _left(settings) == 1
