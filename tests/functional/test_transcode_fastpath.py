@@ -251,7 +251,7 @@ def test_the_eta_is_counted_from_the_records_last_write() -> None:
     record = SimpleNamespace(
         h="0" * 64, status="running", progress=50, fps=25, speed=2.0, eta=10.0, provider=None,
         error=None, attempts=1, cancel=0, params={}, source={}, created_at=stamp,
-        updated_at=stamp, started_at=stamp, finished_at=None,
+        updated_at=stamp, started_at=stamp, finished_at=None, playable_at=None,
     )  # fmt: skip
 
     eta = job_from_record(record).eta_seconds

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import m3u8
 import pytest
@@ -71,6 +72,8 @@ def test_hls_job_writes_segments_playlists_and_manifest(settings: Settings) -> N
     job = get_job(tc, requested.h)
     assert job.status is JobStatus.READY and job.progress == 100
     assert job.provider == "software"
+    # playable from the first playlist that listed a segment: after the start, by the end
+    assert job.started_at < job.playable_at <= job.finished_at
     s3 = client(settings, "s3")
     prefix = f"content/{requested.h[0:2]}/{requested.h[2:4]}/{requested.h}/"
     media = s3.get_object(Bucket=settings.content_bucket, Key=prefix + "media.m3u8")
@@ -91,6 +94,7 @@ def test_a_second_request_for_a_finished_hash_is_ready_at_once(settings: Setting
 
     assert again.ready and not again.created and again.h == first.h
     assert again.job.status is JobStatus.READY
+    assert again.job.playable_at == again.job.finished_at  # a progressive MP4: once complete
     assert queued_messages(settings) == []
     assert "video.mp4" in content_keys(settings, first.h)
     assert abs(_manifest(settings, first.h)["duration"] - 4.0) < 0.5
@@ -144,6 +148,12 @@ def test_segments_are_uploaded_before_the_job_ends_and_the_manifest_comes_last(
     listed = {f["name"] for f in final["files"]}
     first_with_manifest = next(segments for has_manifest, segments in seen if has_manifest)
     assert listed <= first_with_manifest  # every segment was there when the manifest appeared
+    # the record says when playback could start: the first 1 s segment of a 4 s realtime job
+    job = get_job(tc, requested.h)
+    playable, finished = (
+        datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (job.playable_at, job.finished_at)
+    )
+    assert 1.5 < (finished - playable).total_seconds() < 4
 
 
 def test_cancel_stops_ffmpeg_within_two_seconds(settings: Settings) -> None:

@@ -98,6 +98,7 @@ def jobs_model_for(settings: Settings) -> type[Model]:
         "updated_at": UnicodeAttribute(null=True),
         "started_at": UnicodeAttribute(null=True),
         "finished_at": UnicodeAttribute(null=True),
+        "playable_at": UnicodeAttribute(null=True),  # first playlist listing a segment up (HLS)
         "accessed_at": UnicodeAttribute(null=True),
     }
     return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]

@@ -104,13 +104,25 @@ class JobStore:
             condition &= m.status.is_in(*only_if_status)
         return self._update(h, actions, condition)
 
-    def touch(self, h: str, fields: dict[str, Any], *, only_if_status: tuple[str, ...]) -> bool:
+    def touch(
+        self,
+        h: str,
+        fields: dict[str, Any],
+        *,
+        only_if_status: tuple[str, ...],
+        unless_cancelled: bool = False,
+    ) -> bool:
         """:meth:`set` without the record back (``ReturnValues=NONE``): True when the record was
-        in one of ``only_if_status``. For a caller that needs only that answer (a playback start
-        of a ready output), it spares reading and parsing the whole job record."""
+        in one of ``only_if_status`` (and, with ``unless_cancelled``, no cancel was asked). For a
+        caller that needs only that answer (a playback start of a ready output, a running job's
+        progress), it spares reading and parsing the whole job record."""
         m = self._model
-        actions = [getattr(m, k).set(v) for k, v in fields.items()]
+        actions = [
+            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
+        ]
         condition = m.h.exists() & m.status.is_in(*only_if_status)
+        if unless_cancelled:  # (a comparison with a missing attribute is false in DynamoDB)
+            condition &= (m.cancel != 1) | m.cancel.does_not_exist()
         try:
             m._get_connection().update_item(
                 m._hash_key_attribute().serialize(h),
@@ -128,7 +140,9 @@ class JobStore:
         """Start a run: set ``fields`` and count an attempt, unless the record is in one of the
         ``refuse`` states or a cancel was asked."""
         m = self._model
-        actions = [getattr(m, k).set(v) for k, v in fields.items()]
+        actions = [
+            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
+        ]
         actions.append(m.attempts.add(1))
         condition = m.h.exists() & ~m.status.is_in(*refuse) & (m.cancel != 1)
         return self._update(h, actions, condition)

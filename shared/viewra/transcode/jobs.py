@@ -63,6 +63,8 @@ class Job(BaseModel):
     updated_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    # HLS: when a media playlist listing a segment was first up, i.e. playback could start
+    playable_at: str | None = None
     manifest_key: str | None = None
 
 
@@ -106,6 +108,7 @@ def job_from_record(record: Any) -> Job:
         updated_at=record.updated_at,
         started_at=record.started_at,
         finished_at=record.finished_at,
+        playable_at=record.playable_at,
         manifest_key=job_prefix(record.h) + MANIFEST
         if record.status == JobStatus.READY.value
         else None,
@@ -204,6 +207,7 @@ def request_transcode(
                 "progress": None,
                 "eta": None,
                 "finished_at": None,
+                "playable_at": None,
                 "updated_at": now,
                 "accessed_at": now,
             },

@@ -181,7 +181,8 @@ def hints_suffice(params: TranscodeParams, hints: dict[str, Any] | None) -> bool
 class Uploader:
     """Uploads the finished files of a job's output dir, each once (the media playlist each time
     it changes, after the segments it lists). ``playable`` turns True once a playlist listing a
-    segment is up; ``on_first_segment`` is called then with the first segment's name."""
+    segment is up (``playable_at`` says when); ``on_first_segment`` is called then with the
+    first segment's name."""
 
     def __init__(
         self,
@@ -193,6 +194,7 @@ class Uploader:
         self.tc, self.h, self.out_dir = tc, h, out_dir
         self.sizes: dict[str, int] = {}
         self.playable = False
+        self.playable_at: str | None = None
         self._playlist_seen = ""
         self._on_first_segment = on_first_segment
 
@@ -228,7 +230,7 @@ class Uploader:
         )
         self._playlist_seen = text
         if listed and not self.playable:
-            self.playable = True
+            self.playable, self.playable_at = True, now_iso()
             if self._on_first_segment is not None:
                 self._on_first_segment(listed[0])
 
@@ -284,6 +286,10 @@ class RecordKeeper:
             return cancelled
         return self._checked.ready() and self.tc.jobs.cancel_requested(self.h)
 
+    def also_write(self, fields: dict[str, Any]) -> None:
+        """Fields for the next write, which comes at the next due look (within 0.5 s)."""
+        self._extra.update(fields)
+
 
 def execute(
     tc: Transcoder,
@@ -338,6 +344,8 @@ def execute(
                 pass
             if uploader is not None:
                 uploader.pass_once()
+                if uploader.playable_at and not playable:
+                    keeper.also_write({"playable_at": uploader.playable_at})
             if on_tick is not None:
                 on_tick()
             if keeper.due(latest[-1:], uploader is None or uploader.playable):
@@ -379,7 +387,10 @@ def _write_progress(
             eta=p.eta_seconds,
             out_time=p.out_time,
         )
-    record = tc.jobs.set(h, fields, only_if_status=(JobStatus.RUNNING.value,))
+    # one conditional write that reads nothing back: refused = cancelled, or no longer running
+    running = tc.jobs.touch(
+        h, fields, only_if_status=(JobStatus.RUNNING.value,), unless_cancelled=True
+    )
     if latest:
         p = latest[0]
         events.publish(
@@ -388,7 +399,7 @@ def _write_progress(
                 h=h, progress=p.percent, fps=p.fps, speed=p.speed, eta_seconds=p.eta_seconds
             ),
         )
-    return record is None or bool(record.cancel)
+    return not running
 
 
 # -- one job -------------------------------------------------------------------------------------
@@ -441,6 +452,7 @@ def run_job(
                 "started_at": now,
                 "updated_at": now,
                 "progress": 0,
+                "playable_at": None,  # an earlier attempt's, if any
             },
             refuse=(JobStatus.READY.value, JobStatus.CANCELLED.value),
         )
@@ -561,10 +573,13 @@ def _run(
         "application/json",
     )
     now = now_iso()
+    # a progressive MP4 is playable once complete; an HLS output since its first playlist (set
+    # here too in case the job ended before a look wrote it)
+    playable_at = (uploader.playable_at if uploader is not None else None) or now
     tc.jobs.set(
         h,
         {"status": JobStatus.READY.value, "progress": 100, "eta": 0, "finished_at": now,
-         "updated_at": now, "error": None},
+         "updated_at": now, "error": None, "playable_at": playable_at},
     )  # fmt: skip
     logger.info("transcode ready", extra={"h": h, "manifest_written": wrote})
     events.publish(tc.events, events.TranscodeCompleted(h=h))
