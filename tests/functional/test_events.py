@@ -14,6 +14,21 @@ from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext, to_lambda_event
 
 
+def _record(message_id: str, body: str) -> dict:
+    """One SQS record of the events subscription, as Lambda delivers it."""
+    return {
+        "messageId": message_id,
+        "receiptHandle": "r",
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+        "awsRegion": "us-east-1",
+    }
+
+
 def drain_topic_into_table(services) -> int:
     """Deliver what the topic queued for the events subscription, as the event source would."""
     sqs = services.queues._sqs
@@ -63,22 +78,7 @@ def test_published_events_reach_the_feed_once_in_order(api, services) -> None:
     assert drain_topic_into_table(services) == 3
     # a redelivery of the same envelope changes nothing
     load_function("api").handle_events_queue(
-        {
-            "Records": [
-                {
-                    "messageId": "dup",
-                    "receiptHandle": "r",
-                    "body": sent[0].model_dump_json(),
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "md5OfBody": "",
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                    "awsRegion": "us-east-1",
-                }
-            ]
-        },
-        LambdaContext("api-events"),
+        {"Records": [_record("dup", sent[0].model_dump_json())]}, LambdaContext("api-events")
     )
     body = api.http.get("/events").json_body
     assert [e["id"] for e in body["events"]] == [e.id for e in sent]
@@ -118,21 +118,7 @@ def test_empty_long_poll_keeps_the_cursor(api, services) -> None:
     ],
 )
 def test_bad_deliveries_fail_alone(services, body: str) -> None:
-    event = {
-        "Records": [
-            {
-                "messageId": "bad",
-                "receiptHandle": "r",
-                "body": body,
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    event = {"Records": [_record("bad", body)]}
     result = load_function("api").handle_events_queue(event, LambdaContext("api-events"))
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
 
@@ -140,20 +126,6 @@ def test_bad_deliveries_fail_alone(services, body: str) -> None:
 def test_wait_is_bounded(api) -> None:
     r = api.http.get("/events?wait=60")
     assert (r.status_code, r.json_body["error"]["code"]) == (422, "ValidationError")
-
-
-def _record(message_id: str, body: str) -> dict:
-    return {
-        "messageId": message_id,
-        "receiptHandle": "r",
-        "body": body,
-        "attributes": {},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-        "awsRegion": "us-east-1",
-    }
 
 
 def test_a_batch_is_stored_together_and_a_failed_write_fails_every_delivery_in_it(
