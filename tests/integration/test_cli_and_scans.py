@@ -181,6 +181,10 @@ def test_ctrl_c_stops_everything_after_a_last_snapshot(tmp_path) -> None:
     runner's last snapshot, and no process of the stack may be left behind."""
     env = {
         **os.environ,
+        # the suite's queue settings: under make test-localstack this runner's bootstrap reaches
+        # the shared LocalStack queues, and the default visibility timeout it would set there
+        # kept the session stack's poison message out of the DLQ for minutes
+        **TEST_ENV,
         "VIEWRA_EMULATOR_PORT": str(free_port()),
         "VIEWRA_API_PORT": str(free_port()),
         "VIEWRA_STATE_DIR": str(tmp_path),
