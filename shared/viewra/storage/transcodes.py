@@ -44,6 +44,14 @@ def ensure_jobs_table(settings: Settings) -> None:
     raise TimeoutError(f"table {model.Meta.table_name} did not become active")
 
 
+def _actions(model: Any, fields: dict[str, Any]) -> list[Any]:
+    """Update actions for ``fields``: None removes the attribute, anything else sets it."""
+    return [
+        getattr(model, k).remove() if v is None else getattr(model, k).set(v)
+        for k, v in fields.items()
+    ]
+
+
 class JobStore:
     """Job records: created once per hash with a conditional write, then moved through their
     lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcode.jobs` shapes
@@ -96,9 +104,7 @@ class JobStore:
         """Set ``fields`` (None removes); with ``only_if_status`` the record must be in one of
         those states. Returns the updated record, or None when the condition failed."""
         m = self._model
-        actions = [
-            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
-        ]
+        actions = _actions(m, fields)
         condition = m.h.exists()
         if only_if_status:
             condition &= m.status.is_in(*only_if_status)
@@ -117,9 +123,7 @@ class JobStore:
         caller that needs only that answer (a playback start of a ready output, a running job's
         progress), it spares reading and parsing the whole job record."""
         m = self._model
-        actions = [
-            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
-        ]
+        actions = _actions(m, fields)
         condition = m.h.exists() & m.status.is_in(*only_if_status)
         if unless_cancelled:  # (a comparison with a missing attribute is false in DynamoDB)
             condition &= (m.cancel != 1) | m.cancel.does_not_exist()
@@ -140,9 +144,7 @@ class JobStore:
         """Start a run: set ``fields`` and count an attempt, unless the record is in one of the
         ``refuse`` states or a cancel was asked."""
         m = self._model
-        actions = [
-            getattr(m, k).remove() if v is None else getattr(m, k).set(v) for k, v in fields.items()
-        ]
+        actions = _actions(m, fields)
         actions.append(m.attempts.add(1))
         condition = m.h.exists() & ~m.status.is_in(*refuse) & (m.cancel != 1)
         return self._update(h, actions, condition)

@@ -211,10 +211,13 @@ class Uploader:
     ) -> None:
         self.tc, self.h, self.out_dir = tc, h, out_dir
         self.sizes: dict[str, int] = {}
-        self.playable = False
         self.playable_at: str | None = None
         self._playlist_seen = ""
         self._on_first_segment = on_first_segment
+
+    @property
+    def playable(self) -> bool:
+        return self.playable_at is not None
 
     def _put(self, name: str) -> None:
         path = self.out_dir / name
@@ -248,7 +251,7 @@ class Uploader:
         )
         self._playlist_seen = text
         if listed and not self.playable:
-            self.playable, self.playable_at = True, now_iso()
+            self.playable_at = now_iso()
             if self._on_first_segment is not None:
                 self._on_first_segment(listed[0])
 
