@@ -175,7 +175,7 @@ def test_every_sqs_source_reports_partial_batch_failures(templates: dict) -> Non
 def test_the_local_workers_batch_as_the_deployed_mappings_do(templates: dict) -> None:
     """The local stand-in for each SQS mapping takes its batch size and batching window from
     the same ``@app.on_sqs_message`` that ``chalice package`` turns into the mapping."""
-    from viewra.local.worker import function_worker
+    from viewra.local.worker import queue_workers
 
     deployed = {}
     for name, template in templates.items():
@@ -186,15 +186,9 @@ def test_the_local_workers_batch_as_the_deployed_mappings_do(templates: dict) ->
                     p = event["Properties"]
                     deployed[queue] = (p["BatchSize"], p.get("MaximumBatchingWindowInSeconds", 0))
     s = Settings()
-    local = {
-        s.scan_queue: function_worker(s, s.scan_queue, "scan", "handle_scan_queue", "scan", 1),
-        s.events_queue: function_worker(
-            s, s.events_queue, "api", "handle_events_queue", "api-events", 1
-        ),
-        s.transcode_queue: function_worker(
-            s, s.transcode_queue, "transcode", "handle_transcode_queue", "transcode", 1
-        ),
-    }
+    # the same table the local runner and worker processes build their workers from
+    local = {w.queue: w for w in queue_workers(s, ["scan", "transcode", "enrich", "events"])}
+    assert {s.scan_queue, s.transcode_queue, s.events_queue} <= set(local)
     assert deployed[s.events_queue] == (10, 1)  # events are gathered for up to a second
     for queue, worker in local.items():
         assert deployed[queue] == (worker.batch_size, worker.batch_window), queue

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             _configure_environment(emulator.url)
         from viewra.local import heap, snapshot
         from viewra.local.apiserver import ApiServer
-        from viewra.local.worker import function_worker, queue_workers
+        from viewra.local.worker import queue_workers
         from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
 
@@ -90,18 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             for group in groups
         ]
-        workers += [w.start() for w in queue_workers(settings, here)]
-        # one job per invocation (the transcode function's batch size is 1), a few at once
-        workers.append(
-            function_worker(
-                settings,
-                settings.transcode_queue,
-                "transcode",
-                "handle_transcode_queue",
-                "transcode",
-                settings.transcode_max_concurrent_jobs,
-            ).start()
-        )
+        workers += [w.start() for w in queue_workers(settings, [*here, "transcode"])]
         api = ApiServer(port=settings.api_port).start()
         heap.settle()  # start-up's objects out of the GC's full passes (viewra.local.heap)
         endpoints = {

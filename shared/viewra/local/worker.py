@@ -86,11 +86,12 @@ class QueueWorker:
             for i in range(threads)
         ]
         self._stop = threading.Event()
-        self._sqs = client(settings, "sqs")
         self.invocations = 0
         self.failures = 0
 
     def start(self) -> QueueWorker:
+        # the client when it starts, not when it is described: building a worker touches no AWS
+        self._sqs = client(self.settings, "sqs")
         self._url = self._sqs.get_queue_url(QueueName=self.queue)["QueueUrl"]
         self._arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -166,20 +167,28 @@ class QueueWorker:
 def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]:
     """The local stand-ins for the queue-fed functions named (not started).
 
-    ``scan`` (the scan queue, ``VIEWRA_WORKER_THREADS`` at a time), ``enrich`` (the enrichment
-    queue, one at a time: the services' rate limits) and ``events`` (the api function's
-    subscription that fills ``GET /events``); the last two only where there is an events topic.
-    The transcode worker stays with the runner.
+    ``scan`` (the scan queue, ``VIEWRA_WORKER_THREADS`` at a time), ``transcode`` (one job per
+    invocation, ``VIEWRA_TRANSCODE_MAX_CONCURRENT_JOBS`` at a time; the runner keeps it),
+    ``enrich`` (the enrichment queue, one at a time: the services' rate limits) and ``events``
+    (the api function's subscription that fills ``GET /events``); the last two only where there
+    is an events topic.
     """
     # name: (queue, function, its handler, the invocation's function name, threads)
     specs = {
         "scan": (settings.scan_queue, "scan", "handle_scan_queue", "scan", settings.worker_threads),
+        "transcode": (
+            settings.transcode_queue,
+            "transcode",
+            "handle_transcode_queue",
+            "transcode",
+            settings.transcode_max_concurrent_jobs,
+        ),
         "enrich": (settings.enrich_queue, "scan", "handle_enrich_queue", "enrich", 1),
         "events": (settings.events_queue, "api", "handle_events_queue", "api-events", 1),
     }
     workers = []
     for name in functions:
-        if name != "scan" and not settings.events_topic:
+        if name in ("enrich", "events") and not settings.events_topic:
             continue
         queue, function, handler, function_name, threads = specs[name]
         workers.append(function_worker(settings, queue, function, handler, function_name, threads))
