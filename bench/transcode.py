@@ -61,7 +61,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,6 +81,7 @@ from bench._common import (  # noqa: E402
     step,
     wait_queue_empty,
 )
+from viewra.timeutil import parse_iso  # noqa: E402
 from viewra.transcode.params import DEFAULT_SEGMENT_SECONDS  # noqa: E402
 
 WALL_GOAL = 1.05
@@ -292,7 +292,7 @@ def run_ours(
 
 def _epoch(stamp: str) -> float:
     """A record's ``now_iso`` stamp (UTC, same machine clock) as seconds since the epoch."""
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    return parse_iso(stamp).timestamp()
 
 
 def evict(api: Api, h: str) -> None:

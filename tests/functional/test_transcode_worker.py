@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 
 import m3u8
 import pytest
@@ -28,6 +27,7 @@ from viewra.local.worker import LambdaContext
 from viewra.settings import Settings
 from viewra.storage.clients import client
 from viewra.storage.transcodes import VisibilityHeartbeat
+from viewra.timeutil import parse_iso
 from viewra.transcode.jobs import JobStatus, cancel_job, get_job, request_transcode
 from viewra.transcode.params import Protocol, TranscodeParams
 from viewra.transcode.playlists import render_master, render_media
@@ -150,9 +150,7 @@ def test_segments_are_uploaded_before_the_job_ends_and_the_manifest_comes_last(
     assert listed <= first_with_manifest  # every segment was there when the manifest appeared
     # the record says when playback could start: the first 1 s segment of a 4 s realtime job
     job = get_job(tc, requested.h)
-    playable, finished = (
-        datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (job.playable_at, job.finished_at)
-    )
+    playable, finished = (parse_iso(t) for t in (job.playable_at, job.finished_at))
     assert 1.5 < (finished - playable).total_seconds() < 4
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from viewra.errors import Conflict, NotFound
 from viewra.events import TranscodeQueued, publish
 from viewra.storage.transcodes import CONTENT_PREFIX, MANIFEST, job_prefix
-from viewra.timeutil import now_iso
+from viewra.timeutil import now_iso, parse_iso
 from viewra.transcode.context import Transcoder
 from viewra.transcode.params import SourceRef, TranscodeParams, content_hash
 
@@ -137,8 +137,7 @@ def _send(tc: Transcoder, h: str) -> None:
 
 def _age_seconds(stamp: str) -> float:
     """Seconds since a ``now_iso`` stamp."""
-    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return (datetime.now(UTC) - when).total_seconds()
+    return (datetime.now(UTC) - parse_iso(stamp)).total_seconds()
 
 
 def _older_than(stamp: str | None, seconds: int) -> bool:
