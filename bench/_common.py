@@ -97,12 +97,9 @@ class RunningStack:
 
     @property
     def emulator_pid(self) -> int | None:
-        """moto_server, the stack's long-lived child."""
-        try:
-            text = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
-        except OSError:
-            return None
-        return int(text.split()[0]) if text.split() else None
+        """moto_server, the stack's long-lived child (its first)."""
+        children = child_pids(self.pid)
+        return children[0] if children else None
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of the stack process (API + workers), moto_server and this one."""
@@ -251,6 +248,14 @@ class ProcessWatcher:
                 if spawned.exited_at is None and not running(spawned.pid):
                     spawned.exited_at = now
             self._stop.wait(self.interval)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The children of ``pid``'s main thread, oldest first (empty once it is gone)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def running(pid: int) -> bool:

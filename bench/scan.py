@@ -74,7 +74,7 @@ for _var, _value in (
 
 import requests  # noqa: E402
 
-from bench._common import cpu_seconds, percentile, running, step  # noqa: E402
+from bench._common import child_pids, cpu_seconds, percentile, running, step  # noqa: E402
 from bench.byteproxy import ByteCountingProxy, PathStats  # noqa: E402
 from tests.media_factory import big_mp4, mp4  # noqa: E402
 
@@ -180,9 +180,10 @@ class Stack:
         self._reader.start()
         if not self._ready.wait(timeout) or not self.ready:
             raise RuntimeError(f"stack not ready in {timeout}s; see {self.state_dir}/stack.stderr")
-        self.emulator_pid = _child_pid(self.proc.pid)
+        children = child_pids(self.proc.pid)
+        self.emulator_pid = children[0] if children else None
         # the runner's other children at start: the extra scan processes (VIEWRA_SCAN_PROCESSES)
-        self.scan_pids = [p for p in _child_pids(self.proc.pid) if p != self.emulator_pid]
+        self.scan_pids = children[1:]
         return self
 
     def _read(self) -> None:
@@ -217,18 +218,6 @@ class Stack:
                 os.kill(self.emulator_pid, signal.SIGKILL)
         if self._reader:
             self._reader.join(timeout=5)
-
-
-def _child_pids(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _child_pid(pid: int) -> int | None:
-    children = _child_pids(pid)
-    return children[0] if children else None
 
 
 def _machine_busy_seconds() -> float:
