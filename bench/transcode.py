@@ -302,9 +302,11 @@ def evict(api: Api, h: str) -> None:
 
 
 # -- bare: the same argument list, run directly ----------------------------------------------------
-def bare_command(running: RunningStack, key: str, provider_name: str, out_dir: Path) -> list[str]:
+def bare_command(
+    running: RunningStack, key: str, etag: str, provider_name: str, out_dir: Path
+) -> list[str]:
     from viewra.storage.transcodes import SourceStore
-    from viewra.transcode.command import build_command
+    from viewra.transcode.command import build_command, pinned_input_headers
     from viewra.transcode.context import TranscodeLimits
     from viewra.transcode.params import TranscodeParams
     from viewra.transcode.providers import BUILT_IN
@@ -314,7 +316,14 @@ def bare_command(running: RunningStack, key: str, provider_name: str, out_dir: P
     provider = next(p for p in BUILT_IN if p.name == provider_name)
     params = TranscodeParams.model_validate(TranscodeParams(**PARAMS).canonical())  # as the worker
     url = SourceStore(settings).presign(running.stack.bucket, key)
-    return build_command(params, provider, url, out_dir, limits.command_options())
+    return build_command(
+        params,
+        provider,
+        url,
+        out_dir,
+        limits.command_options(),
+        input_headers=pinned_input_headers(etag),  # as the worker pins its source
+    )
 
 
 def run_bare(cmd_for: Any, work: Path, running: RunningStack) -> dict[str, Any]:
@@ -490,7 +499,12 @@ def run(args: argparse.Namespace) -> Results:
 
 
 def _bare_factory(running: RunningStack, key: str, provider: str) -> Any:
-    return lambda out_dir: bare_command(running, key, provider, out_dir)
+    from viewra.storage.transcodes import SourceStore
+
+    head = SourceStore(running.settings()).head(running.stack.bucket, key)
+    if head is None:
+        raise RuntimeError(f"the bench source {key} is gone")
+    return lambda out_dir: bare_command(running, key, head["etag"], provider, out_dir)
 
 
 # -- output --------------------------------------------------------------------------------------

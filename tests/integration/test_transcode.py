@@ -117,3 +117,41 @@ def test_cli_transcode_waits_with_a_progress_bar(stack, media_dir) -> None:
         timeout=120,
     )
     assert played.returncode == 0, played.stderr[-500:]
+
+
+def test_a_replaced_source_is_refused_to_ffmpeg_and_the_job_says_why(
+    stack, media_dir, monkeypatch
+) -> None:
+    """The worker does not HEAD the source first: ffmpeg's own requests carry If-Match with the
+    job's ETag, and the emulator refuses them (412) once the key holds other bytes."""
+    from viewra.settings import Settings
+    from viewra.transcode.context import Transcoder
+    from viewra.transcode.jobs import get_job, request_transcode
+    from viewra.transcode.params import SourceRef, TranscodeParams
+
+    s3 = stack.client("s3")
+    key = stack.library("movies")["prefix"] + "Replaced Later (1999).mp4"
+    s3.put_object(Bucket=stack.bucket, Key=key, Body=media_dir["mp4_faststart"].read_bytes())
+    head = s3.head_object(Bucket=stack.bucket, Key=key)
+    first = SourceRef(bucket=stack.bucket, key=key, etag=head["ETag"], size=head["ContentLength"])
+    s3.put_object(Bucket=stack.bucket, Key=key, Body=media_dir["webm"].read_bytes())
+
+    # the request as the API would make it, but for the first object's identity
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "viewra-local")
+    settings = Settings.from_env({**stack.env, "AWS_ENDPOINT_URL": stack.endpoint})
+    tc = Transcoder.from_settings(settings)
+    requested = request_transcode(tc, first, TranscodeParams(max_height=120))
+    job = stack.wait_for(
+        lambda: (j := get_job(tc, requested.h)).status.value in {"failed", "ready"} and j,
+        120,
+        "the job on a replaced source",
+    )
+    assert job.status.value == "failed"
+    assert (job.error or "").startswith("source object changed since the request"), job.error
+    # ffmpeg's own request was refused (412 is "4XX" to ffmpeg), not a look before it
+    assert "ffmpeg exited" in (job.error or "") and "4XX" in (job.error or ""), job.error
+    content = s3.list_objects_v2(
+        Bucket=settings.content_bucket, Prefix=f"content/{requested.h[:2]}/"
+    )
+    assert not any(o["Key"].endswith("manifest.json") for o in content.get("Contents", []))

@@ -8,6 +8,7 @@ The layout of a job's output directory is fixed here: HLS writes ``media.m3u8`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ INIT_SEGMENT = "init.mp4"
 MP4_FILE = "video.mp4"
 SEGMENT_PATTERN = re.compile(r"^seg_\d{5}\.(ts|m4s)$")
 
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 # Characters that would need filtergraph escaping; local paths we build never contain them.
 _FILTER_UNSAFE = re.compile(r"[:'\\,;\[\]=\s]")
 
@@ -37,6 +39,13 @@ class CommandOptions:
     realtime_input: bool = False  # -re: read at native speed (tests; pacing live-like jobs)
     threads: int | None = None
     loglevel: str = "error"
+
+
+def pinned_input_headers(etag: str) -> dict[str, str]:
+    """Headers that pin a URL input to one version of the object: S3 (and MinIO, and the
+    emulator) answer 412 once the key holds anything else, so a replaced source fails the run
+    instead of being transcoded under the old source's hash."""
+    return {"If-Match": f'"{etag.strip(chr(34))}"'}
 
 
 def segment_name(index: int, container: str) -> str:
@@ -193,8 +202,10 @@ def build_command(
     options: CommandOptions | None = None,
     *,
     subtitle_is_image: bool = False,
+    input_headers: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The full argument list (``argv[0]`` is ffmpeg) with progress on stdout (``pipe:1``)."""
+    """The full argument list (``argv[0]`` is ffmpeg) with progress on stdout (``pipe:1``).
+    ``input_headers`` go with every HTTP request ffmpeg makes for a URL input."""
     options = options or CommandOptions()
     is_url = "://" in input_url
     args = [options.ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", options.loglevel]
@@ -207,6 +218,11 @@ def build_command(
     if is_url:
         args += ["-reconnect", "1", "-reconnect_on_network_error", "1"]
         args += ["-reconnect_delay_max", "5", "-rw_timeout", "30000000"]
+        if input_headers:
+            for name, value in input_headers.items():
+                if not _HEADER_NAME.match(name) or any(c in value for c in "\r\n"):
+                    raise CommandError(f"not a valid HTTP header: {name!r}")
+            args += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in input_headers.items())]
     args += ["-i", input_url]
     subtitle_file = None if is_url else Path(input_url)
     args += video_args(

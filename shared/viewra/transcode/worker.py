@@ -47,6 +47,7 @@ from viewra.transcode.command import (
     SEGMENT_PATTERN,
     CommandError,
     build_command,
+    pinned_input_headers,
 )
 from viewra.transcode.context import Transcoder
 from viewra.transcode.jobs import MESSAGE_TYPE, JobStatus
@@ -430,6 +431,16 @@ def _fail(tc: Transcoder, h: str, error: str) -> None:
     events.publish(tc.events, events.TranscodeFailed(h=h, error=error[-STDERR_TAIL:]))
 
 
+def _source_problem(tc: Transcoder, source: SourceRef) -> str | None:
+    """Why the source cannot be used any more (gone, or replaced since the request), else None."""
+    head = tc.sources.head(source.bucket, source.key)
+    if head is None:
+        return "source object is gone"
+    if head["etag"] != source.etag or head["size"] != source.size:
+        return "source object changed since the request (ETag or size differs)"
+    return None
+
+
 def _not_claimed(tc: Transcoder, h: str) -> JobStatus:
     """Why the claim was refused, from the record: gone (a poison message), cancelled (marked so
     if it was still queued or running), or already ready."""
@@ -496,15 +507,8 @@ def _run(
     on_tick: Callable[[], None] | None,
 ) -> JobStatus:
     limits = tc.limits
-    head = tc.sources.head(source.bucket, source.key)
-    problem = None
-    if head is None:
-        problem = "source object is gone"
-    elif head["etag"] != source.etag or head["size"] != source.size:
-        problem = "source object changed since the request (ETag or size differs)"
-    elif source.size > limits.max_source_bytes:
+    if source.size > limits.max_source_bytes:
         problem = f"source is {source.size} bytes, over the {limits.max_source_bytes} limit"
-    if problem:
         _fail(tc, h, problem)
         raise TranscodeFailed(problem)
 
@@ -512,16 +516,23 @@ def _run(
     container_hint = ((hints or {}).get("container") or suffix.lstrip(".")).lower()
     needs_file = params.burn_subtitle is not None or container_hint not in URL_CONTAINERS
     mode = limits.input_mode
+    pinned: dict[str, str] = {}
     if mode == "download" or (mode == "auto" and needs_file):
-        if source.size > limits.temp_max_bytes:
+        problem = _source_problem(tc, source)
+        if problem is None and source.size > limits.temp_max_bytes:
             problem = f"source needs a download of {source.size} bytes, over the temp limit"
+        if problem:
             _fail(tc, h, problem)
             raise TranscodeFailed(problem)
         local = work / f"source{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
         tc.sources.download(source.bucket, source.key, source.etag, local)
         input_url = str(local)
     else:
+        # No HEAD first: every request ffmpeg makes carries If-Match with the job's ETag, so a
+        # replaced object fails the run (412) at any point of it, not only at its start; the
+        # reason is looked up only then (see the failure below).
         input_url = tc.sources.presign(source.bucket, source.key)
+        pinned = pinned_input_headers(source.etag)
 
     probe = {} if hints_suffice(params, hints) else ffprobe(limits.ffprobe, input_url)
     facts = source_facts(probe, hints)
@@ -543,6 +554,7 @@ def _run(
                 out_dir,
                 limits.command_options(),
                 subtitle_is_image=subtitle_is_image,
+                input_headers=pinned,
             )
             logger.info("transcode started", extra={"h": h, "provider": provider.name})
             uploader = Uploader(tc, h, out_dir, on_first_segment=segment_probe.start)
@@ -577,6 +589,9 @@ def _run(
             else f"ffmpeg exited with {outcome.returncode}"
         )
         error = f"{why}: {outcome.stderr_tail}" if outcome.stderr_tail else why
+        gone = _source_problem(tc, source) if pinned and not outcome.timed_out else None
+        if gone:  # ffmpeg's own words for it are an HTTP 412 or 404
+            error = f"{gone}; {error}"
         _fail(tc, h, error)
         raise TranscodeFailed(error)
 

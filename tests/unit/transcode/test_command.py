@@ -10,6 +10,7 @@ from viewra.transcode.command import (
     CommandError,
     CommandOptions,
     build_command,
+    pinned_input_headers,
     segment_name,
 )
 from viewra.transcode.params import Protocol, TranscodeParams
@@ -40,6 +41,22 @@ def test_software_hls_command() -> None:
     assert _after(args, "-hls_segment_filename") == "/work/out/seg_%05d.ts"
     assert args[-1] == "/work/out/media.m3u8"
     assert "-reconnect" in args  # a URL input
+
+
+def test_a_url_input_is_pinned_by_if_match_and_a_bad_header_is_refused() -> None:
+    headers = pinned_input_headers("abc-2")
+    args = build_command(
+        TranscodeParams(), SOFTWARE, "https://s3/b/a.mp4?sig", OUT, input_headers=headers
+    )
+    assert _after(args, "-headers") == 'If-Match: "abc-2"\r\n'
+    assert args.index("-headers") < args.index("-i")  # an input option
+    assert pinned_input_headers('"abc-2"') == headers  # quoted or not, as S3 returns it
+    local = build_command(TranscodeParams(), SOFTWARE, "/tmp/s.mp4", OUT, input_headers=headers)
+    assert "-headers" not in local  # a downloaded file has no requests to pin
+    with pytest.raises(CommandError):
+        build_command(
+            TranscodeParams(), SOFTWARE, "https://x/a.mp4", OUT, input_headers={"A": "b\r\nC: d"}
+        )
 
 
 def test_remux_to_progressive_mp4() -> None:
