@@ -58,6 +58,18 @@ def test_concurrent_identical_requests_share_one_job_and_one_message(settings: S
     assert queued_messages(settings) == [{"type": "transcode", "h": results[0].h}]
 
 
+def test_a_new_job_is_answered_as_its_record_reads(settings: Settings) -> None:
+    """The creating request answers from the fields it wrote, not a read back: the same job."""
+    tc = transcoder(settings)
+    source = SourceRef(bucket=settings.media_bucket, key="new.mkv", etag="e9", size=99)
+    created = request_transcode(tc, source, TranscodeParams(max_height=480))
+
+    assert created.created and created.job is not None
+    assert created.job == get_job(tc, created.h)
+    assert created.job.params == TranscodeParams(max_height=480).canonical()
+    assert queued_messages(settings) == [{"type": "transcode", "h": created.h}]
+
+
 def test_equivalent_parameters_are_one_job(settings: Settings) -> None:
     tc = transcoder(settings)
     source = SourceRef(bucket=settings.media_bucket, key="a.mkv", etag='"e1"', size=10)

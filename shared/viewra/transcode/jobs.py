@@ -22,6 +22,7 @@ from viewra.errors import Conflict, NotFound
 from viewra.events import TranscodeQueued, publish
 from viewra.storage.transcodes import CONTENT_PREFIX, MANIFEST, job_prefix
 from viewra.timeutil import now_iso, parse_iso
+from viewra.together import together
 from viewra.transcode.context import Transcoder
 from viewra.transcode.params import SourceRef, TranscodeParams, content_hash
 
@@ -183,9 +184,16 @@ def request_transcode(
         "accessed_at": now,
     }
     if tc.jobs.create(h, fields):
-        _send(tc, h)
-        publish(tc.events, TranscodeQueued(h=h, source_key=source.key))
-        return RequestResult(h=h, ready=False, created=True, job=job_from_record(tc.jobs.get(h)))
+        # the message and the event at once (neither reads the other), and the answer from the
+        # fields just written rather than read back: a new job's first moments are what a
+        # waiting player's first segment is timed from
+        together(
+            lambda: _send(tc, h),
+            lambda: publish(tc.events, TranscodeQueued(h=h, source_key=source.key)),
+        )
+        job = Job(h=h, status=JobStatus.QUEUED, params=fields["params"], source=fields["source"],
+                  created_at=now, updated_at=now)  # fmt: skip
+        return RequestResult(h=h, ready=False, created=True, job=job)
     record = tc.jobs.get(h)
     if record is None:  # evicted between the two calls: ask again
         return request_transcode(tc, source, params, hints=hints, with_job=with_job)
