@@ -2,8 +2,10 @@
 
 While ffmpeg runs, one loop uploads the segments it has finished (ffmpeg's ``temp_file`` flag
 renames a segment into place only once complete) and the playlist so far, so playback can start
-before the job ends. Until the first segment is up it looks every 20 ms (that segment is what a
-waiting player needs), then every 0.2 s. The same loop keeps the job record: until the output is
+before the job ends. The loop is woken by each rename and by ffmpeg's exit
+(:mod:`viewra.transcode.wake`), so a waiting player's first segment goes up the moment it exists;
+without inotify it looks every 20 ms until the first segment is up, then every 0.2 s. The same
+loop keeps the job record: until the output is
 playable it writes ffmpeg's newest progress once a second (clients are waiting on the record to
 start playback; ffmpeg reports twice a second, and each write is CPU taken from the ffmpeg that
 makes the first segment), afterwards it reads the cancel flag every ``cancel_check_seconds`` and
@@ -55,6 +57,7 @@ from viewra.transcode.jobs import MESSAGE_TYPE, JobStatus
 from viewra.transcode.params import Protocol, SourceRef, TranscodeParams
 from viewra.transcode.progress import Progress, ProgressParser, Throttle
 from viewra.transcode.providers import Need, NoProvider
+from viewra.transcode.wake import Waker
 
 Heartbeat = Callable[[], None]
 STDERR_TAIL = 2000
@@ -270,8 +273,10 @@ class RunOutcome:
     last: Progress | None = None
 
 
+# Where the loop cannot be woken (no inotify/pidfd, see viewra.transcode.wake), it looks:
 FIRST_SEGMENT_TICK = 0.02  # s between looks for the first segment: a player is waiting on it
-TICK = 0.2  # s between looks afterwards: later segments are ahead of any player
+TICK = 0.2  # s between looks afterwards (later segments are ahead of any player); and the
+# longest a woken loop sleeps (its record keeping, heartbeat and timeout)
 
 
 EARLY_PROGRESS_SECONDS = 1.0  # while nothing is playable: the "about once a second"
@@ -332,10 +337,14 @@ def execute(
     stderr_path = work / "ffmpeg.stderr"
     parser = ProgressParser(duration)
     latest: list[Progress] = []
+    waker = Waker.open(uploader.out_dir if uploader is not None else None)  # before ffmpeg runs
     with stderr_path.open("wb") as stderr:
         proc = start_process(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
+    if waker is not None and not waker.add_process(proc.pid):
+        waker.close()
+        waker = None
 
     def read() -> None:
         assert proc.stdout is not None
@@ -355,11 +364,16 @@ def execute(
     try:
         while True:
             playable = uploader is None or uploader.playable
-            try:
-                proc.wait(timeout=TICK if playable else FIRST_SEGMENT_TICK)
-                break
-            except subprocess.TimeoutExpired:
-                pass
+            if waker is not None:  # woken by a finished file or ffmpeg's exit, else each TICK
+                waker.wait(TICK)
+                if proc.poll() is not None:
+                    break
+            else:
+                try:
+                    proc.wait(timeout=TICK if playable else FIRST_SEGMENT_TICK)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
             if uploader is not None:
                 uploader.pass_once()
                 if uploader.playable_at and not playable:
@@ -384,6 +398,8 @@ def execute(
             proc.kill()
         proc.wait()
         reader.join(timeout=5)
+        if waker is not None:
+            waker.close()
     outcome.returncode = proc.returncode
     outcome.stderr_tail = _tail(stderr_path)
     outcome.last = latest[-1] if latest else None
