@@ -1,6 +1,6 @@
 """The transcoder's headline figures, in one run, on one generated 1080p source, on the real stack.
 
-    .venv/bin/python bench/transcode.py            # 20 s 1080p source, 8 pairs: ~2-3 min on 2 cores
+    .venv/bin/python bench/transcode.py            # 20 s 1080p source, 12 pairs: ~3-4 min, 2 cores
     .venv/bin/python bench/transcode.py --quick    # 8 s source, 2 pairs: ~1-2 min
     .venv/bin/python bench/transcode.py --runs 5 --seconds 30 --json
 
@@ -11,10 +11,10 @@ h264 ultrafast + 48 kHz aac, testsrc2 + sine, faststart) is made once with ffmpe
 ``--workdir``; it is uploaded into a fresh library on a unique prefix and catalogued by the stack.
 
 "ours" is the whole product path over HTTP: ``POST /transcodes {item_id, max_height: 720}`` →
-job record + transcode queue message → the stack's transcode worker (``run_job``: claim, HEAD,
-presign, no ffprobe of the URL when the catalogued item's hints suffice, provider, ffmpeg with
-segment uploads every 20 ms until the first is up then every 0.2 s, an ffprobe of the first
-segment meanwhile, final playlists, manifest) → ``GET /transcodes/{h}`` polled until ``ready``
+job record + transcode queue message → the stack's transcode worker (``run_job``: claim,
+presign, no ffprobe of the URL when the catalogued item's hints suffice, provider, ffmpeg pinned
+to the source's ETag with segment uploads as ffmpeg renames each into place, an ffprobe of the
+first segment meanwhile, final playlists, manifest) → ``GET /transcodes/{h}`` polled until ``ready``
 (every ``--poll`` s once the job's ETA is near, else every ETA/3 up to 1 s); the media playlist
 is polled every ``--segment-poll`` s once the job's progress says half of the first segment is
 encoded, until it lists a segment whose presigned URL downloads. Between runs the output is
@@ -26,7 +26,10 @@ Before the first run the stack's provider registry is warmed with ``GET /transco
 canonical params, the provider the job used and a fresh presigned URL of the same object on the
 same emulator (the worker reads the source that way too), run with subprocess into a temp dir.
 The job's real argv is captured from /proc while it runs and compared with it (equal but for the
-URL's signature query and the temp dir). Pairs alternate which goes first.
+URL's signature query and the temp dir). Pairs alternate which goes first. Each ratio is shown
+two ways: the ratio of the two medians (the goal's figure, as this bench has always judged it)
+and the median of the per-pair ratios (each pair's two runs are seconds apart, so a change of
+the machine's speed between pairs cancels out; single pairs vary by ±15 % on this machine).
 
 Ours is timed by the job record, not by when the polling client noticed: the record's
 ``playable_at`` (the worker's clock when the first media playlist listing a segment was up, so
@@ -525,12 +528,16 @@ def summary(results: Results) -> dict[str, Any]:
         "bare_wall_s": _stats(bare_wall),
         "wall_ratio": statistics.median(ours_wall) / statistics.median(bare_wall),
         "wall_ratio_per_pair": [o["wall_s"] / b["wall_s"] for o, b in pairs],
+        "wall_ratio_paired": statistics.median(o["wall_s"] / b["wall_s"] for o, b in pairs),
         "ours_first_s": _stats(ours_first),
         "bare_first_s": _stats(bare_first),
         "first_ratio": statistics.median(ours_first) / statistics.median(bare_first),
         "first_ratio_per_pair": [
             o["first_segment_s"] / b["first_segment_s"] for o, b in pairs if b["first_segment_s"]
         ],
+        "first_ratio_paired": statistics.median(
+            o["first_segment_s"] / b["first_segment_s"] for o, b in pairs if b["first_segment_s"]
+        ),
         "ours_cpu_s": _stats([_job_cpu(r) for r in results.ours]),
         "bare_cpu_s": _stats([_job_cpu(r) for r in results.bare]),
         "ours_rtf": duration / statistics.median(ours_wall),
@@ -572,7 +579,8 @@ def render(results: Results, args: argparse.Namespace) -> str:
     out.append(
         f"| 1. wall time, request → ready / ffmpeg start → exit (n={n}) | "
         f"{_fmt(s['ours_wall_s'])} | {_fmt(s['bare_wall_s'])} | "
-        f"**{ratio:.3f}** {mark(ratio <= WALL_GOAL)} (pairs: {per_pair}) | ≤ {WALL_GOAL} |"
+        f"**{ratio:.3f}** {mark(ratio <= WALL_GOAL)} (median of pairs "
+        f"{s['wall_ratio_paired']:.3f}; pairs: {per_pair}) | ≤ {WALL_GOAL} |"
     )
     oc, bc = s["ours_cpu_s"], s["bare_cpu_s"]
     out.append(
@@ -584,7 +592,8 @@ def render(results: Results, args: argparse.Namespace) -> str:
     out.append(
         f"| 2. first playable segment (n={n}) | {_fmt(s['ours_first_s'])} | "
         f"{_fmt(s['bare_first_s'])} | **{ratio:.3f}** {mark(ratio <= FIRST_SEGMENT_GOAL)} "
-        f"(pairs: {per_pair}) | ≤ {FIRST_SEGMENT_GOAL} |"
+        f"(median of pairs {s['first_ratio_paired']:.3f}; pairs: {per_pair}) | "
+        f"≤ {FIRST_SEGMENT_GOAL} |"
     )
     rep = results.repeat
     if rep:
@@ -683,10 +692,10 @@ def render_phases(results: Results) -> list[str]:
         "",
         "| phase | ours | bare ffmpeg |",
         "|---|---:|---:|",
-        f"| request → job's ffmpeg started (POST, queue, claim, HEAD, presign) | "
+        f"| request → job's ffmpeg started (POST, queue, claim, presign, start) | "
         f"{med(start)} | 0 |",
         f"| ffmpeg start → first segment complete on disk | {med(seg)} | {med(bare_first)} |",
-        f"| first segment on disk → media playlist listing it up (upload tick, segment and "
+        f"| first segment on disk → media playlist listing it up (wake, segment and "
         f"playlist PUTs) | {med(visible)} | |",
         f"| ffmpeg start → exit | {med(run)} | {med(bare_wall)} |",
         f"| ffmpeg exit → record ready (last uploads, final playlists, manifest, record) | "
@@ -704,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 s source, 2 pairs")
     parser.add_argument("--seconds", type=int, default=None, help="source length (20)")
-    parser.add_argument("--runs", type=int, default=None, help="ours/bare pairs (8)")
+    parser.add_argument("--runs", type=int, default=None, help="ours/bare pairs (12)")
     parser.add_argument("--requests", type=int, default=20, help="identical requests (3.)")
     parser.add_argument("--poll", type=float, default=0.5, help="client poll interval, s")
     parser.add_argument(
@@ -720,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds is None:
         args.seconds = 8 if args.quick else 20
     if args.runs is None:
-        args.runs = 2 if args.quick else 8
+        args.runs = 2 if args.quick else 12
     results = run(args)
     print(render(results, args))
     if args.json:
