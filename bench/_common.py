@@ -183,8 +183,12 @@ class ProcessWatcher:
         parent: int,
         names: tuple[str, ...] = ("ffmpeg", "ffprobe"),
         interval: float = 0.005,
+        expect: int | None = None,
     ) -> None:
-        self.parent, self.names, self.interval = parent, names, interval
+        """``expect``: once that many processes are found, stop looking for new ones and only
+        time their exits (each pass then reads one small file per process: the watch costs the
+        cores the job's ffmpeg uses next to nothing)."""
+        self.parent, self.names, self.interval, self.expect = parent, names, interval, expect
         self.found: list[Spawned] = []
         self.passes = 0
         self._known: set[int] = set()
@@ -226,7 +230,8 @@ class ProcessWatcher:
         while not self._stop.is_set():
             now = time.monotonic()
             self.passes += 1
-            for pid in self._children():
+            looking = self.expect is None or len(self.found) < self.expect
+            for pid in self._children() if looking else ():
                 if pid in self._known:
                     continue
                 if pid not in self._pending:

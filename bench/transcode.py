@@ -211,11 +211,13 @@ def run_ours(
     output dir, to split the time into phases (the worker does not log them). The /proc watch
     looks every ``WATCH_INTERVAL`` s: each pass reads the children file of every thread of the
     stack, and at 20 ms that took ~7% of a core, from the 2 cores the job's ffmpeg uses (the bare
-    runs have no such watcher): it only times the phases, so it need not be finer."""
+    runs have no such watcher): it only times the phases, so it need not be finer. Once it has
+    found the job's two processes it only times their exits."""
     stop = threading.Event()
     job_first: list[float] = []
     cpu_before = running.cpu()
-    with ProcessWatcher(running.pid, interval=WATCH_INTERVAL) as watcher:
+    # the job's ffmpeg and the ffprobe of its first segment (hints spare the URL's probe)
+    with ProcessWatcher(running.pid, interval=WATCH_INTERVAL, expect=2) as watcher:
         side = threading.Thread(target=_watch_job_dir, args=(watcher, stop, job_first))
         side.start()
         try:
