@@ -151,6 +151,7 @@ def test_a_replaced_source_is_refused_to_ffmpeg_and_the_job_says_why(
     assert (job.error or "").startswith("source object changed since the request"), job.error
     # ffmpeg's own request was refused (412 is "4XX" to ffmpeg), not a look before it
     assert "ffmpeg exited" in (job.error or "") and "4XX" in (job.error or ""), job.error
+    assert "X-Amz-Signature" not in (job.error or "")  # ffmpeg names its presigned input
     content = s3.list_objects_v2(
         Bucket=settings.content_bucket, Prefix=f"content/{requested.h[:2]}/"
     )

@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -158,12 +159,22 @@ def ffmpeg_version(ffmpeg_bin: str) -> str | None:
     return first.removeprefix("ffmpeg version ").split(" ")[0] or None
 
 
+_SIGNED_QUERY = re.compile(r"(https?://[^\s?]+)\?[^\s:]*")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the query of every URL removed: ffmpeg names its input in its errors, and
+    the input is a presigned URL whose query is a credential (anyone holding it may read the
+    source until it expires). The job's error is shown to API clients."""
+    return _SIGNED_QUERY.sub(r"\1?…", text)
+
+
 def _tail(path: Path, limit: int = STDERR_TAIL) -> str:
     try:
         data = path.read_bytes()
     except OSError:
         return ""
-    return data[-limit:].decode("utf-8", "replace").strip()
+    return redact_urls(data[-limit:].decode("utf-8", "replace").strip())
 
 
 def _content_type(name: str) -> str:

@@ -46,3 +46,21 @@ def test_a_failed_or_timed_out_probe_is_empty(fake_ffprobe: str) -> None:
     assert ffprobe(fake_ffprobe, "/x/broken") == {}
     assert ffprobe(fake_ffprobe, "/x/slow.ts", timeout=0.05) == {}
     assert ffprobe("/nonexistent/ffprobe", "/x/a.ts") == {}
+
+
+def test_a_presigned_url_in_ffmpeg_words_loses_its_signed_query() -> None:
+    from viewra.transcode.worker import redact_urls
+
+    said = (
+        "http://127.0.0.1:4566/media/movies/A%20B.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+        "X-Amz-Credential=key%2F20261127%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261127T0712Z"
+        "&X-Amz-Signature=f86eb078: Server returned 4XX Client Error"
+    )
+    redacted = redact_urls(said)
+    assert (
+        redacted
+        == "http://127.0.0.1:4566/media/movies/A%20B.mp4?…: Server returned 4XX Client Error"
+    )
+    assert redact_urls("Invalid data found when processing input") == (
+        "Invalid data found when processing input"
+    )
