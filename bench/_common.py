@@ -101,11 +101,19 @@ class RunningStack:
         children = child_pids(self.pid)
         return children[0] if children else None
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """The stack's other long-lived Python children: the process running the scan, enrich
+        and events workers (``viewra.local.worker``), not the emulator, not ffmpeg/ffprobe."""
+        return [pid for pid in child_pids(self.pid)[1:] if b"viewra.local.worker" in _cmdline(pid)]
+
     def cpu(self) -> dict[str, float]:
-        """CPU seconds so far of the stack process (API + workers), moto_server and this one."""
+        """CPU seconds so far of the stack process (API + the transcode worker), its worker
+        process (scan, enrich, events), moto_server and this one."""
         times = os.times()
         return {
             "stack": cpu_seconds(self.pid),
+            "stack's worker process": sum(cpu_seconds(pid) for pid in self.worker_pids),
             "stack's ffmpeg/ffprobe": cpu_seconds(self.pid, children=True),
             "moto_server": cpu_seconds(self.emulator_pid),
             "bench": times.user + times.system,
@@ -253,6 +261,13 @@ class ProcessWatcher:
                 if spawned.exited_at is None and not running(spawned.pid):
                     spawned.exited_at = now
             self._stop.wait(self.interval)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def child_pids(pid: int) -> list[int]:
