@@ -56,8 +56,9 @@ def test_without_events_it_sleeps_until_the_timeout_and_writes_alone_do_not_wake
     waker.close()
 
 
-def test_the_process_exiting_wakes_it(tmp_path: Path) -> None:
-    waker = Waker.open(tmp_path)
+@pytest.mark.parametrize("watch_dir", [True, False], ids=["with-dir", "process-alone"])
+def test_the_process_exiting_wakes_it(tmp_path: Path, watch_dir: bool) -> None:
+    waker = Waker.open(tmp_path if watch_dir else None)
     assert waker is not None
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.3)"])
     assert waker.add_process(proc.pid)
@@ -65,14 +66,4 @@ def test_the_process_exiting_wakes_it(tmp_path: Path) -> None:
     assert waker.wait(5.0) is True
     assert time.monotonic() - t0 < 2.0
     assert proc.wait(timeout=1) == 0
-    waker.close()
-
-
-def test_a_process_alone_can_be_watched(tmp_path: Path) -> None:
-    waker = Waker.open(None)
-    assert waker is not None
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    assert waker.add_process(proc.pid)
-    assert waker.wait(5.0) is True
-    proc.wait(timeout=1)
     waker.close()
