@@ -357,8 +357,9 @@ def test_sidecars_add_subtitles_nfo_and_poster_and_are_not_items(
     assert {s.language for s in item.streams if s.external} == {"eng", "fra", "deu"}
 
 
-def test_a_drop_of_many_files_in_one_folder_lists_the_folder_once(services, movies,
-                                                                  media_dir) -> None:
+def test_a_drop_of_many_files_in_one_folder_lists_the_folder_once(
+    services, movies, media_dir
+) -> None:
     keys = [f"movies/pile/Film {n} ({2000 + n}).mp4" for n in range(6)]
     for key in keys:
         put(services, key, media_dir["mp4_faststart"])

@@ -42,8 +42,12 @@ def test_every_setting_is_reachable_from_an_environment_variable() -> None:
 def test_s3_addressing_is_path_style_for_endpoints_and_auto_for_aws() -> None:
     assert Settings.from_env({}).s3_addressing == "auto"
     assert Settings.from_env({"AWS_ENDPOINT_URL_S3": "http://minio:9000"}).s3_addressing == "path"
-    assert Settings.from_env({"VIEWRA_S3_ADDRESSING_STYLE": "virtual",
-                              "AWS_ENDPOINT_URL": "http://x"}).s3_addressing == "virtual"
+    assert (
+        Settings.from_env(
+            {"VIEWRA_S3_ADDRESSING_STYLE": "virtual", "AWS_ENDPOINT_URL": "http://x"}
+        ).s3_addressing
+        == "virtual"
+    )
 
 
 def test_readme_documents_every_environment_variable() -> None:
