@@ -105,3 +105,54 @@ def test_stopping_ends_the_window_and_the_batch_in_hand_is_still_handled(
     assert time.monotonic() - started < 5
     # the failure reported stays on the queue; the other is deleted
     assert sorted(calls[0]) == ["a", "bad"] and worker.failures == 1 and _left(settings) == 1
+
+
+def _visible(settings: Settings) -> int:
+    sqs = client(settings, "sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"])
+
+
+def test_idle_pollers_wait_in_long_polls_and_a_stop_does_not_wait_for_them(
+    settings: Settings,
+) -> None:
+    calls: list[list[str]] = []
+    worker = QueueWorker(
+        settings, QUEUE, lambda e, c: calls.append(e), function_name="t", threads=2
+    )
+    assert worker.wait_seconds == 20  # SQS's longest: idle, a poller asks once in 20 s
+    worker.start()
+    time.sleep(0.3)  # both pollers in their long poll
+
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 1.0
+
+    # a poll still in progress gets this one, and puts it straight back unhandled
+    _send(settings, "after the stop")
+    deadline = time.monotonic() + 5
+    while _visible(settings) != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _visible(settings) == 1 and calls == []
+
+
+def test_a_stop_waits_for_the_batch_being_handled(settings: Settings) -> None:
+    handled: list[str] = []
+    entered = threading.Event()
+
+    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        entered.set()
+        time.sleep(0.8)
+        handled.extend(r["body"] for r in event["Records"])
+        return {"batchItemFailures": []}
+
+    worker = QueueWorker(settings, QUEUE, slow, function_name="t", threads=1).start()
+    _send(settings, "a")
+    assert entered.wait(5)
+
+    started = time.monotonic()
+    worker.stop()
+
+    assert time.monotonic() - started >= 0.5 and handled == ["a"]
+    assert _left(settings) == 0  # handled and deleted before the stop returned
