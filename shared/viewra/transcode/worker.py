@@ -5,17 +5,17 @@ renames a segment into place only once complete) and the playlist so far, so pla
 before the job ends. The loop is woken by each rename and by ffmpeg's exit
 (:mod:`viewra.transcode.wake`), so a waiting player's first segment goes up the moment it exists;
 without inotify it looks every 20 ms until the first segment is up, then every 0.2 s. The same
-loop keeps the job record: until the output is
-playable it writes ffmpeg's newest progress once a second (clients are waiting on the record to
-start playback; ffmpeg reports twice a second, and each write is CPU taken from the ffmpeg that
-makes the first segment), afterwards it reads the cancel flag every ``cancel_check_seconds`` and
-writes progress only every ``progress_interval`` (each write is a DynamoDB write plus an event;
-a cancel still stops ffmpeg within about a second). It also extends the message's visibility
-and enforces the timeout. The first segment is probed (stream summary for the master playlist)
-while ffmpeg goes on, so the end of the job waits for neither that nor ``ffmpeg -version`` (the
-provider probe read it once per process). ``manifest.json`` is written last, with
-``If-None-Match: *``: its presence means complete, and a crash at any earlier point leaves none,
-so the redelivered message runs the job again (uploads are idempotent: same keys).
+loop keeps the job record: until the output is playable it writes ffmpeg's newest progress once
+a second (clients are waiting on the record to start playback; ffmpeg reports twice a second,
+and each write is CPU taken from the ffmpeg that makes the first segment), afterwards it reads
+the cancel flag every ``cancel_check_seconds`` and writes progress only every
+``progress_interval`` (each write is a DynamoDB write plus an event; a cancel still stops ffmpeg
+within about a second). It also extends the message's visibility and enforces the timeout.
+The first segment is probed (stream summary for the master playlist) while ffmpeg goes on, so
+the end of the job waits for neither that nor ``ffmpeg -version`` (the provider probe read it
+once per process). ``manifest.json`` is written last, with ``If-None-Match: *``: its presence
+means complete, and a crash at any earlier point leaves none, so the redelivered message runs
+the job again (uploads are idempotent: same keys).
 """
 
 from __future__ import annotations
@@ -367,10 +367,15 @@ def execute(
     parser = ProgressParser(duration)
     latest: list[Progress] = []
     waker = Waker.open(uploader.out_dir if uploader is not None else None)  # before ffmpeg runs
-    with stderr_path.open("wb") as stderr:
-        proc = start_process(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
+    try:
+        with stderr_path.open("wb") as stderr:
+            proc = start_process(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
+    except BaseException:
+        if waker is not None:
+            waker.close()
+        raise
     if waker is not None and not waker.add_process(proc.pid):
         waker.close()
         waker = None
