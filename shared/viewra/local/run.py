@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         print("stopping…", file=sys.stderr)
         for child in children:
             child.terminate()
+        for w in workers:  # all polls end together
+            w.request_stop()
         for w in workers:
             w.stop()
         for child in children:

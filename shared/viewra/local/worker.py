@@ -8,11 +8,14 @@ window (the mapping's ``MaximumBatchingWindowInSeconds``) gathers messages for u
 before the invocation, as Lambda does; batch size and window come from the function's own
 ``@app.on_sqs_message`` so the local stack and the deployed mapping agree.
 
-Idle, each poller waits in one long poll of ``IDLE_WAIT_SECONDS`` (SQS's longest, as Lambda's
-pollers do): with one-second polls the local stack's dozen pollers made a dozen receives a
-second, about 6 % of a core between the emulator and the two worker processes while nothing
-happened. Stopping does not wait for a poll in progress: a poller that receives after the stop
-puts the messages straight back (visibility 0) and ends; one handling a batch is waited for.
+Idle, each poller waits in long polls of ``IDLE_WAIT_SECONDS``: with one-second polls the local
+stack's dozen pollers made a dozen receives a second, about 6 % of a core between the emulator
+and the two worker processes while nothing happened. A stop waits for the polls in progress to
+end (at most that long; every worker's stop is requested first, so they end together) and a
+poller that receives after the stop puts the messages straight back (visibility 0). Not waiting
+for them was tried: a poll the queue still holds for a stopped process takes the next message
+sent (an S3 event for the next stack on a shared LocalStack) and hides it for the visibility
+timeout, so the polls are kept short instead of SQS's longest (20 s).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from viewra.settings import Settings
 from viewra.storage.clients import client
 
 Handler = Callable[[dict[str, Any], Any], Any]
-IDLE_WAIT_SECONDS = 20  # SQS's longest long poll
-STOP_GRACE_SECONDS = 30  # how long a stop waits for a batch being handled
+IDLE_WAIT_SECONDS = 5  # a long poll's length: idle receives, and how long a stop may take
+STOP_GRACE_SECONDS = 30  # how much longer a stop waits for a batch being handled
 
 
 @dataclass
@@ -94,7 +97,6 @@ class QueueWorker:
             for i in range(threads)
         ]
         self._stop = threading.Event()
-        self._handling: set[threading.Thread] = set()  # threads with a batch in hand
         self.invocations = 0
         self.failures = 0
 
@@ -109,12 +111,16 @@ class QueueWorker:
             t.start()
         return self
 
+    def request_stop(self) -> None:
+        """Stop polling, without waiting (see :meth:`stop`)."""
+        self._stop.set()
+
     def stop(self) -> None:
-        """Stop polling: wait for the batches in hand, not for the long polls in progress (their
-        threads are daemons, and what such a poll still brings goes straight back)."""
+        """Stop polling and wait for the polls in progress (what they still bring goes straight
+        back) and the batches in hand."""
         self._stop.set()
         for t in self._threads:
-            t.join(timeout=STOP_GRACE_SECONDS if t in self._handling else 0.05)
+            t.join(timeout=self.wait_seconds + STOP_GRACE_SECONDS)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -167,14 +173,6 @@ class QueueWorker:
         if self._stop.is_set():  # stopped during the poll: not ours to handle any more
             self._release(messages)
             return 0
-        me = threading.current_thread()
-        self._handling.add(me)
-        try:
-            return self._handle(messages)
-        finally:
-            self._handling.discard(me)
-
-    def _handle(self, messages: list[dict[str, Any]]) -> int:
         if self.batch_window > 0 and len(messages) < self.batch_size:
             messages = self._gather(messages)
         event = to_lambda_event(messages, self._arn, self.settings.region)
@@ -276,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     # Python's handler when it wakes (an untimed wait here never stopped on SIGTERM)
     while not stop.wait(0.5):
         pass
+    for worker in workers:  # all polls end together
+        worker.request_stop()
     for worker in workers:
         worker.stop()
     return 0
