@@ -45,7 +45,8 @@ def pinned_input_headers(etag: str) -> dict[str, str]:
     """Headers that pin a URL input to one version of the object: S3 (and MinIO, and the
     emulator) answer 412 once the key holds anything else, so a replaced source fails the run
     instead of being transcoded under the old source's hash."""
-    return {"If-Match": f'"{etag.strip(chr(34))}"'}
+    bare = etag.strip('"')  # S3 answers ETags quoted; the job's source keeps them either way
+    return {"If-Match": f'"{bare}"'}
 
 
 def segment_name(index: int, container: str) -> str:

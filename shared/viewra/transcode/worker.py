@@ -640,9 +640,10 @@ def _run(
             else f"ffmpeg exited with {outcome.returncode}"
         )
         error = f"{why}: {outcome.stderr_tail}" if outcome.stderr_tail else why
-        gone = _source_problem(tc, source) if pinned and not outcome.timed_out else None
-        if gone:  # ffmpeg's own words for it are an HTTP 412 or 404
-            error = f"{gone}; {error}"
+        # a pinned source that is gone or replaced: ffmpeg's own words for it are an HTTP 4XX
+        unusable = _source_problem(tc, source) if pinned and not outcome.timed_out else None
+        if unusable:
+            error = f"{unusable}; {error}"
         _fail(tc, h, error)
         raise TranscodeFailed(error)
 
