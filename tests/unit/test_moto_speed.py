@@ -232,3 +232,42 @@ def test_plain_updates_applied_directly_equal_motos_own(monkeypatch) -> None:
     assert ddb.get_item(TableName="u", Key={"pk": {"S": "u1"}, "sk": {"S": "i1"}})["Item"][
         "title"
     ] == {"S": "b"}
+
+
+@mock_aws
+def test_queue_attributes_in_one_pass_equal_motos_own() -> None:
+    """Standard, FIFO and KMS queues with a policy and a redrive policy, their messages ready,
+    in flight and delayed: the one-pass property gives moto's dict, key for key and in order."""
+    speed_up_moto()
+    from moto.sqs.models import Queue, sqs_backends
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]
+    redrive = f'{{"deadLetterTargetArn": "{dlq_arn["QueueArn"]}", "maxReceiveCount": "3"}}'
+    sqs.create_queue(QueueName="plain", Attributes={"RedrivePolicy": redrive})
+    sqs.create_queue(
+        QueueName="ordered.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )
+    sqs.create_queue(QueueName="sealed", Attributes={"KmsMasterKeyId": "alias/key"})
+    plain = sqs.get_queue_url(QueueName="plain")["QueueUrl"]
+    for n in range(6):
+        sqs.send_message(QueueUrl=plain, MessageBody=str(n), DelaySeconds=60 if n == 5 else 0)
+    sqs.receive_message(QueueUrl=plain, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    fifo = sqs.get_queue_url(QueueName="ordered.fifo")["QueueUrl"]
+    sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageGroupId="g")
+
+    backend = sqs_backends["123456789012"]["us-east-1"]
+    original = Queue._viewra_original_attributes.fget  # type: ignore[attr-defined]
+    for name in ("dlq", "plain", "ordered.fifo", "sealed"):
+        queue = backend.get_queue(name)
+        ours = queue.attributes
+        assert list(ours.items()) == list(original(queue).items()), name
+    counts = backend.get_queue("plain").attributes
+    assert (
+        counts["ApproximateNumberOfMessages"],
+        counts["ApproximateNumberOfMessagesNotVisible"],
+        counts["ApproximateNumberOfMessagesDelayed"],
+    ) == (3, 2, 1)
+    assert backend.get_queue("ordered.fifo").attributes["ContentBasedDeduplication"] == "true"

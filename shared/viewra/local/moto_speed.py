@@ -8,7 +8,10 @@ overhead is the local stack's latency floor. Measured with py-spy on ``moto_serv
   the queue's attributes, including the three ``ApproximateNumberOf…`` counts, each a scan of
   every message with two datetime conversions per message, only to read
   ``MessageRetentionPeriod``. A backlog of n messages makes each send O(n) and each receive
-  O(10 n); a 1,000-file drop spent 58 % of the emulator's CPU counting.
+  O(10 n); a 1,000-file drop spent 58 % of the emulator's CPU counting. The retention check
+  now reads its one attribute, and the attributes ``SendMessage`` still builds (for
+  ``ContentBasedDeduplication``) are counted in one pass with the names converted once: a send
+  costs 0.05 ms instead of 0.20 with an empty queue, 0.24 instead of 1.18 behind 1,000 messages.
 * Routing: each request lists moto's package directory (``os.listdir`` plus ``isdir`` on ~150
   entries) under a global lock to learn whether the host names a service, and lists every
   function of the response class (``inspect.getmembers``) to learn whether the action is one,
@@ -85,6 +88,66 @@ def _fast_sqs() -> None:
         is_message_valid_based_on_retention_period
     )
     sqs._viewra_fast = True  # type: ignore[attr-defined]
+
+
+def _queue_attributes_in_one_pass() -> None:
+    """``Queue.attributes`` with the three counts made in one pass and the names converted once.
+
+    moto's property converts each of its ~14 attribute names from CamelCase on every call and
+    counts the queue's messages in three separate scans, calling two time-reading properties per
+    message. ``SendMessage`` reads it for ``ContentBasedDeduplication`` alone, so every SNS
+    delivery and every S3 notification paid for it. The dict is the same, key for key.
+    """
+    import moto.sqs.models as sqs
+    from moto.core.utils import camelcase_to_underscores
+
+    queue = sqs.Queue
+    if getattr(queue, "_viewra_fast_attributes", False):
+        return
+    names = {
+        name: camelcase_to_underscores(name)
+        for name in (*queue.BASE_ATTRIBUTES, *queue.FIFO_ATTRIBUTES, *queue.KMS_ATTRIBUTES)
+    }
+    counted = (
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesDelayed",
+        "ApproximateNumberOfMessagesNotVisible",
+    )
+
+    def counts(self: Any) -> dict[str, int]:
+        now = time.time() * 1000.0  # moto's unix_time_millis, read once for the whole pass
+        ready = delayed = in_flight = 0
+        for message in self._messages:
+            visible = now > message.visible_at
+            is_delayed = now < message.delayed_until
+            in_flight += not visible
+            delayed += is_delayed
+            ready += visible and not is_delayed
+        return dict(zip(counted, (ready, delayed, in_flight), strict=True))
+
+    def attributes(self: Any) -> dict[str, Any]:
+        numbers = counts(self)
+        groups = [queue.BASE_ATTRIBUTES]
+        if self.fifo_queue:
+            groups.append(queue.FIFO_ATTRIBUTES)
+        if self.kms_master_key_id:
+            groups.append(queue.KMS_ATTRIBUTES)
+        result: dict[str, Any] = {}
+        for group in groups:
+            for name in group:
+                result[name] = numbers[name] if name in numbers else getattr(self, names[name])
+        if self.policy:
+            result["Policy"] = self.policy
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy)
+        for key, value in result.items():
+            if isinstance(value, bool):
+                result[key] = str(value).lower()
+        return result
+
+    queue._viewra_original_attributes = queue.attributes  # type: ignore[attr-defined]
+    queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    queue._viewra_fast_attributes = True  # type: ignore[attr-defined]
 
 
 def _module_list_once() -> None:
@@ -359,6 +422,7 @@ def _fast_plain_updates() -> None:
 def speed_up_moto() -> None:
     """Apply every patch in this process (idempotent)."""
     _fast_sqs()
+    _queue_attributes_in_one_pass()
     _module_list_once()
     _method_names_once()
     _backend_for_host_once()
