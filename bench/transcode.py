@@ -13,12 +13,13 @@ h264 ultrafast + 48 kHz aac, testsrc2 + sine, faststart) is made once with ffmpe
 "ours" is the whole product path over HTTP: ``POST /transcodes {item_id, max_height: 720}`` →
 job record + transcode queue message → the stack's transcode worker (``run_job``: claim,
 presign, no ffprobe of the URL when the catalogued item's hints suffice, provider, ffmpeg pinned
-to the source's ETag with segment uploads as ffmpeg renames each into place, an ffprobe of the
-first segment meanwhile, final playlists, manifest) → ``GET /transcodes/{h}`` polled until ``ready``
-(every ``--poll`` s once the job's ETA is near, else every ETA/3 up to 1 s); the media playlist
-is polled every ``--segment-poll`` s once the job's progress says half of the first segment is
-encoded, until it lists a segment whose presigned URL downloads. Between runs the output is
-evicted (``DELETE /transcode/cache/{h}``), so every run is a fresh job with the same hash.
+to the source's ETag with segment uploads as ffmpeg renames each into place, the first segment
+read in process by MediaInfo meanwhile, final playlists, manifest) → ``GET /transcodes/{h}``
+polled until ``ready`` (every ``--poll`` s once the job's ETA is near, else every ETA/3 up to
+1 s); the media playlist is polled every ``--segment-poll`` s once the job's progress says half
+of the first segment is encoded, until it lists a segment whose presigned URL downloads. Between
+runs the output is evicted (``DELETE /transcode/cache/{h}``), so every run is a fresh job with
+the same hash.
 Before the first run the stack's provider registry is warmed with ``GET /transcode/providers``
 (its one-time ffmpeg probe is shown on its own row).
 
@@ -212,12 +213,12 @@ def run_ours(
     looks every ``WATCH_INTERVAL`` s: each pass reads the children file of every thread of the
     stack, and at 20 ms that took ~7% of a core, from the 2 cores the job's ffmpeg uses (the bare
     runs have no such watcher): it only times the phases, so it need not be finer. Once it has
-    found the job's two processes it only times their exits."""
+    found the job's one process (its ffmpeg) it only times its exit."""
     stop = threading.Event()
     job_first: list[float] = []
     cpu_before = running.cpu()
-    # the job's ffmpeg and the ffprobe of its first segment (hints spare the URL's probe)
-    with ProcessWatcher(running.pid, interval=WATCH_INTERVAL, expect=2) as watcher:
+    # the job's ffmpeg alone: hints spare the URL's probe, the first segment is read in process
+    with ProcessWatcher(running.pid, interval=WATCH_INTERVAL, expect=1) as watcher:
         side = threading.Thread(target=_watch_job_dir, args=(watcher, stop, job_first))
         side.start()
         try:
