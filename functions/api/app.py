@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from viewra import feed, playing, transcodes
+from viewra import feed, playing, store_hook, transcodes
 from viewra import libraries as library_ops
 from viewra.errors import NotFound
 from viewra.feed import EventQuery
@@ -114,6 +114,15 @@ def delete_library(library_id: str) -> Response:
 @api
 def scan_library(library_id: str) -> Response:
     return respond(202, library_ops.start_scan(get_services(), library_id))
+
+
+@app.route("/hooks/store-events", methods=["POST"])
+@api
+def store_events() -> Response:
+    """MinIO's webhook target (and any store that posts S3-shaped records): to the scan queue."""
+    headers = app.current_request.headers or {}
+    queued = store_hook.forward(get_services(), headers.get("authorization"), _body())
+    return respond(202, {"queued": queued})
 
 
 @app.route("/scans/{scan_id}", methods=["GET"])

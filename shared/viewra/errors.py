@@ -32,6 +32,11 @@ class InvalidKey(BadRequest):
     code = "InvalidKey"
 
 
+class Unauthorized(ViewraError):
+    status = 401
+    code = "Unauthorized"
+
+
 class NotFound(ViewraError):
     status = 404
     code = "NotFound"

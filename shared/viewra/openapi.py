@@ -16,6 +16,7 @@ from viewra.listing import ItemPage, ItemQuery
 from viewra.models import MediaItem
 from viewra.scans import Scan
 from viewra.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
+from viewra.store_hook import Queued, StoreDelivery
 from viewra.transcode.jobs import CacheEntry, Job, RequestResult
 from viewra.transcodes import TranscodeRequest
 
@@ -114,6 +115,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     Job,
     CacheList,
     ProviderList,
+    StoreDelivery,
+    Queued,
 )
 
 # (method, path, summary, request model, {status: response model or None})
@@ -159,6 +162,15 @@ ROUTES: tuple[
         {202: Scan, 404: ErrorResponse},
     ),
     ("get", "/scans/{scan_id}", "Scan progress", None, {200: Scan, 404: ErrorResponse}),
+    (
+        "post",
+        "/hooks/store-events",
+        "Bucket notifications from a store that cannot send them to SQS (MinIO's webhook)",
+        StoreDelivery,
+        {202: Queued, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse},
+    ),
+    ("get", "/plugins", "Plugins and their config status", None, {200: None}),
+    ("get", "/events", "Follow the event stream (cursor)", None, {200: None, 422: ErrorResponse}),
     (
         "get",
         "/items",

@@ -76,7 +76,9 @@ def handle_message(services: Any, body: dict[str, Any]) -> None:
 
 def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
     try:
-        name = record["eventName"]
+        # S3 names events "ObjectCreated:Put"; MinIO (and the S3 notification configuration)
+        # "s3:ObjectCreated:Put"
+        name = str(record["eventName"]).removeprefix("s3:")
         bucket = record["s3"]["bucket"]["name"]
         key = unquote_plus(record["s3"]["object"]["key"])
         order = event_order(record.get("eventTime", ""), record["s3"]["object"].get("sequencer"))

@@ -52,6 +52,7 @@ class Settings:
     events_queue: str = "viewra-events"  # the events table's subscription to the topic
     events_ttl_seconds: int = 7 * 24 * 3600
     enrich_queue: str = "viewra-enrich"  # subscribed to ItemAdded/ItemUpdated on the topic
+    store_hook_token: str = ""  # empty: POST /hooks/store-events is off (see viewra.store_hook)
     tmdb_api_key: str = ""  # empty: TMDB is off
     tmdb_base_url: str = "https://api.themoviedb.org/3"
     tmdb_image_base_url: str = "https://image.tmdb.org/t/p"
@@ -112,6 +113,7 @@ class Settings:
         ("VIEWRA_EVENTS_QUEUE", "events_queue"),
         ("VIEWRA_EVENTS_TTL_SECONDS", "events_ttl_seconds"),
         ("VIEWRA_ENRICH_QUEUE", "enrich_queue"),
+        ("VIEWRA_STORE_HOOK_TOKEN", "store_hook_token"),
         ("VIEWRA_TMDB_API_KEY", "tmdb_api_key"),
         ("VIEWRA_TMDB_BASE_URL", "tmdb_base_url"),
         ("VIEWRA_TMDB_IMAGE_BASE_URL", "tmdb_image_base_url"),

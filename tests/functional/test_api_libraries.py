@@ -143,3 +143,13 @@ def test_plugins_are_listed_with_state(api) -> None:
     for name in ("example-transcoder", "example-nfo-scraper", "example-keyword-enricher"):
         assert plugins[name]["state"] == "ready", plugins[name]
     assert {plugins[n]["type"] for n in plugins} >= {"transcoder", "scraper", "enricher"}
+
+
+def test_every_route_but_the_web_page_is_in_the_openapi_document(api) -> None:
+    from viewra.local.functions import load_function
+
+    doc = api.http.get("/openapi.json").json_body
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    routes = {(m, p) for p, ms in load_function("api").app.routes.items() for m in ms}
+    assert routes - documented == {("GET", "/")}
+    assert documented <= routes

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests import minio_events as deliveries
 from tests.functional.conftest import invoke_scan, load_event, scan_event
 from tests.functional.spy import aws_calls
 from viewra.libraries import create_library, start_scan
@@ -368,3 +369,52 @@ def test_a_drop_of_many_files_in_one_folder_lists_the_folder_once(
     listings = [p for op, p in calls if op == "ListObjectsV2" and p.get("Delimiter") == "/"]
     assert len(listings) == 1
     assert all(services.catalog.get(item_id(services.settings.media_bucket, k)) for k in keys)
+
+
+def minio_delivery(
+    services, key: str, name: str = "s3:ObjectCreated:Put", time: str = "2026-11-20T10:15:30Z"
+) -> dict[str, Any]:
+    bucket = services.settings.media_bucket
+    if not name.startswith("s3:ObjectCreated"):
+        return deliveries.minio_delivery(bucket, key, name=name, time=time)
+    head = services.objects._s3.head_object(Bucket=bucket, Key=key)
+    return deliveries.minio_delivery(
+        bucket, key, etag=head["ETag"].strip('"'), size=head["ContentLength"], name=name, time=time
+    )
+
+
+def _minio_bodies(services) -> list[dict[str, Any]]:
+    """The scan queue's messages that came through the hook (moto's own S3 also notifies it)."""
+    sqs = services.queues._sqs
+    url = services.queues.url(services.settings.scan_queue)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for m in got:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    bodies = [json.loads(m["Body"]) for m in got]
+    return [b for b in bodies if b.get("Records", [{}])[0].get("eventSource") == "minio:s3"]
+
+
+def test_minios_webhook_deliveries_reach_the_library_through_the_hook(
+    services, movies, media_dir, monkeypatch
+) -> None:
+    """MinIO cannot send to SQS: its webhook posts to the API's hook, which queues each record as
+    S3 would; the scan reads MinIO's ``s3:``-prefixed names, its encoded keys and its sequencer."""
+    from dataclasses import replace
+
+    from viewra import store_hook
+
+    services.settings = replace(services.settings, store_hook_token="s3cret")
+    etag = put(services, KEY, media_dir["mp4_faststart"])
+
+    assert store_hook.forward(services, "Bearer s3cret", minio_delivery(services, KEY)) == 1
+    [body] = _minio_bodies(services)
+    assert invoke_scan(services, body) == {"batchItemFailures": []}
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert item is not None and item.status is ItemStatus.READY
+    assert (item.title, item.year, item.etag) == ("Blade Runner", 1982, etag)
+
+    services.objects._s3.delete_object(Bucket=services.settings.media_bucket, Key=KEY)
+    gone = minio_delivery(services, KEY, "s3:ObjectRemoved:Delete", "2026-11-20T10:20:00Z")
+    assert store_hook.forward(services, "s3cret", gone) == 1
+    invoke_scan(services, *_minio_bodies(services))
+    assert services.catalog.query(ItemQuery()).items == []

@@ -11,8 +11,13 @@ import pytest
 
 from viewra.local.launch import Stack, start_stack
 
-# A short visibility timeout makes retries (and the DLQ) quick to observe.
-TEST_ENV = {"VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "2", "VIEWRA_WORKER_THREADS": "3"}
+# A short visibility timeout makes retries (and the DLQ) quick to observe; the store hook is on.
+STORE_HOOK_TOKEN = "integration-hook-token"
+TEST_ENV = {
+    "VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "2",
+    "VIEWRA_WORKER_THREADS": "3",
+    "VIEWRA_STORE_HOOK_TOKEN": STORE_HOOK_TOKEN,
+}
 
 
 EXTERNAL: list[str] = []  # ["--external-endpoints"] under make test-localstack
