@@ -12,7 +12,14 @@ from viewra import libraries as library_ops
 from viewra.errors import NotFound
 from viewra.feed import EventQuery
 from viewra.health import check_health
-from viewra.http import JSON_HEADERS, guarded, parse_json, parse_model, to_jsonable
+from viewra.http import (
+    JSON_HEADERS,
+    framework_error_body,
+    guarded,
+    parse_json,
+    parse_model,
+    to_jsonable,
+)
 from viewra.library import LibraryCreate, LibraryUpdate
 from viewra.listing import ItemQuery
 from viewra.logs import logger
@@ -36,9 +43,14 @@ api = guarded(respond)
 
 @app.middleware("http")
 def correlate(event: Any, get_response: Any) -> Any:
-    """Every log line of a request carries its request id (made up where no gateway gave one)."""
+    """Every log line of a request carries its request id (made up where no gateway gave one),
+    and errors Chalice answers before a view runs take the API's error shape too."""
     logger.set_correlation_id(event.context.get("requestId") or uuid.uuid4().hex)
-    return get_response(event)
+    response = get_response(event)
+    body = framework_error_body(response.body)
+    if body is not None:
+        response = Response(body=body, status_code=response.status_code, headers=dict(JSON_HEADERS))
+    return response
 
 
 def _body() -> Any:

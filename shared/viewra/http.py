@@ -79,3 +79,11 @@ def guarded(
         return wrapper
 
     return decorate
+
+
+def framework_error_body(body: Any) -> dict[str, dict[str, str]] | None:
+    """Our error shape for an error the framework answered itself (Chalice's own
+    ``{"Code", "Message"}``, e.g. 415 for a body that is not declared JSON), else None."""
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        return error_body(str(body["Code"]), str(body["Message"]))
+    return None

@@ -81,6 +81,20 @@ def test_invalid_json_is_a_400(api) -> None:
     assert r.json_body["error"]["code"] == "InvalidJSON"
 
 
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_not_declared_json_is_a_415_in_the_api_error_shape(api, content_type) -> None:
+    """Chalice refuses it before any view runs; the answer still has the API's error shape."""
+    r = api.http.post("/libraries", body="{}", headers={"Content-Type": content_type})
+    assert r.status_code == 415
+    assert r.json_body == {
+        "error": {
+            "code": "UnsupportedMediaType",
+            "message": f"Unsupported media type: {content_type}",
+        }
+    }
+    assert r.headers["Content-Type"].startswith("application/json")
+
+
 def test_duplicate_name_and_overlapping_prefix_conflict(api) -> None:
     assert _post(api, "/libraries", {"name": "Music", "prefix": "music/"}).status_code == 201
     r = _post(api, "/libraries", {"name": "music", "prefix": "other/"})
