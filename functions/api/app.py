@@ -49,7 +49,8 @@ def correlate(event: Any, get_response: Any) -> Any:
     response = get_response(event)
     body = framework_error_body(response.body)
     if body is not None:
-        response = Response(body=body, status_code=response.status_code, headers=dict(JSON_HEADERS))
+        headers = {**(response.headers or {}), **JSON_HEADERS}
+        response = Response(body=body, status_code=response.status_code, headers=headers)
     return response
 
 

@@ -17,7 +17,11 @@ from viewra.transcode.worker import SegmentProbe, _probed_summary, _stream_summa
 OUTPUTS = {
     "h264-aac-ts": (["libx264", "-profile:v", "high"], ["aac", "-ac", "2"], "mpegts"),
     "h264-baseline-ac3-ts": (["libx264", "-profile:v", "baseline"], ["ac3", "-ac", "6"], "mpegts"),
-    "hevc-aac-fmp4": (["libx265", "-tag:v", "hvc1"], ["aac", "-ac", "2"], "fmp4"),
+    "hevc-aac-fmp4": (
+        ["libx265", "-tag:v", "hvc1", "-x265-params", "log-level=error"],
+        ["aac", "-ac", "2"],
+        "fmp4",
+    ),
 }
 
 
@@ -29,14 +33,10 @@ def _segments(out: Path, video: list[str], audio: list[str], kind: str) -> Path:
         "-f", "lavfi", "-i", "testsrc2=size=426x240:rate=25",
         "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
         "-t", "2", "-c:v", video[0], *video[1:], "-preset", "ultrafast",
-        "-x265-params", "log-level=error",
         "-c:a", audio[0], *audio[1:],
         "-f", "hls", "-hls_time", "1", "-hls_segment_type", kind,
         "-hls_segment_filename", str(out / f"seg_%05d.{suffix}"), str(out / "media.m3u8"),
     ]  # fmt: skip
-    if video[0] != "libx265":
-        cmd.remove("-x265-params")
-        cmd.remove("log-level=error")
     subprocess.run(cmd, check=True)
     return out / f"seg_00000.{suffix}"
 
