@@ -1,6 +1,7 @@
 """The transcoder's headline figures, in one run, on one generated 1080p source, on the real stack.
 
-    .venv/bin/python bench/transcode.py            # 20 s 1080p source, 12 pairs: ~3-4 min, 2 cores
+    .venv/bin/python bench/transcode.py            # 20 s 1080p source, 24 pairs: ~9 min, 2 cores
+    .venv/bin/python bench/transcode.py --aa       # the bench's own noise: bare against bare
     .venv/bin/python bench/transcode.py --quick    # 8 s source, 2 pairs: ~1-2 min
     .venv/bin/python bench/transcode.py --runs 5 --seconds 30 --json
 
@@ -30,7 +31,9 @@ The job's real argv is captured from /proc while it runs and compared with it (e
 URL's signature query and the temp dir). Pairs alternate which goes first. Each ratio is shown
 two ways: the ratio of the two medians (the goal's figure, as this bench has always judged it)
 and the median of the per-pair ratios (each pair's two runs are seconds apart, so a change of
-the machine's speed between pairs cancels out; single pairs vary by ±15 % on this machine).
+the machine's speed between pairs cancels out; single pairs vary by ±15 % on this machine). The
+ratio of medians comes with a 95 % bootstrap interval over the pairs. ``--aa`` runs the bare
+command against itself instead of ours, judged the same way: the noise floor under the figures.
 
 Ours is timed by the job record, not by when the polling client noticed: the record's
 ``playable_at`` (the worker's clock when the first media playlist listing a segment was up, so
@@ -78,6 +81,7 @@ import requests  # noqa: E402
 from bench._common import (  # noqa: E402
     ProcessWatcher,
     RunningStack,
+    bootstrap_interval,
     errors_logged,
     launch,
     mark,
@@ -93,6 +97,10 @@ FIRST_SEGMENT_GOAL = 1.10
 REPEAT_GOAL_MS = 100.0
 PARAMS: dict[str, Any] = {"max_height": 720}  # h264/aac HLS (ts), 6 s segments, crf 23
 SEGMENT_SECONDS = DEFAULT_SEGMENT_SECONDS  # first segment length (no segment_length given)
+# Pairs by default. 24, not 12: this machine's speed moves by about ±12 % from one ffmpeg run to
+# the next, and A/A runs (--aa) of 12 pairs gave ratios from 0.96 to 1.03 for the same command on
+# both sides. 24 pairs narrow that spread by about 30 % (1/sqrt 2) for twice the time.
+PAIRS = 24
 
 
 # -- the source ----------------------------------------------------------------------------------
@@ -129,6 +137,8 @@ class Results:
     source: dict[str, Any] = field(default_factory=dict)
     ours: list[dict[str, Any]] = field(default_factory=list)
     bare: list[dict[str, Any]] = field(default_factory=list)
+    # --aa: a second bare run in each pair instead of ours (the bench's own noise floor)
+    control: list[dict[str, Any]] = field(default_factory=list)
     repeat: dict[str, Any] = field(default_factory=dict)
     setup: dict[str, Any] = field(default_factory=dict)
     argv_check: dict[str, Any] = field(default_factory=dict)
@@ -451,6 +461,19 @@ def run(args: argparse.Namespace) -> Results:
         ]
         cmd_for = None
         last_h = None
+        if args.aa:
+            step("A/A: one ours job for the provider (not timed), then bare/bare pairs")
+            first = run_ours(api, item["id"], args.poll, args.segment_poll, running, duration)
+            cmd_for = _bare_factory(running, key, first["provider"])
+            results.setup["aa_provider"] = first["provider"]
+            for i in range(args.runs):
+                order = ("a", "b") if i % 2 == 0 else ("b", "a")
+                for who in order:
+                    step(f"run {i + 1}/{args.runs}: bare ffmpeg ({who.upper()})")
+                    (results.bare if who == "a" else results.control).append(
+                        run_bare(cmd_for, work, running)
+                    )
+            return results
         for i in range(args.runs):
             order = ("ours", "bare") if i % 2 == 0 else ("bare", "ours")
             for who in order:
@@ -518,29 +541,51 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
+def ratios(a_runs: list[dict[str, Any]], b_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wall and first-segment ratios of ``a`` over ``b``: of the medians (the goals' figure), per
+    pair, the median of the pairs, and a 95 % bootstrap interval of the ratio of medians."""
+    pairs = list(zip(a_runs, b_runs, strict=False))
+    firsts = [(a["first_segment_s"], b["first_segment_s"]) for a, b in pairs
+              if a["first_segment_s"] and b["first_segment_s"]]  # fmt: skip
+    walls = [(a["wall_s"], b["wall_s"]) for a, b in pairs]
+    return {
+        "wall_ratio": statistics.median(a for a, _ in walls)
+        / statistics.median(b for _, b in walls),
+        "wall_ratio_per_pair": [a / b for a, b in walls],
+        "wall_ratio_paired": statistics.median(a / b for a, b in walls),
+        "wall_ratio_interval": ratio_interval(walls),
+        "first_ratio": statistics.median(a for a, _ in firsts)
+        / statistics.median(b for _, b in firsts),
+        "first_ratio_per_pair": [a / b for a, b in firsts],
+        "first_ratio_paired": statistics.median(a / b for a, b in firsts),
+        "first_ratio_interval": ratio_interval(firsts),
+    }
+
+
+def ratio_interval(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """95 % bootstrap interval of median(a) / median(b), resampling whole pairs (so a pair's two
+    runs, seconds apart, stay together). The bench's A/A run (``--aa``, bare against bare) shows
+    why it is printed: 12 pairs of the same command gave ratios from 0.96 to 1.03."""
+
+    def of_medians(picked: list[tuple[float, float]]) -> float:
+        return statistics.median(p[0] for p in picked) / statistics.median(p[1] for p in picked)
+
+    return bootstrap_interval(pairs, of_medians)
+
+
 def summary(results: Results) -> dict[str, Any]:
     ours_wall = [r["wall_s"] for r in results.ours]
     bare_wall = [r["wall_s"] for r in results.bare]
     ours_first = [r["first_segment_s"] for r in results.ours]
     bare_first = [r["first_segment_s"] for r in results.bare if r["first_segment_s"] is not None]
-    pairs = list(zip(results.ours, results.bare, strict=False))
     duration = results.source["duration_s"]
     return {
-        "runs": len(pairs),
+        "runs": min(len(results.ours), len(results.bare)),
         "ours_wall_s": _stats(ours_wall),
         "bare_wall_s": _stats(bare_wall),
-        "wall_ratio": statistics.median(ours_wall) / statistics.median(bare_wall),
-        "wall_ratio_per_pair": [o["wall_s"] / b["wall_s"] for o, b in pairs],
-        "wall_ratio_paired": statistics.median(o["wall_s"] / b["wall_s"] for o, b in pairs),
         "ours_first_s": _stats(ours_first),
         "bare_first_s": _stats(bare_first),
-        "first_ratio": statistics.median(ours_first) / statistics.median(bare_first),
-        "first_ratio_per_pair": [
-            o["first_segment_s"] / b["first_segment_s"] for o, b in pairs if b["first_segment_s"]
-        ],
-        "first_ratio_paired": statistics.median(
-            o["first_segment_s"] / b["first_segment_s"] for o, b in pairs if b["first_segment_s"]
-        ),
+        **ratios(results.ours, results.bare),
         "ours_cpu_s": _stats([_job_cpu(r) for r in results.ours]),
         "bare_cpu_s": _stats([_job_cpu(r) for r in results.bare]),
         "ours_rtf": duration / statistics.median(ours_wall),
@@ -582,8 +627,8 @@ def render(results: Results, args: argparse.Namespace) -> str:
     out.append(
         f"| 1. wall time, request → ready / ffmpeg start → exit (n={n}) | "
         f"{_fmt(s['ours_wall_s'])} | {_fmt(s['bare_wall_s'])} | "
-        f"**{ratio:.3f}** {mark(ratio <= WALL_GOAL)} (median of pairs "
-        f"{s['wall_ratio_paired']:.3f}; pairs: {per_pair}) | ≤ {WALL_GOAL} |"
+        f"**{ratio:.3f}** {mark(ratio <= WALL_GOAL)} ({_interval(s['wall_ratio_interval'])}; "
+        f"median of pairs {s['wall_ratio_paired']:.3f}; pairs: {per_pair}) | ≤ {WALL_GOAL} |"
     )
     oc, bc = s["ours_cpu_s"], s["bare_cpu_s"]
     out.append(
@@ -595,7 +640,8 @@ def render(results: Results, args: argparse.Namespace) -> str:
     out.append(
         f"| 2. first playable segment (n={n}) | {_fmt(s['ours_first_s'])} | "
         f"{_fmt(s['bare_first_s'])} | **{ratio:.3f}** {mark(ratio <= FIRST_SEGMENT_GOAL)} "
-        f"(median of pairs {s['first_ratio_paired']:.3f}; pairs: {per_pair}) | "
+        f"({_interval(s['first_ratio_interval'])}; median of pairs "
+        f"{s['first_ratio_paired']:.3f}; pairs: {per_pair}) | "
         f"≤ {FIRST_SEGMENT_GOAL} |"
     )
     rep = results.repeat
@@ -669,6 +715,41 @@ def render(results: Results, args: argparse.Namespace) -> str:
     return "\n".join(out)
 
 
+def _interval(bounds: tuple[float, float]) -> str:
+    return f"95 % interval {bounds[0]:.3f} to {bounds[1]:.3f}"
+
+
+def render_aa(results: Results) -> str:
+    """``--aa``: the bare run against itself, judged exactly as ours against bare is."""
+    r = ratios(results.control, results.bare)
+    src = results.source
+    n = min(len(results.control), len(results.bare))
+    rows = [
+        f"### A/A: the bench's bare ffmpeg run against itself ({src['duration_s']:.1f} s 1080p "
+        f"source → 720p, provider {results.setup.get('aa_provider')}, {n} alternating pairs)",
+        "",
+        "Both arms are the same command on the same presigned URL, run exactly as the bench's "
+        "bare side: any ratio away from 1.000 is this machine's run-to-run noise, the floor "
+        "under the ours / bare figures.",
+        "",
+        "| metric | B / A, ratio of medians | median of pairs | per pair |",
+        "|---|---:|---:|---|",
+    ]
+    for label, key in (("wall time", "wall"), ("first segment on disk", "first")):
+        per_pair = ", ".join(f"{x:.3f}" for x in r[f"{key}_ratio_per_pair"])
+        rows.append(
+            f"| {label} | **{r[f'{key}_ratio']:.3f}** ({_interval(r[f'{key}_ratio_interval'])}) "
+            f"| {r[f'{key}_ratio_paired']:.3f} | {per_pair} |"
+        )
+    walls = [x["wall_s"] for x in results.bare + results.control]
+    rows.append("")
+    rows.append(
+        f"Single bare runs took {min(walls):.2f} to {max(walls):.2f} s (median "
+        f"{statistics.median(walls):.2f} s)."
+    )
+    return "\n".join(rows)
+
+
 def render_phases(results: Results) -> list[str]:
     """Where ours spends its time, from the /proc watch of the stack's children (medians)."""
     rows = [r["phases"] for r in results.ours if r.get("phases")]
@@ -716,7 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 s source, 2 pairs")
     parser.add_argument("--seconds", type=int, default=None, help="source length (20)")
-    parser.add_argument("--runs", type=int, default=None, help="ours/bare pairs (12)")
+    parser.add_argument("--runs", type=int, default=None, help="ours/bare pairs (24)")
     parser.add_argument("--requests", type=int, default=20, help="identical requests (3.)")
     parser.add_argument("--poll", type=float, default=0.5, help="client poll interval, s")
     parser.add_argument(
@@ -728,12 +809,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/viewra-bench"))
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
     parser.add_argument("--keep-state", action="store_true", help="keep the stack's state dir")
+    parser.add_argument(
+        "--aa",
+        action="store_true",
+        help="A/A: bare against bare, to show the bench's own noise floor (no ours runs)",
+    )
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 8 if args.quick else 20
     if args.runs is None:
-        args.runs = 2 if args.quick else 12
+        args.runs = 2 if args.quick else PAIRS
     results = run(args)
+    if args.aa:
+        print(render_aa(results))
+        return 0
     print(render(results, args))
     if args.json:
         for r in results.bare[1:]:

@@ -1,0 +1,50 @@
+"""The transcode bench's ratio figures: the goal's ratio of medians and its bootstrap interval."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.transcode import ratio_interval, ratios
+
+
+def _run(wall: float, first: float | None) -> dict[str, float | None]:
+    return {"wall_s": wall, "first_segment_s": first}
+
+
+def test_a_constant_ratio_has_no_spread() -> None:
+    pairs = [(1.1 * b, b) for b in (4.0, 5.0, 6.0, 5.5, 4.5)]
+
+    low, high = ratio_interval(pairs)
+
+    assert low == pytest.approx(1.1)
+    assert high == pytest.approx(1.1)
+
+
+def test_the_interval_brackets_the_ratio_of_medians_and_widens_with_noise() -> None:
+    quiet = [(5.0 + d, 5.0) for d in (-0.05, 0.0, 0.05, 0.1, -0.1, 0.02, -0.02, 0.0)]
+    noisy = [(5.0 + 10 * d, 5.0) for d in (-0.05, 0.0, 0.05, 0.1, -0.1, 0.02, -0.02, 0.0)]
+
+    q_low, q_high = ratio_interval(quiet)
+    n_low, n_high = ratio_interval(noisy)
+
+    assert q_low <= 1.0 <= q_high
+    assert n_low <= 1.0 <= n_high
+    assert n_high - n_low > 5 * (q_high - q_low)
+
+
+def test_the_interval_is_the_same_for_the_same_runs() -> None:
+    pairs = [(5.0 + d / 10, 5.0 - d / 20) for d in range(-6, 6)]
+
+    assert ratio_interval(pairs) == ratio_interval(pairs)
+
+
+def test_ratios_skip_pairs_without_a_first_segment() -> None:
+    a = [_run(6.0, 2.2), _run(6.2, None), _run(5.8, 2.0)]
+    b = [_run(5.0, 2.0), _run(5.0, 2.0), _run(5.0, 2.0)]
+
+    r = ratios(a, b)
+
+    assert r["wall_ratio"] == pytest.approx(6.0 / 5.0)
+    assert r["wall_ratio_per_pair"] == pytest.approx([1.2, 1.24, 1.16])
+    assert r["first_ratio_per_pair"] == pytest.approx([1.1, 1.0])
+    assert r["first_ratio"] == pytest.approx(2.1 / 2.0)
