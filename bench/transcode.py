@@ -822,6 +822,10 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args)
     if args.aa:
         print(render_aa(results))
+        if args.json:
+            print(json.dumps({"source": results.source, "ratios": ratios(results.control,
+                              results.bare), "a": results.bare, "b": results.control},
+                             indent=2, default=str))  # fmt: skip
         return 0
     print(render(results, args))
     if args.json:

@@ -48,3 +48,26 @@ def test_ratios_skip_pairs_without_a_first_segment() -> None:
     assert r["wall_ratio_per_pair"] == pytest.approx([1.2, 1.24, 1.16])
     assert r["first_ratio_per_pair"] == pytest.approx([1.1, 1.0])
     assert r["first_ratio"] == pytest.approx(2.1 / 2.0)
+
+
+def test_pooling_reads_the_pairs_each_run_printed() -> None:
+    from bench.pool import pool
+
+    run = (
+        "| 1. wall time, request → ready / ffmpeg start → exit (n=3) | 5 s | 5 s | **1.02** ✓ "
+        "(95 % interval 0.9 to 1.1; median of pairs 1.020; pairs: {w}) | ≤ 1.05 |\n"
+        "| 2. first playable segment (n=3) | 2 s | 2 s | **1.0** ✓ (median of pairs 1.0; "
+        "pairs: {f}) | ≤ 1.1 |\n"
+    )
+    texts = [
+        run.format(w="1.000, 1.100, 1.050", f="0.900, 1.000, 1.100"),
+        run.format(w="1.020, 1.030", f="1.000, 1.010"),
+        "no table here",
+    ]
+
+    pooled = pool(texts)
+
+    assert pooled["wall time"]["pairs"] == 5
+    assert pooled["wall time"]["median"] == pytest.approx(1.03)
+    assert pooled["first playable segment"]["median"] == pytest.approx(1.0)
+    assert pooled["wall time"]["low"] <= 1.03 <= pooled["wall time"]["high"]
