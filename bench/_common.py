@@ -8,14 +8,12 @@ import collections
 import contextlib
 import json
 import os
-import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "shared")]
@@ -30,8 +28,6 @@ for _var, _value in (
 os.environ.setdefault("VIEWRA_LOG_LEVEL", "WARNING")
 
 from viewra.local.launch import Stack, start_stack  # noqa: E402
-
-T = TypeVar("T")
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -51,33 +47,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-BOOTSTRAP_RESAMPLES = 4000
-
-
-def bootstrap_interval(
-    samples: Sequence[T],
-    statistic: Callable[[list[T]], float],
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = 0,
-) -> tuple[float, float]:
-    """95 % percentile-bootstrap interval of ``statistic`` over ``samples`` (resampled with
-    replacement, each resample as large as the sample).
-
-    Why: on this 2-core machine the same work takes a different time from one minute to the
-    next (the same ffmpeg command, alone, by about ±12 % in wall and CPU time alike), so a run's
-    figure is an estimate. The interval says how far it could be from the figure many more runs
-    would give; it is printed beside the goal's figure, never instead of it. Seeded, so the same
-    runs print the same interval."""
-    n = len(samples)
-    if n < 2:
-        return (float("nan"), float("nan"))
-    rng = random.Random(seed)
-    values = sorted(
-        statistic([samples[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples)
-    )
-    return values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1]
 
 
 def cpu_seconds(pid: int | None, *, children: bool = False) -> float:

@@ -52,13 +52,13 @@ import requests  # noqa: E402
 
 from bench._common import (  # noqa: E402
     RunningStack,
-    bootstrap_interval,
     launch,
     mark,
     percentile,
     step,
     wait_queue_empty,
 )
+from bench.stats import bootstrap_interval  # noqa: E402
 
 DECIDE_P50_GOAL_MS = 1.0
 HTTP_P99_GOAL_MS = 50.0

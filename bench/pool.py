@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "shared")]
 
-from bench._common import bootstrap_interval  # noqa: E402
+from bench.stats import bootstrap_interval  # noqa: E402
 
 ROWS = {"wall time": r"^\| 1\. wall time", "first playable segment": r"^\| 2\. first playable"}
 PAIRS = re.compile(r"pairs: ([0-9.]+(?:, [0-9.]+)*)\)")

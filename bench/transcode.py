@@ -81,7 +81,6 @@ import requests  # noqa: E402
 from bench._common import (  # noqa: E402
     ProcessWatcher,
     RunningStack,
-    bootstrap_interval,
     errors_logged,
     launch,
     mark,
@@ -89,6 +88,7 @@ from bench._common import (  # noqa: E402
     step,
     wait_queue_empty,
 )
+from bench.stats import ratios  # noqa: E402
 from viewra.timeutil import parse_iso  # noqa: E402
 from viewra.transcode.params import DEFAULT_SEGMENT_SECONDS  # noqa: E402
 
@@ -539,38 +539,6 @@ def _bare_factory(running: RunningStack, key: str, provider: str) -> Any:
 # -- output --------------------------------------------------------------------------------------
 def _stats(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
-
-
-def ratios(a_runs: list[dict[str, Any]], b_runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Wall and first-segment ratios of ``a`` over ``b``: of the medians (the goals' figure), per
-    pair, the median of the pairs, and a 95 % bootstrap interval of the ratio of medians."""
-    pairs = list(zip(a_runs, b_runs, strict=False))
-    firsts = [(a["first_segment_s"], b["first_segment_s"]) for a, b in pairs
-              if a["first_segment_s"] and b["first_segment_s"]]  # fmt: skip
-    walls = [(a["wall_s"], b["wall_s"]) for a, b in pairs]
-    return {
-        "wall_ratio": statistics.median(a for a, _ in walls)
-        / statistics.median(b for _, b in walls),
-        "wall_ratio_per_pair": [a / b for a, b in walls],
-        "wall_ratio_paired": statistics.median(a / b for a, b in walls),
-        "wall_ratio_interval": ratio_interval(walls),
-        "first_ratio": statistics.median(a for a, _ in firsts)
-        / statistics.median(b for _, b in firsts),
-        "first_ratio_per_pair": [a / b for a, b in firsts],
-        "first_ratio_paired": statistics.median(a / b for a, b in firsts),
-        "first_ratio_interval": ratio_interval(firsts),
-    }
-
-
-def ratio_interval(pairs: list[tuple[float, float]]) -> tuple[float, float]:
-    """95 % bootstrap interval of median(a) / median(b), resampling whole pairs (so a pair's two
-    runs, seconds apart, stay together). The bench's A/A run (``--aa``, bare against bare) shows
-    why it is printed: 12 pairs of the same command gave ratios from 0.96 to 1.03."""
-
-    def of_medians(picked: list[tuple[float, float]]) -> float:
-        return statistics.median(p[0] for p in picked) / statistics.median(p[1] for p in picked)
-
-    return bootstrap_interval(pairs, of_medians)
 
 
 def summary(results: Results) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.transcode import ratio_interval, ratios
+from bench.stats import ratio_interval, ratios
 
 
 def _run(wall: float, first: float | None) -> dict[str, float | None]:
