@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from bench.stats import ratio_interval, ratios
@@ -71,3 +73,34 @@ def test_pooling_reads_the_pairs_each_run_printed() -> None:
     assert pooled["wall time"]["median"] == pytest.approx(1.03)
     assert pooled["first playable segment"]["median"] == pytest.approx(1.0)
     assert pooled["wall time"]["low"] <= 1.03 <= pooled["wall time"]["high"]
+    assert pooled["wall time"]["runs"] == 2  # the file without a table is no run
+    assert pooled["wall time"]["runs_low"] <= 1.03 <= pooled["wall time"]["runs_high"]
+
+
+def test_resampling_the_runs_too_widens_the_interval_when_runs_disagree() -> None:
+    from bench.stats import bootstrap_interval, clustered_interval
+
+    # six runs of ten pairs, each tight around its own level, the levels apart: the pooled pairs
+    # look like 60 independent samples, but there are only six levels behind them
+    levels = (0.97, 1.01, 1.05, 0.99, 1.07, 1.03)
+    runs = [[level + d / 1000 for d in range(-5, 5)] for level in levels]
+    pooled = [r for run in runs for r in run]
+
+    low, high = bootstrap_interval(pooled, statistics.mean)
+    run_low, run_high = clustered_interval(runs, statistics.mean)
+
+    assert run_low <= statistics.mean(pooled) <= run_high
+    assert run_high - run_low > 2 * (high - low)
+
+
+def test_resampling_the_runs_of_one_level_changes_little() -> None:
+    from bench.stats import bootstrap_interval, clustered_interval
+
+    base = [0.95, 1.0, 1.05, 1.1, 0.98, 1.02, 1.07, 0.93]
+    runs = [base, list(reversed(base)), base[2:] + base[:2]]
+    pooled = [r for run in runs for r in run]
+
+    low, high = bootstrap_interval(pooled, statistics.median)
+    run_low, run_high = clustered_interval(runs, statistics.median)
+
+    assert abs((run_high - run_low) - (high - low)) < 0.5 * (high - low)
