@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -113,6 +114,79 @@ class ParsedName(BaseModel):
     episode_title: str | None = None
 
 
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: str | None = None  # the character, for cast
+    order: int | None = None
+    image_url: str | None = None
+
+
+class ExternalIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tmdb: int | None = None
+    imdb: str | None = None
+    tvdb: int | None = None
+    musicbrainz_recording: str | None = None
+    musicbrainz_release: str | None = None
+    musicbrainz_release_group: str | None = None
+    musicbrainz_artist: str | None = None
+
+
+class Rating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str  # tmdb, imdb, ...
+    value: float
+    votes: int | None = None
+
+
+MAX_CAST = 20  # an item keeps its first 20 cast members (billing order): a detail page's worth
+
+
+class ItemMetadata(BaseModel):
+    """What an NFO sidecar or an enrichment service said of the item beyond its own fields: cast,
+    ids on other services, ratings, remote artwork. Kept on the item so its detail can show them;
+    each field is empty where no source knew it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sources: list[str] = Field(default_factory=list)
+    original_title: str | None = None
+    tagline: str | None = None
+    studios: list[str] = Field(default_factory=list)
+    ratings: list[Rating] = Field(default_factory=list)
+    cast: list[Person] = Field(default_factory=list, max_length=MAX_CAST)
+    external_ids: ExternalIds = Field(default_factory=ExternalIds)
+    poster_url: str | None = None
+    backdrop_url: str | None = None
+    cover_url: str | None = None
+
+    def filled_from(self, other: ItemMetadata) -> ItemMetadata:
+        """These values, with the gaps filled from ``other`` (a source of lower priority)."""
+        return ItemMetadata.model_validate(fill_gaps(self.model_dump(), other.model_dump()))
+
+
+UNION_FIELDS = frozenset({"sources", "errors"})  # lists of where things came from: joined
+
+
+def fill_gaps(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Merge two dumps of one metadata model field by field: a value of ``mine`` stands, an
+    empty one (None, []) takes ``theirs``; external ids merge id by id; the source lists are
+    joined. One rule for every source (NFO, TMDB, MusicBrainz, a plugin), whatever the order."""
+    out: dict[str, Any] = {}
+    for key, value in mine.items():
+        if key in UNION_FIELDS:
+            out[key] = value + [s for s in theirs[key] if s not in value]
+        elif key == "external_ids":
+            out[key] = {k: v if v is not None else theirs[key][k] for k, v in value.items()}
+        else:
+            out[key] = value if value not in (None, []) else theirs[key]
+    return out
+
+
 class MediaItem(BaseModel):
     """A catalogued object: identity in the store, what it is, and what it holds."""
 
@@ -140,6 +214,7 @@ class MediaItem(BaseModel):
     disc: int | None = None
     genres: list[str] = Field(default_factory=list)
     overview: str | None = None
+    metadata: ItemMetadata | None = None  # from an NFO sidecar or enrichment, if any said more
     container: str | None = None
     duration: float | None = None
     bitrate: int | None = None

@@ -1,8 +1,9 @@
 """Sidecars in the scan: what lies beside a video adds to its item.
 
 External subtitles (``Movie.en.srt``, ``Movie.eng.forced.srt``…) become subtitle streams marked
-``external``; an NFO (``Movie.nfo``, ``movie.nfo``) fills title, year, genres and overview, which
-local metadata may override, as in Jellyfin; ``poster.jpg``/``folder.jpg``/``Movie-poster.jpg``
+``external``; an NFO (``Movie.nfo``, ``movie.nfo``) fills title, year, genres, overview and the
+item's metadata (cast, ids, ratings, tagline): local metadata overrides the file's, as in
+Jellyfin, and enrichment only fills its gaps; ``poster.jpg``/``folder.jpg``/``Movie-poster.jpg``
 becomes the artwork when the file embeds none. A sidecar dropped or replaced later refreshes the
 videos of its folder.
 """
@@ -104,6 +105,9 @@ def apply_sidecars(services: Services, item: MediaItem) -> MediaItem:
             )
             if meta.genres:
                 update["genres"] = meta.genres
+            said = meta.item_metadata()  # cast, ids, ratings, tagline: the NFO's stand
+            if said is not None:
+                update["metadata"] = said.filled_from(item.metadata) if item.metadata else said
     poster = found.artwork.poster_key
     if poster and not item.artwork_key:
         data = services.objects.read_head(item.bucket, poster, MAX_ARTWORK_BYTES + 1)

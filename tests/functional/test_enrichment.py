@@ -8,6 +8,8 @@ import pytest
 from tests.functional.conftest import invoke_scan
 from tests.functional.test_scan_handler import created, put
 from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
+from viewra.enrichment import enrich_delivery
+from viewra.events import Event, ItemAdded
 from viewra.libraries import create_library
 from viewra.library import LibraryCreate, item_id
 from viewra.local.functions import load_function
@@ -38,7 +40,7 @@ def tmdb(monkeypatch, server):  # noqa: F811
     return server
 
 
-def test_a_scanned_movie_is_enriched_from_tmdb(tmdb, services, media_dir) -> None:
+def test_a_scanned_movie_is_enriched_from_tmdb(tmdb, services, media_dir, api) -> None:
     reset_services()  # the key was set before: build the services again
     create_library(services, LibraryCreate(name="M", prefix="movies/", kind="movies"))
     key = "movies/Blade Runner (1982).mp4"
@@ -50,6 +52,18 @@ def test_a_scanned_movie_is_enriched_from_tmdb(tmdb, services, media_dir) -> Non
     assert item.title == "Blade Runner" and item.year == 1982  # the file's own name wins
     assert item.genres == ["Science Fiction", "Drama", "Thriller"]
     assert item.overview and item.overview.startswith("In the smog-choked")
+    # what the item has no field of its own for is kept in its metadata, and shown in its detail
+    detail = api.http.get(f"/items/{item.id}").json_body
+    meta = detail["metadata"]
+    assert meta["sources"] == ["tmdb"] and meta["external_ids"]["tmdb"] == 78
+    assert [p["name"] for p in meta["cast"]] == ["Harrison Ford", "Rutger Hauer"]
+    assert meta["poster_url"].startswith("https://image.tmdb.org/")
+    assert meta["backdrop_url"] and meta["ratings"][0]["source"] == "tmdb"
+    # enriching again with the same answers writes nothing
+    again = services.catalog.get(item.id)
+    event = Event.of(ItemAdded(item_id=item.id, library_id=item.library_id, key=key))
+    assert enrich_delivery(services, event.model_dump_json()) is False
+    assert services.catalog.get(item.id) == again
     assert "/3/search/movie" in tmdb.paths()
     assert all(
         r.query.get("api_key") == "KEY123" or r.headers.get("Authorization") for r in tmdb.requests

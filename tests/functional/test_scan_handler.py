@@ -327,7 +327,9 @@ def test_sidecars_add_subtitles_nfo_and_poster_and_are_not_items(
         Body=(
             b"<?xml version='1.0'?><movie><title>Alien (Director's Cut)</title><year>1979</year>"
             b"<plot>In space no one can hear you scream.</plot><genre>Horror</genre>"
-            b"<genre>Science Fiction</genre></movie>"
+            b"<genre>Science Fiction</genre><tagline>In space no one can hear you scream.</tagline>"
+            b"<uniqueid type='imdb'>tt0078748</uniqueid><actor><name>Sigourney Weaver</name>"
+            b"<role>Ripley</role><order>0</order></actor></movie>"
         ),
     )
     poster = media_dir["cover_jpg"].read_bytes()
@@ -340,6 +342,10 @@ def test_sidecars_add_subtitles_nfo_and_poster_and_are_not_items(
         ["Horror", "Science Fiction"],
     )
     assert item.overview == "In space no one can hear you scream."
+    assert item.metadata is not None and item.metadata.sources == ["nfo"]
+    assert [(p.name, p.role) for p in item.metadata.cast] == [("Sigourney Weaver", "Ripley")]
+    assert item.metadata.external_ids.imdb == "tt0078748"
+    assert item.metadata.tagline == "In space no one can hear you scream."
     external = [s for s in item.streams if s.external]
     assert [(s.language, s.forced, s.codec) for s in external] == [
         ("eng", False, "subrip"),

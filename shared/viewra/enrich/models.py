@@ -11,36 +11,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from viewra.models import MediaItem
+from viewra.models import (
+    MAX_CAST,
+    ExternalIds,
+    ItemMetadata,
+    MediaItem,
+    Person,
+    Rating,
+    fill_gaps,
+)
 
-
-class Person(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    role: str | None = None  # the character, for cast
-    order: int | None = None
-    image_url: str | None = None
-
-
-class ExternalIds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tmdb: int | None = None
-    imdb: str | None = None
-    tvdb: int | None = None
-    musicbrainz_recording: str | None = None
-    musicbrainz_release: str | None = None
-    musicbrainz_release_group: str | None = None
-    musicbrainz_artist: str | None = None
-
-
-class Rating(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source: str  # tmdb, imdb, ...
-    value: float
-    votes: int | None = None
+__all__ = ["Enrichment", "ExternalIds", "Person", "Rating"]
 
 
 class Enrichment(BaseModel):
@@ -71,24 +52,33 @@ class Enrichment(BaseModel):
 
     def merged_with(self, other: Enrichment) -> Enrichment:
         """This result, with the gaps filled from ``other`` (which has lower priority)."""
-        mine = self.model_dump()
-        theirs = other.model_dump()
-        out: dict[str, Any] = {}
-        for key, value in mine.items():
-            if key in ("sources", "errors"):
-                out[key] = value + [s for s in theirs[key] if s not in value]
-            elif key == "external_ids":
-                out[key] = {k: v if v is not None else theirs[key][k] for k, v in value.items()}
-            else:
-                out[key] = value if value not in (None, []) else theirs[key]
-        return Enrichment.model_validate(out)
+        return Enrichment.model_validate(fill_gaps(self.model_dump(), other.model_dump()))
+
+    def item_metadata(self) -> ItemMetadata | None:
+        """The part of this result that goes to :attr:`MediaItem.metadata` (cast cut to its
+        first ``MAX_CAST`` in billing order); None when this source said none of it."""
+        cast = sorted(self.cast, key=lambda p: (p.order is None, p.order or 0))[:MAX_CAST]
+        found = ItemMetadata(
+            sources=list(self.sources),
+            original_title=self.original_title,
+            tagline=self.tagline,
+            studios=list(self.studios),
+            ratings=list(self.ratings),
+            cast=cast,
+            external_ids=self.external_ids,
+            poster_url=self.poster_url,
+            backdrop_url=self.backdrop_url,
+            cover_url=self.cover_url,
+        )
+        said = found.model_dump(exclude={"sources"}, exclude_defaults=True)
+        return found if said else None
 
     def item_updates(self, item: MediaItem) -> dict[str, Any]:
         """The :class:`MediaItem` fields this fills: only those the item does not have yet.
 
-        What the scan read from the file and its path wins; enrichment completes it. Fields
-        MediaItem has no place for yet (overview, cast, ids, artwork URLs) stay on the result.
-        """
+        What the scan read from the file and its path (and an NFO beside it) wins; enrichment
+        completes it, in the metadata too: a field the item's metadata has keeps its value.
+        The overview is left to the caller (it is shown as the item's own text)."""
         updates: dict[str, Any] = {}
         for name in ("title", "year", "artist", "album"):
             value = getattr(self, name)
@@ -96,4 +86,9 @@ class Enrichment(BaseModel):
                 updates[name] = value
         if self.genres and not item.genres:
             updates["genres"] = list(self.genres)
+        found = self.item_metadata()
+        if found is not None:
+            merged = found if item.metadata is None else item.metadata.filled_from(found)
+            if merged != item.metadata:
+                updates["metadata"] = merged
         return updates
