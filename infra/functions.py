@@ -74,6 +74,7 @@ ALL_TABLES = (
     "userdata",
     "transcode_jobs",
     "events",
+    "enrich_cache",
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -87,8 +88,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "scan",
         memory_mb=1024,  # MediaInfo parses in memory; 1 GB also buys CPU for guessit
-        reads=("items", "libraries", "scans"),
-        writes=("items", "scans"),
+        reads=("items", "libraries", "scans", "enrich_cache"),  # enrichment runs here too
+        writes=("items", "scans", "enrich_cache"),
     ),
     FunctionSpec(
         "transcode",

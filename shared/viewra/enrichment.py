@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from viewra.enrich.cache import MemoryCache
+from viewra.enrich.cache import Cache, LayeredCache, MemoryCache
 from viewra.enrich.core import Clients, enrich_item
 from viewra.enrich.musicbrainz import MusicBrainzClient
 from viewra.enrich.tmdb import TmdbClient
@@ -30,14 +30,21 @@ class EnrichmentFailed(RuntimeError):
     """A service failed: the message is retried later through the queue."""
 
 
-def clients_for(settings: Settings) -> Clients:
-    """One client per service per process, so its rate limit and cache hold across messages."""
+def clients_for(settings: Settings, shared: Cache | None = None) -> Clients:
+    """One client per service per process, so its rate limit and cache hold across messages.
+
+    ``shared``: a cache every process reads (the enrichment cache table), behind each client's
+    own memory, so a rescan or another sandbox does not ask a service again."""
+
+    def cache() -> Cache:
+        return MemoryCache() if shared is None else LayeredCache(MemoryCache(), shared)
+
     tmdb = TmdbClient(
         settings.tmdb_api_key or None,
         base_url=settings.tmdb_base_url,
         image_base_url=settings.tmdb_image_base_url,
         user_agent=settings.user_agent,
-        cache=MemoryCache(),
+        cache=cache(),
     )
     musicbrainz = None
     if settings.musicbrainz_enabled:
@@ -45,7 +52,7 @@ def clients_for(settings: Settings) -> Clients:
             user_agent=settings.user_agent,
             base_url=settings.musicbrainz_base_url,
             cover_art_url=settings.coverart_base_url,
-            cache=MemoryCache(),
+            cache=cache(),
         )
     return Clients(tmdb=tmdb if tmdb.enabled else None, musicbrainz=musicbrainz)
 

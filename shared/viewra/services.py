@@ -21,6 +21,7 @@ from viewra.plugins.cue import CueEvaluator
 from viewra.plugins.registry import PluginRegistry
 from viewra.settings import Settings, get_settings
 from viewra.storage.catalog import Catalog
+from viewra.storage.enrich_cache import DynamoCache
 from viewra.storage.eventbus import EventStore, SnsPublisher
 from viewra.storage.libraries import LibraryStore
 from viewra.storage.objects import ObjectStore
@@ -63,10 +64,11 @@ class Services:
             return self._plugins
 
     def enrich_clients(self) -> Clients:
-        """TMDB/MusicBrainz clients, made once (their rate limits and caches are per process)."""
+        """TMDB/MusicBrainz clients, made once (their rate limits and memory caches are per
+        process; behind those, the enrichment cache table is shared by all)."""
         with self._lock:
             if self._enrich is None:
-                self._enrich = clients_for(self.settings)
+                self._enrich = clients_for(self.settings, DynamoCache(self.tables.enrich_cache))
             return self._enrich
 
     @property

@@ -115,6 +115,7 @@ class Tables:
     userdata: type[Model]
     transcode_jobs: type[Model]
     events: type[Model]
+    enrich_cache: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
         return (
@@ -125,6 +126,7 @@ class Tables:
             self.userdata,
             self.transcode_jobs,
             self.events,
+            self.enrich_cache,
         )
 
 
@@ -232,6 +234,16 @@ def tables_for(settings: Settings) -> Tables:
                 "stream": UnicodeAttribute(hash_key=True),  # one stream: "all"
                 "cursor": UnicodeAttribute(range_key=True),  # time_id, the follower's position
                 "doc": JSONAttribute(),
+                "expires": TTLAttribute(null=True),
+            },
+        ),
+        enrich_cache=type(
+            "EnrichCacheRecord",
+            (Model,),
+            {
+                "Meta": _meta(settings, "enrich-cache"),
+                "cache_key": UnicodeAttribute(hash_key=True),  # service:sha256 of the request
+                "value": JSONAttribute(),  # the service's answer, or the "not found" marker
                 "expires": TTLAttribute(null=True),
             },
         ),
