@@ -5,13 +5,17 @@ never blocks a scan. What the file and its path said wins; enrichment fills the 
 genres, a missing year). A service that fails makes the message fail, so the queue retries it
 later (and, past maxReceiveCount, dead-letters it); a service without a key is simply off.
 Enriching writes the item without publishing ItemUpdated, or it would enrich itself forever.
+An item without artwork of its own gets the poster or cover its metadata names, fetched from the
+services' image hosts only (:mod:`viewra.enrich.artwork`) and stored like local artwork.
 """
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from viewra.enrich.artwork import ArtworkFetcher
 from viewra.enrich.cache import Cache, LayeredCache, MemoryCache
 from viewra.enrich.core import Clients, enrich_item
 from viewra.enrich.musicbrainz import MusicBrainzClient
@@ -19,7 +23,8 @@ from viewra.enrich.tmdb import TmdbClient
 from viewra.errors import PoisonMessage
 from viewra.events import Event, ItemAdded
 from viewra.logs import logger
-from viewra.models import ItemStatus
+from viewra.models import ItemMetadata, ItemStatus
+from viewra.scan import store_artwork
 from viewra.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,7 +59,22 @@ def clients_for(settings: Settings, shared: Cache | None = None) -> Clients:
             cover_art_url=settings.coverart_base_url,
             cache=cache(),
         )
-    return Clients(tmdb=tmdb if tmdb.enabled else None, musicbrainz=musicbrainz)
+    images = {settings.tmdb_image_base_url, settings.coverart_base_url}
+    artwork = ArtworkFetcher(
+        hosts=frozenset(h for h in (urlsplit(u).hostname for u in images) if h),
+        user_agent=settings.user_agent,
+    )
+    return Clients(tmdb=tmdb if tmdb.enabled else None, musicbrainz=musicbrainz, artwork=artwork)
+
+
+def _remote_artwork(
+    services: Services, fetcher: ArtworkFetcher, metadata: ItemMetadata | None
+) -> str | None:
+    """The poster (or cover) the metadata names, fetched and stored like local artwork; None
+    when there is none or it cannot be had (the next enrichment of the item tries again)."""
+    url = metadata and (metadata.poster_url or metadata.cover_url)
+    fetched = fetcher.fetch(url) if url else None
+    return store_artwork(services, *fetched) if fetched else None
 
 
 def enrich_delivery(services: Services, body: str) -> bool:
@@ -77,6 +97,10 @@ def enrich_delivery(services: Services, body: str) -> bool:
     updates = found.item_updates(item)
     if found.overview and not item.overview:
         updates["overview"] = found.overview
+    if not item.artwork_key and clients.artwork is not None:
+        art = _remote_artwork(services, clients.artwork, updates.get("metadata") or item.metadata)
+        if art:
+            updates["artwork_key"] = art
     if not updates:
         return False
     changed = services.catalog.amend(item.model_copy(update=updates))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from viewra.enrich.artwork import ArtworkFetcher
 from viewra.enrich.http import EnrichError
 from viewra.enrich.models import Enrichment
 from viewra.enrich.musicbrainz import MusicBrainzClient
@@ -21,6 +22,7 @@ from viewra.models import ItemKind, MediaItem
 class Clients:
     tmdb: TmdbClient | None = None
     musicbrainz: MusicBrainzClient | None = None
+    artwork: ArtworkFetcher | None = None  # the services' image hosts, for remote artwork
 
 
 def enrich_item(item: MediaItem, clients: Clients) -> Enrichment:

@@ -41,6 +41,8 @@ class FixtureServer:
     requests: list[Request] = field(default_factory=list)
     # path → statuses to answer before the fixture (e.g. [503] for one failure)
     failures: dict[str, list[int]] = field(default_factory=dict)
+    # path → (status, headers, body) answered as it is: images, redirects
+    raw: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
@@ -63,6 +65,14 @@ def server() -> Iterator[FixtureServer]:
                 status = pending.pop(0) if pending else None
             if status is not None:
                 self._send(status, {"status_code": 25, "status_message": "try later"})
+                return
+            if parts.path in state.raw:
+                code, headers, body = state.raw[parts.path]
+                self.send_response(code)
+                for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
                 return
             name = ROUTES.get(parts.path)
             if name is None:
