@@ -76,15 +76,16 @@ class ArtworkFetcher:
                             "artwork not fetched", extra={"url": url, "status": resp.status_code}
                         )
                         return None
-                    data = b""
+                    buf = bytearray()
                     for chunk in resp.iter_content(64 * 1024):
-                        data += chunk
-                        if len(data) > self.max_bytes:
+                        buf += chunk
+                        if len(buf) > self.max_bytes:
                             logger.info("artwork too big", extra={"url": url})
                             return None
             except requests.RequestException as exc:
                 logger.info("artwork not fetched", extra={"url": url, "error": str(exc)})
                 return None
+            data = bytes(buf)
             mime = image_type(data)
             if mime is None:
                 logger.info("artwork URL answered something else than an image", extra={"url": url})
