@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from viewra.library import content_key
 from viewra.logs import logger
 from viewra.models import MediaItem
+from viewra.scrapers.artwork import MAX_ARTWORK_BYTES
 from viewra.scrapers.keys import folder
 from viewra.scrapers.nfo import NfoError, read_nfo
 from viewra.scrapers.sidecars import find_sidecars
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 SIDECAR_EXTENSIONS = frozenset(
     {".srt", ".vtt", ".ass", ".ssa", ".nfo", ".jpg", ".jpeg", ".png", ".webp", ".tbn"}
 )
-MAX_ARTWORK_BYTES = 10 * 1024 * 1024
 _MIME = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

@@ -19,21 +19,18 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from viewra.logs import logger
+from viewra.probe.tags import sniff_image_mime
+from viewra.scrapers.artwork import MAX_ARTWORK_BYTES
 
-MAX_ARTWORK_BYTES = 10 * 1024 * 1024
+ACCEPTED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})  # what artwork is stored as
 MAX_REDIRECTS = 3
 ARCHIVE_SUFFIX = ".archive.org"  # where the Cover Art Archive's images are served from
 
 
 def image_type(data: bytes) -> str | None:
     """The image's MIME type by its first bytes; None when it is not JPEG, PNG or WebP."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    mime = sniff_image_mime(data)
+    return mime if mime in ACCEPTED_TYPES else None
 
 
 @dataclass

@@ -57,19 +57,12 @@ class Enrichment(BaseModel):
     def item_metadata(self) -> ItemMetadata | None:
         """The part of this result that goes to :attr:`MediaItem.metadata` (cast cut to its
         first ``MAX_CAST`` in billing order); None when this source said none of it."""
-        cast = sorted(self.cast, key=lambda p: (p.order is None, p.order or 0))[:MAX_CAST]
-        found = ItemMetadata(
-            sources=list(self.sources),
-            original_title=self.original_title,
-            tagline=self.tagline,
-            studios=list(self.studios),
-            ratings=list(self.ratings),
-            cast=cast,
-            external_ids=self.external_ids,
-            poster_url=self.poster_url,
-            backdrop_url=self.backdrop_url,
-            cover_url=self.cover_url,
-        )
+        fields = self.model_dump(include=set(ItemMetadata.model_fields))
+        fields["cast"] = [
+            p.model_dump()
+            for p in sorted(self.cast, key=lambda p: (p.order is None, p.order or 0))[:MAX_CAST]
+        ]
+        found = ItemMetadata.model_validate(fields)
         said = found.model_dump(exclude={"sources"}, exclude_defaults=True)
         return found if said else None
 

@@ -137,6 +137,10 @@ def merge_tags(primary: Tags | None, fallback: Tags) -> Tags:
 
 
 def sniff_image_mime(data: bytes) -> str | None:
+    """An image's MIME type by its first bytes (embedded covers, fetched artwork); None if
+    unknown."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
     return next((mime for magic, mime in _IMAGE_MAGIC if data.startswith(magic)), None)
 
 

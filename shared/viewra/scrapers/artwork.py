@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from viewra.scrapers.keys import basename, extension, folder, stem
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+MAX_ARTWORK_BYTES = 10 * 1024 * 1024  # a poster or cover larger than this is not stored
 POSTER_NAMES = ("poster", "folder", "cover", "front", "movie")
 BACKDROP_NAMES = ("fanart", "backdrop", "background", "art")
 

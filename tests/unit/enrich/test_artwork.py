@@ -24,6 +24,7 @@ def _fetcher(server: FixtureServer, **kw) -> ArtworkFetcher:
         (JPEG, "image/jpeg"),
         (PNG, "image/png"),
         (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"GIF89a" + b"\x00" * 16, None),  # an image, but not one artwork is stored as
         (b'{"instance": "metadata"}', None),
         (b"<html>", None),
         (b"", None),
