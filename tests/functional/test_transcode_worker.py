@@ -28,10 +28,11 @@ from viewra.settings import Settings
 from viewra.storage.clients import client
 from viewra.storage.transcodes import VisibilityHeartbeat
 from viewra.timeutil import parse_iso
+from viewra.transcode.context import TranscodeLimits
 from viewra.transcode.jobs import JobStatus, cancel_job, get_job, request_transcode
 from viewra.transcode.params import Protocol, TranscodeParams
 from viewra.transcode.playlists import render_master, render_media
-from viewra.transcode.worker import TranscodeFailed, handle_message, run_job
+from viewra.transcode.worker import TranscodeFailed, WorkerBusy, handle_message, run_job
 
 
 @pytest.fixture
@@ -281,3 +282,70 @@ def test_a_poison_job_ends_in_the_dead_letter_queue_after_its_retries(settings: 
     dead = queued_messages(settings, f"{settings.transcode_queue}-dlq")
     assert dead == [{"type": "transcode", "h": dead[0]["h"]}]
     assert get_job(tc, dead[0]["h"]).status is JobStatus.FAILED
+
+
+def test_the_resource_limits_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "VIEWRA_TRANSCODE_MAX_CONCURRENT_JOBS": "3",
+            "VIEWRA_TRANSCODE_TIMEOUT_SECONDS": "120",
+            "VIEWRA_TRANSCODE_MAX_SOURCE_BYTES": "1000000",
+        }
+    )
+
+    limits = TranscodeLimits.from_settings(settings)
+
+    assert (limits.max_concurrent_jobs, limits.timeout_seconds, limits.max_source_bytes) == (
+        3,
+        120,
+        1_000_000,
+    )
+
+
+def test_a_source_over_the_size_limit_fails_without_running_ffmpeg(settings: Settings) -> None:
+    tc = transcoder(settings, max_source_bytes=1000)
+    source = upload_source(settings, source_file(4), "movies/big.mp4")
+    requested = request_transcode(tc, source, TranscodeParams())
+    [body] = queued_messages(settings)
+
+    with pytest.raises(TranscodeFailed, match="over the 1000 limit"):
+        run_job(tc, body["h"])
+
+    job = get_job(tc, requested.h)
+    assert job.status is JobStatus.FAILED and "over the 1000 limit" in (job.error or "")
+    assert job.provider is None  # no provider was taken, no ffmpeg started
+    assert content_keys(settings, requested.h) == []
+
+
+def test_a_job_over_its_timeout_is_stopped_and_failed(settings: Settings) -> None:
+    # ffmpeg reads at native speed, so the 4 s source takes 4 s: a 1 s timeout stops it
+    tc = transcoder(settings, realtime_input=True, timeout_seconds=1)
+    source = upload_source(settings, source_file(4), "movies/long.mp4")
+    requested = request_transcode(tc, source, TranscodeParams(max_height=120))
+    [body] = queued_messages(settings)
+
+    started = time.monotonic()
+    with pytest.raises(TranscodeFailed, match="timed out after 1s"):
+        run_job(tc, body["h"])
+
+    assert time.monotonic() - started < 3.5
+    job = get_job(tc, requested.h)
+    assert job.status is JobStatus.FAILED and (job.error or "").startswith("timed out after 1s")
+    assert "manifest.json" not in content_keys(settings, requested.h)
+
+
+def test_a_worker_with_every_job_slot_taken_hands_the_message_back(settings: Settings) -> None:
+    tc = transcoder(settings, max_concurrent_jobs=1, slot_wait_seconds=0.1)
+    source = upload_source(settings, source_file(4), "movies/busy.mp4")
+    requested = request_transcode(tc, source, TranscodeParams())
+    [body] = queued_messages(settings)
+    assert tc.slots.acquire(timeout=1)  # the worker's one slot: a job already running here
+    try:
+        with pytest.raises(WorkerBusy):
+            run_job(tc, body["h"])
+    finally:
+        tc.slots.release()
+
+    job = get_job(tc, requested.h)
+    assert job.status is JobStatus.QUEUED  # not claimed: the queue brings the message back
+    assert content_keys(settings, requested.h) == []
