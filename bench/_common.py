@@ -122,7 +122,7 @@ class RunningStack:
 
     def settings(self) -> Any:
         """The stack's Settings as this process sees them (same env, the emulator's endpoint)."""
-        from viewra.settings import Settings
+        from viewra.common.settings import Settings
 
         return Settings.from_env({**self.stack.env, "AWS_ENDPOINT_URL": self.stack.endpoint})
 

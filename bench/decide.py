@@ -7,8 +7,8 @@
 The items are real: small files made with ffmpeg by ``tests/media_factory.py`` (h264/aac MP4 both
 moov layouts, an episode name, HEVC + AC3 + SRT Matroska, 10-bit HDR10 HEVC, VP9/Opus WebM, MPEG-2
 TS, MP3 and FLAC with covers, an untagged MP3), each probed with the real prober
-(``viewra.probe.probe(FileRangeSource(path))``) and built into a ``MediaItem`` by
-``viewra.scan.build_item``, as the scan does.
+(``viewra.media.probe.probe(FileRangeSource(path))``) and built into a ``MediaItem`` by
+``viewra.media.scan_pipeline.build_item``, as the scan does.
 
 1. In-process ``decide(item, profile)`` over every built-in profile x every item, ``--iterations``
    calls per pair, each call timed alone (``perf_counter_ns``); GC left on, as in the API.
@@ -25,7 +25,8 @@ TS, MP3 and FLAC with covers, an untagged MP3), each probed with the real prober
    third-slowest, so one busy moment of this shared 2-core machine decides it; of 1,000 it is the
    tenth-slowest. Over the same days the 300-request p99 ranged 29 to 55 ms, the longer runs' (from
    run F on) 33 to 48 ms (README, Benchmarks).
-   ``--profile`` also times ``viewra.playing.start_playback`` in this process against the same
+   ``--profile`` also times ``viewra.playback.service.start_playback`` in this process against the
+   same
    emulator (no HTTP in between) and prints where that time goes (cProfile).
 """
 
@@ -99,10 +100,10 @@ def make_media(workdir: Path) -> dict[str, Path]:
 
 def build_items(paths: dict[str, Path]) -> dict[str, Any]:
     """name → MediaItem, probed and built as the scan would (a mixed library)."""
-    from viewra.library import Library, LibraryKind, item_id
-    from viewra.probe import FileRangeSource, probe
-    from viewra.scan import ObjectRef, build_item
-    from viewra.timeutil import now_iso
+    from viewra.common.timestamps import now_iso
+    from viewra.media.catalogue import Library, LibraryKind, item_id
+    from viewra.media.probe import FileRangeSource, probe
+    from viewra.media.scan_pipeline import ObjectRef, build_item
 
     now = now_iso()
     library = Library(
@@ -123,7 +124,7 @@ def build_items(paths: dict[str, Path]) -> dict[str, Any]:
 
 # -- 1. in-process -------------------------------------------------------------------------------
 def measure_inprocess(items: dict[str, Any], iterations: int) -> dict[str, Any]:
-    from viewra.playback import NoCompatibleStreamError, decide, load_builtin_profiles
+    from viewra.playback.decision import NoCompatibleStreamError, decide, load_builtin_profiles
 
     profiles = load_builtin_profiles()
     clock = time.perf_counter_ns
@@ -185,7 +186,7 @@ def upload_and_catalogue(running: RunningStack, paths: dict[str, Path]) -> dict[
 def measure_http(
     running: RunningStack, items: dict[str, dict], requests_n: int, results: dict[str, Any]
 ) -> None:
-    from viewra.playback import load_builtin_profiles
+    from viewra.playback.decision import load_builtin_profiles
     from viewra.storage.clients import client
 
     profiles = sorted(load_builtin_profiles())
@@ -251,10 +252,10 @@ def profile_inprocess(
     running: RunningStack, items: dict[str, dict], n: int, results: dict[str, Any]
 ) -> None:
     """``start_playback`` in this process against the stack's emulator: no HTTP, same stores."""
-    from viewra.playback import load_builtin_profiles
-    from viewra.playing import start_playback
-    from viewra.services import Services
-    from viewra.sessions import PlaybackRequest
+    from viewra.bootstrap import Services
+    from viewra.playback.decision import load_builtin_profiles
+    from viewra.playback.service import start_playback
+    from viewra.playback.sessions import PlaybackRequest
 
     services = Services.from_settings(running.settings())
     pairs = [(p, name) for p in sorted(load_builtin_profiles()) for name in items]

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "shared")]
 
 from tests.media_factory import big_mkv, big_mp4  # noqa: E402
-from viewra.probe import BlockReader, FileRangeSource, probe_reader  # noqa: E402
+from viewra.media.probe import BlockReader, FileRangeSource, probe_reader  # noqa: E402
 
 BLOCK_SIZES = (4096, 8192, 16384, 32768, 65536)
 

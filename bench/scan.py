@@ -11,7 +11,8 @@ emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end wh
 1. Bytes served per probe of a 50 MB MP4 (moov first and moov last), counted by the store's side:
    a byte-counting reverse proxy (bench/byteproxy.py) sits in front of the emulator and counts the
    response body bytes it actually forwarded, per request and per object path, aborted ones
-   included. The scan is the real ``viewra.scan.catalogue_object`` run in this process with
+   included. The scan is the real ``viewra.media.scan_pipeline.catalogue_object`` run in this
+   process with
    ``Services`` whose S3 endpoint is the proxy (DynamoDB and SQS go straight to the emulator), on
    objects under a prefix that belongs to no library, so the stack's own worker ignores their
    events and every byte the proxy counts for those paths is the scan's. Running the scan core
@@ -283,7 +284,7 @@ def api_count(api: str, library_id: str, timeout: float = 30.0) -> tuple[int, in
 @contextlib.contextmanager
 def phase_timers(timings: dict[str, list[float]]) -> Iterator[Callable[[Any], None]]:
     """Wrap the scan's collaborators (in this process only) to time each phase of a scan."""
-    import viewra.scan as scan_module
+    import viewra.media.scan_pipeline as scan_module
 
     patched: list[tuple[Any, str, Any]] = []
 
@@ -333,9 +334,9 @@ class Results:
 def measure_bytes(
     ctx: Context, media: dict[str, Path], results: Results, ffprobe_runs: int = 3
 ) -> None:
-    from viewra.scan import ObjectRef, catalogue_object, event_order
-    from viewra.scans import ScanOutcome
-    from viewra.timeutil import now_iso
+    from viewra.common.timestamps import now_iso
+    from viewra.media.scan_pipeline import ObjectRef, catalogue_object, event_order
+    from viewra.media.scan_progress import ScanOutcome
 
     proxy = ctx.proxy
     bucket = ctx.bucket
@@ -413,9 +414,9 @@ def _bytes_row(layout: str, who: str, size: int, stats: PathStats, seconds: floa
 
 
 def measure_per_file(ctx: Context, tiny: bytes, sample: int, results: Results) -> None:
-    from viewra.scan import ObjectRef, catalogue_object, event_order
-    from viewra.scans import ScanOutcome
-    from viewra.timeutil import now_iso
+    from viewra.common.timestamps import now_iso
+    from viewra.media.scan_pipeline import ObjectRef, catalogue_object, event_order
+    from viewra.media.scan_progress import ScanOutcome
 
     prefix = f"bench-sample-{uuid.uuid4().hex[:6]}/"
     keys = [f"{prefix}{_folder(i, 10)}Sample Clip {i:04d} (2020).mp4" for i in range(sample)]
@@ -596,8 +597,8 @@ class Context:
     upload_threads: int
 
     def __post_init__(self) -> None:
-        from viewra.services import Services
-        from viewra.settings import Settings
+        from viewra.bootstrap import Services
+        from viewra.common.settings import Settings
         from viewra.storage.clients import client
 
         endpoint = self.stack.ready["endpoint"]
@@ -619,8 +620,8 @@ class Context:
 
     def unlisted_library(self, prefix: str) -> Any:
         """A library object that is not stored: the stack ignores events under its prefix."""
-        from viewra.library import Library, LibraryKind
-        from viewra.timeutil import now_iso
+        from viewra.common.timestamps import now_iso
+        from viewra.media.catalogue import Library, LibraryKind
 
         now = now_iso()
         return Library(
@@ -661,7 +662,7 @@ def run(args: argparse.Namespace) -> Results:
         step("starting the stack")
         stack.start()
         proxy = ByteCountingProxy(stack.ready["endpoint"]).start()
-        from viewra.settings import Settings
+        from viewra.common.settings import Settings
 
         threads = args.worker_threads or Settings.from_env({}).worker_threads
         ctx = Context(stack, proxy, threads, args.upload_threads)

@@ -24,7 +24,7 @@ the same hash.
 Before the first run the stack's provider registry is warmed with ``GET /transcode/providers``
 (its one-time ffmpeg probe is shown on its own row).
 
-"bare" is the argument list ``viewra.transcode.command.build_command`` produces for the same
+"bare" is the argument list ``viewra.transcoding.command.build_command`` produces for the same
 canonical params, the provider the job used and a fresh presigned URL of the same object on the
 same emulator (the worker reads the source that way too), run with subprocess into a temp dir.
 The job's real argv is captured from /proc while it runs and compared with it (equal but for the
@@ -89,8 +89,8 @@ from bench._common import (  # noqa: E402
     wait_queue_empty,
 )
 from bench.stats import ratios  # noqa: E402
-from viewra.timeutil import parse_iso  # noqa: E402
-from viewra.transcode.params import DEFAULT_SEGMENT_SECONDS  # noqa: E402
+from viewra.common.timestamps import parse_iso  # noqa: E402
+from viewra.transcoding.params import DEFAULT_SEGMENT_SECONDS  # noqa: E402
 
 WALL_GOAL = 1.05
 FIRST_SEGMENT_GOAL = 1.10
@@ -322,10 +322,10 @@ def bare_command(
     running: RunningStack, key: str, etag: str, provider_name: str, out_dir: Path
 ) -> list[str]:
     from viewra.storage.transcodes import SourceStore
-    from viewra.transcode.command import build_command, pinned_input_headers
-    from viewra.transcode.context import TranscodeLimits
-    from viewra.transcode.params import TranscodeParams
-    from viewra.transcode.providers import BUILT_IN
+    from viewra.transcoding.command import build_command, pinned_input_headers
+    from viewra.transcoding.context import TranscodeLimits
+    from viewra.transcoding.params import TranscodeParams
+    from viewra.transcoding.providers import BUILT_IN
 
     settings = running.settings()
     limits = TranscodeLimits.from_settings(settings)
@@ -584,7 +584,7 @@ def render(results: Results, args: argparse.Namespace) -> str:
         f"GET /transcodes/{{h}} polled (every {args.poll * 1000:.0f} ms near the ETA, else ≤ 1 s; "
         f"media.m3u8 every {args.segment_poll * 1000:.0f} ms from half a segment's progress); "
         "bare = the same ffmpeg "
-        "argv (from viewra.transcode.command) on a presigned URL of the same object on the same "
+        "argv (from viewra.transcoding.command) on a presigned URL of the same object on the same "
         f"emulator. Medians of {n} alternating pairs (min to max in brackets).",
         "",
         "| metric | ours | bare ffmpeg | ours / bare | goal |",
@@ -756,7 +756,7 @@ def render_phases(results: Results) -> list[str]:
 
 
 def _preset() -> str:
-    from viewra.transcode.context import TranscodeLimits
+    from viewra.transcoding.context import TranscodeLimits
 
     return TranscodeLimits().preset
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.templates import bucket_arn, service_arn
-from viewra.settings import Settings
-from viewra.stack import FUNCTION_TIMEOUTS, StackSpec
+from viewra.common.settings import Settings
+from viewra.common.stack import FUNCTION_TIMEOUTS, StackSpec
 from viewra.storage.tables import tables_for
 
 DDB_READ = (
@@ -125,7 +125,8 @@ def table_names(settings: Settings) -> dict[str, str]:
 
 
 def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str, str]:
-    """What a deployed function reads (viewra.settings): names, and no endpoint (AWS itself)."""
+    """What a deployed function reads (viewra.common.settings): names, and no endpoint (AWS
+    itself)."""
     env = {
         "VIEWRA_MEDIA_BUCKET": settings.media_bucket,
         "VIEWRA_CONTENT_BUCKET": settings.content_bucket,

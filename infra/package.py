@@ -39,8 +39,8 @@ from infra.functions import (
     to_image,
 )
 from infra.templates import core_template
-from viewra.settings import Settings
-from viewra.stack import StackSpec, deploy_stack
+from viewra.common.settings import Settings
+from viewra.common.stack import StackSpec, deploy_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"

@@ -1,4 +1,5 @@
-"""The core CloudFormation template, rendered from the one declaration (:mod:`viewra.stack` and
+"""The core CloudFormation template, rendered from the one declaration (:mod:`viewra.common.stack`
+and
 the PynamoDB models), and a normalised description of a stack used to compare the template with
 what :func:`viewra.storage.bootstrap.bootstrap` creates on an endpoint.
 
@@ -16,8 +17,8 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
-from viewra.settings import Settings
-from viewra.stack import StackSpec, queue_policy, queue_senders
+from viewra.common.settings import Settings
+from viewra.common.stack import StackSpec, queue_policy, queue_senders
 from viewra.storage.tables import tables_for
 
 PARTITION = "${AWS::Partition}"

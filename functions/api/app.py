@@ -7,12 +7,13 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from viewra import feed, playing, store_hook, transcodes
-from viewra import libraries as library_ops
-from viewra.errors import NotFound
-from viewra.feed import EventQuery
-from viewra.health import check_health
-from viewra.http import (
+from viewra.api.health import check_health
+from viewra.api.openapi import build_openapi
+from viewra.bootstrap import get_services
+from viewra.common import event_feed as feed
+from viewra.common.errors import NotFound
+from viewra.common.event_feed import EventQuery
+from viewra.common.http_answers import (
     JSON_HEADERS,
     framework_error_body,
     guarded,
@@ -20,15 +21,17 @@ from viewra.http import (
     parse_model,
     to_jsonable,
 )
-from viewra.library import LibraryCreate, LibraryUpdate
-from viewra.listing import ItemQuery
-from viewra.logs import logger
-from viewra.openapi import build_openapi
+from viewra.common.logs import logger
+from viewra.common.settings import get_settings
+from viewra.media import library_admin as library_ops
+from viewra.media import store_hook
+from viewra.media.catalogue import LibraryCreate, LibraryUpdate
+from viewra.media.listing import ItemQuery
+from viewra.playback import service as playing
+from viewra.playback.sessions import PlaybackRequest, ProgressReport, StopReport
 from viewra.plugins.registry import list_plugins as plugin_rows
-from viewra.services import get_services
-from viewra.sessions import PlaybackRequest, ProgressReport, StopReport
-from viewra.settings import get_settings
-from viewra.transcodes import TranscodeRequest
+from viewra.transcoding import service as transcodes
+from viewra.transcoding.service import TranscodeRequest
 from viewra.web import web_page
 
 app = Chalice(app_name="viewra-api")

@@ -1,6 +1,7 @@
 """The decide function: an item and a device profile in, a playback decision out.
 
-The api function decides in process (see viewra.playing); this function offers the same pure
+The api function decides in process (see viewra.playback.service); this function offers the same
+pure
 core to other callers (batch pre-checks, other services) by direct invocation:
 ``{"item": {...} | "item_id": "...", "profile": "chrome" | {...}, "options": {...}}``.
 """
@@ -11,9 +12,9 @@ from typing import Any
 
 from chalice import Chalice
 
-from viewra.decide_handler import decide_event
-from viewra.logs import logger
-from viewra.services import get_services
+from viewra.bootstrap import get_services
+from viewra.common.logs import logger
+from viewra.playback.decide_event import decide_event
 
 app = Chalice(app_name="viewra-decide")
 

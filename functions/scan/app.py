@@ -8,11 +8,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
 
-from viewra.batch import handle_batch
-from viewra.enrichment import enrich_delivery
-from viewra.scan import handle_message
-from viewra.services import get_services
-from viewra.settings import get_settings
+from viewra.bootstrap import get_services
+from viewra.common.settings import get_settings
+from viewra.common.sqs_batch import handle_batch
+from viewra.media.enrich.pipeline import enrich_delivery
+from viewra.media.scan_pipeline import handle_message
 
 app = Chalice(app_name="viewra-scan")
 

@@ -14,11 +14,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
 
-from viewra.batch import handle_batch
-from viewra.settings import get_settings
+from viewra.common.settings import get_settings
+from viewra.common.sqs_batch import handle_batch
 from viewra.storage.transcodes import VisibilityHeartbeat
-from viewra.transcode.context import transcoder_for
-from viewra.transcode.worker import handle_message
+from viewra.transcoding.context import transcoder_for
+from viewra.transcoding.worker import handle_message
 
 app = Chalice(app_name="viewra-transcode")
 

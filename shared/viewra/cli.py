@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 console = Console()
 

@@ -15,10 +15,10 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from viewra.bootstrap import Services, get_services, reset_services
+from viewra.common.settings import get_settings
 from viewra.local.functions import load_function
 from viewra.local.moto_atomic import make_dynamodb_writes_atomic
-from viewra.services import Services, get_services, reset_services
-from viewra.settings import get_settings
 from viewra.storage.bootstrap import bootstrap
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

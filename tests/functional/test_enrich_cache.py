@@ -9,12 +9,12 @@ from tests.functional.conftest import invoke_scan
 from tests.functional.test_enrichment import drain, tmdb  # noqa: F401  (TMDB, replayed)
 from tests.functional.test_scan_handler import created, put
 from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
-from viewra.enrich.core import enrich_item
-from viewra.enrichment import clients_for
-from viewra.libraries import create_library
-from viewra.library import LibraryCreate, item_id
-from viewra.models import ItemKind, MediaItem
-from viewra.services import reset_services
+from viewra.bootstrap import reset_services
+from viewra.media.catalogue import LibraryCreate, item_id
+from viewra.media.enrich.core import enrich_item
+from viewra.media.enrich.pipeline import clients_for
+from viewra.media.library_admin import create_library
+from viewra.media.models import ItemKind, MediaItem
 from viewra.storage.enrich_cache import MAX_ENTRY_BYTES, DynamoCache
 
 

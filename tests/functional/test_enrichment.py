@@ -8,14 +8,14 @@ import pytest
 from tests.functional.conftest import invoke_scan
 from tests.functional.test_scan_handler import created, put
 from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
-from viewra.enrichment import enrich_delivery
-from viewra.events import Event, ItemAdded
-from viewra.libraries import create_library
-from viewra.library import LibraryCreate, item_id
+from viewra.bootstrap import reset_services
+from viewra.common.events import Event, ItemAdded
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext, to_lambda_event
-from viewra.models import ItemMetadata
-from viewra.services import reset_services
+from viewra.media.catalogue import LibraryCreate, item_id
+from viewra.media.enrich.pipeline import enrich_delivery
+from viewra.media.library_admin import create_library
+from viewra.media.models import ItemMetadata
 
 
 def drain(services, queue: str) -> list[dict]:

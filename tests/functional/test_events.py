@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from viewra.events import EVENT_TYPES, Event, ItemAdded, publish
+from viewra.common.events import EVENT_TYPES, Event, ItemAdded, publish
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext, to_lambda_event
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from viewra.common.settings import Settings
 from viewra.local.worker import QueueWorker
-from viewra.settings import Settings
 from viewra.storage.clients import client
 
 QUEUE = "worker-test"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.functional.conftest import invoke_scan
-from viewra.logs import logger
+from viewra.common.logs import logger
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.functional.conftest import invoke_scan
-from viewra.events import Event
-from viewra.services import get_services, register_services
+from viewra.bootstrap import get_services, register_services
+from viewra.common.events import Event
 
 
 class Recording:

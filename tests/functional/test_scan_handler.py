@@ -15,13 +15,13 @@ from botocore.exceptions import ClientError
 from tests import minio_events as deliveries
 from tests.functional.conftest import invoke_scan, load_event, scan_event
 from tests.functional.spy import aws_calls
-from viewra.libraries import create_library, start_scan
-from viewra.library import LibraryCreate, item_id
-from viewra.listing import ItemQuery
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext
-from viewra.models import ItemStatus
-from viewra.scans import SCAN_LIST, SCAN_OBJECT
+from viewra.media.catalogue import LibraryCreate, item_id
+from viewra.media.library_admin import create_library, start_scan
+from viewra.media.listing import ItemQuery
+from viewra.media.models import ItemStatus
+from viewra.media.scan_progress import SCAN_LIST, SCAN_OBJECT
 
 KEY = "movies/Blade Runner (1982)/Blade.Runner.1982.mp4"
 
@@ -407,7 +407,7 @@ def test_minios_webhook_deliveries_reach_the_library_through_the_hook(
     S3 would; the scan reads MinIO's ``s3:``-prefixed names, its encoded keys and its sequencer."""
     from dataclasses import replace
 
-    from viewra import store_hook
+    from viewra.media import store_hook
 
     services.settings = replace(services.settings, store_hook_token="s3cret")
     etag = put(services, KEY, media_dir["mp4_faststart"])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from viewra.transcode.params import TranscodeParams
-from viewra.transcode.worker import SegmentProbe, _probed_summary, _stream_summary, ffprobe
+from viewra.transcoding.params import TranscodeParams
+from viewra.transcoding.worker import SegmentProbe, _probed_summary, _stream_summary, ffprobe
 
 # (video encoder and its options, audio encoder, segment type): what the worker's outputs hold
 OUTPUTS = {

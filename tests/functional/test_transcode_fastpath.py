@@ -25,11 +25,11 @@ from tests.functional.test_transcode_support import (
     transcoder,
     upload_source,
 )
-from viewra.errors import Conflict
-from viewra.settings import Settings
+from viewra.common.errors import Conflict
+from viewra.common.settings import Settings
+from viewra.common.timestamps import now_iso
 from viewra.storage.clients import client
-from viewra.timeutil import now_iso
-from viewra.transcode.jobs import (
+from viewra.transcoding.jobs import (
     JobStatus,
     cancel_job,
     evict,
@@ -37,8 +37,8 @@ from viewra.transcode.jobs import (
     job_from_record,
     request_transcode,
 )
-from viewra.transcode.params import TranscodeParams
-from viewra.transcode.worker import handle_message, run_job
+from viewra.transcoding.params import TranscodeParams
+from viewra.transcoding.worker import handle_message, run_job
 
 HINTS = {"container": "mp4", "video_codec": "h264", "duration": 4.0}
 

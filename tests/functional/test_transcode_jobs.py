@@ -15,10 +15,10 @@ from tests.functional.test_transcode_support import (
     transcoder,
     upload_source,
 )
-from viewra.errors import NotFound
-from viewra.settings import Settings
+from viewra.common.errors import NotFound
+from viewra.common.settings import Settings
 from viewra.storage.clients import client
-from viewra.transcode.jobs import (
+from viewra.transcoding.jobs import (
     JobStatus,
     evict,
     evict_lru,
@@ -27,8 +27,8 @@ from viewra.transcode.jobs import (
     request_transcode,
     touch,
 )
-from viewra.transcode.params import Protocol, SourceRef, TranscodeParams, content_hash
-from viewra.transcode.worker import handle_message
+from viewra.transcoding.params import Protocol, SourceRef, TranscodeParams, content_hash
+from viewra.transcoding.worker import handle_message
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 worker process can reach the store over HTTP.
 
 The playlist routes are served here by a tiny HTTP server calling
-:func:`viewra.transcode.playlists.render` — standing in for the API route the lead wires up.
+:func:`viewra.transcoding.playlists.render` — standing in for the API route the lead wires up.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from tests.functional.test_transcode_support import (
     transcoder,
     upload_source,
 )
-from viewra.errors import NotFound
-from viewra.settings import Settings
-from viewra.transcode.context import Transcoder
-from viewra.transcode.jobs import JobStatus, get_job, request_transcode
-from viewra.transcode.params import TranscodeParams
-from viewra.transcode.playlists import render
-from viewra.transcode.worker import handle_message, run_job
+from viewra.common.errors import NotFound
+from viewra.common.settings import Settings
+from viewra.transcoding.context import Transcoder
+from viewra.transcoding.jobs import JobStatus, get_job, request_transcode
+from viewra.transcoding.params import TranscodeParams
+from viewra.transcoding.playlists import render
+from viewra.transcoding.worker import handle_message, run_job
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,9 +150,9 @@ def test_fmp4_segments_play_too(
 
 _WORKER = """
 import sys
-from viewra.settings import get_settings
-from viewra.transcode.context import TranscodeLimits, Transcoder
-from viewra.transcode.worker import run_job
+from viewra.common.settings import get_settings
+from viewra.transcoding.context import TranscodeLimits, Transcoder
+from viewra.transcoding.worker import run_job
 s = get_settings()
 limits = TranscodeLimits.from_settings(
     s, preset="ultrafast", input_mode="url", realtime_input=True, progress_interval=0.5

@@ -22,12 +22,12 @@ import pytest
 from moto import mock_aws
 
 from tests.media_factory import run_ffmpeg
-from viewra.settings import Settings, get_settings
+from viewra.common.settings import Settings, get_settings
 from viewra.storage.clients import client
 from viewra.storage.transcodes import ensure_jobs_table
-from viewra.transcode.context import TranscodeLimits, Transcoder
-from viewra.transcode.params import SourceRef
-from viewra.transcode.providers import FfmpegFacts, probe_ffmpeg
+from viewra.transcoding.context import TranscodeLimits, Transcoder
+from viewra.transcoding.params import SourceRef
+from viewra.transcoding.providers import FfmpegFacts, probe_ffmpeg
 
 _MEDIA = Path(tempfile.mkdtemp(prefix="viewra-transcode-media-"))
 
@@ -173,7 +173,7 @@ def run_job_in_thread(
 ) -> tuple[threading.Thread, dict[str, Any]]:
     """The worker's ``handle_message`` on its own thread, as a queue worker would run it; the
     dict gets the outcome (``status``) and when it ended (``ended``, monotonic)."""
-    from viewra.transcode.worker import handle_message
+    from viewra.transcoding.worker import handle_message
 
     result: dict[str, Any] = {}
 

@@ -23,16 +23,16 @@ from tests.functional.test_transcode_support import (
     transcoder,
     upload_source,
 )
+from viewra.common.settings import Settings
+from viewra.common.timestamps import parse_iso
 from viewra.local.worker import LambdaContext
-from viewra.settings import Settings
 from viewra.storage.clients import client
 from viewra.storage.transcodes import VisibilityHeartbeat
-from viewra.timeutil import parse_iso
-from viewra.transcode.context import TranscodeLimits
-from viewra.transcode.jobs import JobStatus, cancel_job, get_job, request_transcode
-from viewra.transcode.params import Protocol, TranscodeParams
-from viewra.transcode.playlists import render_master, render_media
-from viewra.transcode.worker import TranscodeFailed, WorkerBusy, handle_message, run_job
+from viewra.transcoding.context import TranscodeLimits
+from viewra.transcoding.jobs import JobStatus, cancel_job, get_job, request_transcode
+from viewra.transcoding.params import Protocol, TranscodeParams
+from viewra.transcoding.playlists import render_master, render_media
+from viewra.transcoding.worker import TranscodeFailed, WorkerBusy, handle_message, run_job
 
 
 @pytest.fixture

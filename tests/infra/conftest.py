@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra.package import package
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import pytest
 from moto import mock_aws
 
 from infra.templates import core_template, describe_endpoint, describe_template
-from viewra.settings import Settings
-from viewra.stack import (
+from viewra.common.settings import Settings
+from viewra.common.stack import (
     NotificationSpec,
     StackSpec,
     SubscriptionSpec,

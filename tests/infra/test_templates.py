@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra.functions import FUNCTIONS, table_names
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 SUBS = {"${AWS::Partition}": "aws", "${AWS::Region}": "us-east-1", "${AWS::AccountId}": "1234"}
 
@@ -252,7 +252,7 @@ def test_the_package_vendors_the_core_and_never_touches_the_source_tree(
     packaged: dict[str, Path],
 ) -> None:
     build = packaged["scan"].parents[1]
-    assert (build / "vendor" / "viewra" / "stack.py").is_file()
+    assert (build / "vendor" / "viewra" / "common" / "stack.py").is_file()
     assert (build / ".chalice" / "config.json").is_file()
     root = Path(__file__).resolve().parents[2]
     assert not (root / "functions" / "scan" / "vendor").exists()

@@ -124,10 +124,10 @@ def test_a_replaced_source_is_refused_to_ffmpeg_and_the_job_says_why(
 ) -> None:
     """The worker does not HEAD the source first: ffmpeg's own requests carry If-Match with the
     job's ETag, and the emulator refuses them (412) once the key holds other bytes."""
-    from viewra.settings import Settings
-    from viewra.transcode.context import Transcoder
-    from viewra.transcode.jobs import get_job, request_transcode
-    from viewra.transcode.params import SourceRef, TranscodeParams
+    from viewra.common.settings import Settings
+    from viewra.transcoding.context import Transcoder
+    from viewra.transcoding.jobs import get_job, request_transcode
+    from viewra.transcoding.params import SourceRef, TranscodeParams
 
     s3 = stack.client("s3")
     key = stack.library("movies")["prefix"] + "Replaced Later (1999).mp4"

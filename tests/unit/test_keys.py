@@ -2,8 +2,8 @@
 
 import pytest
 
-from viewra.errors import InvalidKey
-from viewra.keys import is_under, validate_key, validate_prefix
+from viewra.common.errors import InvalidKey
+from viewra.common.object_keys import is_under, validate_key, validate_prefix
 
 
 @pytest.mark.parametrize(

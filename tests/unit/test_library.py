@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
-from viewra.errors import InvalidKey
-from viewra.library import (
+from viewra.common.errors import InvalidKey
+from viewra.media.catalogue import (
     Library,
     LibraryCreate,
     LibraryKind,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from viewra.models import ParsedName, Tags
-from viewra.naming import music_tags, parse_name
+from viewra.media.models import ParsedName, Tags
+from viewra.media.naming import music_tags, parse_name
 
 TABLES = Path(__file__).resolve().parent.parent / "data" / "naming"
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.media_factory import MUSIC_TAGS, MediaSet
-from viewra.models import ItemKind, ProbeResult, StreamType, Tags
-from viewra.naming import parse_name
-from viewra.probe import (
+from viewra.media.models import ItemKind, ProbeResult, StreamType, Tags
+from viewra.media.naming import parse_name
+from viewra.media.probe import (
     BlockReader,
     BudgetExceeded,
     FileRangeSource,

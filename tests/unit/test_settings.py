@@ -1,6 +1,6 @@
 """Settings come from the environment only, with boto3's endpoint convention."""
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 
 def test_defaults_without_environment() -> None:

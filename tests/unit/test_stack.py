@@ -1,11 +1,12 @@
-"""The stack declaration (viewra.stack): what both the local bootstrap and the templates read."""
+"""The stack declaration (viewra.common.stack): what both the local bootstrap and the templates
+read."""
 
 from __future__ import annotations
 
 import json
 
-from viewra.settings import Settings
-from viewra.stack import (
+from viewra.common.settings import Settings
+from viewra.common.stack import (
     FUNCTION_TIMEOUTS,
     NotificationSpec,
     StackSpec,

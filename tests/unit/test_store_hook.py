@@ -1,4 +1,4 @@
-"""viewra.store_hook: the webhook's token and the shape of what it accepts."""
+"""viewra.media.store_hook: the webhook's token and the shape of what it accepts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from viewra.errors import BadRequest, NotFound, Unauthorized
-from viewra.store_hook import MAX_RECORDS, check_token, records_of
+from viewra.common.errors import BadRequest, NotFound, Unauthorized
+from viewra.media.store_hook import MAX_RECORDS, check_token, records_of
 
 DELIVERY = json.loads((Path(__file__).parents[1] / "events" / "minio_webhook_put.json").read_text())
 

@@ -1,4 +1,5 @@
-"""viewra.together: independent calls overlap, all finish, the first failure is raised."""
+"""viewra.common.parallel_calls: independent calls overlap, all finish, the first failure is
+raised."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from viewra.together import together
+from viewra.common.parallel_calls import together
 
 
 def test_calls_run_at_the_same_time() -> None:

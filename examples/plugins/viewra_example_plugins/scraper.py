@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from viewra.media.scrapers.nfo import parse_nfo
 from viewra.plugins.base import InProcessPlugin
 from viewra.plugins.model import Capabilities, PluginInfo, PluginType
-from viewra.scrapers.nfo import parse_nfo
 
 
 class NfoScraper(InProcessPlugin):

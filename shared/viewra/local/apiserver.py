@@ -24,7 +24,7 @@ from chalice.local import (
     LocalDevServer,
 )
 
-from viewra.http import error_body
+from viewra.common.http_answers import error_body
 from viewra.local.functions import load_function
 
 

@@ -23,7 +23,7 @@ def _configure_environment(endpoint: str) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "viewra-local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "viewra-local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from viewra.settings import get_settings
+    from viewra.common.settings import get_settings
 
     get_settings.cache_clear()
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from viewra.settings import Settings
+    from viewra.common.settings import Settings
 
     boot = Settings.from_env()
     state = Path(boot.state_dir)
@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if emulator is not None:
             _configure_environment(emulator.url)
+        from viewra.common.settings import get_settings
         from viewra.local import heap, snapshot
         from viewra.local.apiserver import ApiServer
         from viewra.local.worker import queue_workers
-        from viewra.settings import get_settings
         from viewra.storage.bootstrap import bootstrap
 
         settings = get_settings()

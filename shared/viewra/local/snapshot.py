@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 from viewra.storage.clients import client
 from viewra.storage.tables import tables_for
 

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from viewra.logs import logger
-from viewra.settings import Settings
+from viewra.common.logs import logger
+from viewra.common.settings import Settings
 from viewra.storage.clients import client
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import signal
 
-    from viewra.settings import get_settings
+    from viewra.common.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="viewra-worker")
     parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich"])

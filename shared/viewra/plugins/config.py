@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from viewra.logs import logger
+from viewra.common.logs import logger
 from viewra.plugins.cue import CueEvaluator, CueUnavailable
 from viewra.plugins.model import PluginConfig
 

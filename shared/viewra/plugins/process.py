@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from viewra.logs import logger
+from viewra.common.logs import logger
 from viewra.plugins import protocol
 from viewra.plugins.base import PluginError
 from viewra.plugins.model import PluginInfo

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from viewra.enrich.models import Enrichment
-from viewra.logs import logger
+from viewra.common.logs import logger
+from viewra.media.enrich.models import Enrichment
 from viewra.plugins.base import ExternalPlugin, Plugin, PluginError
 from viewra.plugins.config import ConfigSet, load_configs
 from viewra.plugins.cue import CueEvaluator

@@ -2,7 +2,8 @@
 
 Used by ``make run`` and the integration tests against the embedded emulator (and by
 anyone pointing Viewra at an empty LocalStack or MinIO); on AWS the templates in ``infra/``
-create the same, from the same declaration (:mod:`viewra.stack`), and ``tests/infra`` checks that
+create the same, from the same declaration (:mod:`viewra.common.stack`), and ``tests/infra`` checks
+that
 the two agree.
 """
 
@@ -15,8 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.attributes import TTLAttribute
 
-from viewra.settings import Settings
-from viewra.stack import StackSpec, queue_policy, queue_senders, stack_for
+from viewra.common.settings import Settings
+from viewra.common.stack import StackSpec, queue_policy, queue_senders, stack_for
 from viewra.storage.clients import client
 from viewra.storage.tables import tables_for
 
@@ -194,7 +195,7 @@ def bootstrap(settings: Settings, *, visibility_timeout: int = 60) -> StackSpec:
 
 
 def bootstrap_spec(settings: Settings, spec: StackSpec) -> StackSpec:
-    """Create ``spec`` (any :class:`StackSpec`, e.g. :func:`viewra.stack.deploy_stack`'s)."""
+    """Create ``spec`` (any :class:`StackSpec`, e.g. :func:`viewra.common.stack.deploy_stack`'s)."""
     s3 = client(settings, "s3")
     for bucket in spec.buckets:
         _ensure_bucket(s3, bucket, settings.region)

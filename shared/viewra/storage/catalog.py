@@ -14,12 +14,12 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from viewra.errors import BadRequest
-from viewra.library import episode_order, resolution_class, series_key, sort_title
-from viewra.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
-from viewra.models import ItemStatus, MediaItem
+from viewra.common.errors import BadRequest
+from viewra.common.timestamps import now_iso
+from viewra.media.catalogue import episode_order, resolution_class, series_key, sort_title
+from viewra.media.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
+from viewra.media.models import ItemStatus, MediaItem
 from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables
-from viewra.timeutil import now_iso
 
 
 def _conditional_failed(exc: Exception) -> bool:

@@ -1,4 +1,4 @@
-"""boto3 clients, built in one place from :class:`~viewra.settings.Settings`.
+"""boto3 clients, built in one place from :class:`~viewra.common.settings.Settings`.
 
 Checksums are computed only when an operation requires them: boto3's default (always) sends
 headers that several S3-compatible stores reject. Addressing style is configurable because
@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 _lock = threading.Lock()
 _cache: dict[tuple[Settings, str], Any] = {}

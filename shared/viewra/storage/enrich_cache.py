@@ -22,13 +22,13 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
-from viewra.logs import logger
+from viewra.common.logs import logger
 
 MAX_ENTRY_BYTES = 350_000  # DynamoDB's item limit is 400 KB; a bigger answer is not kept
 
 
 class DynamoCache:
-    """:class:`viewra.enrich.cache.Cache` on the enrichment cache table (key → JSON answer,
+    """:class:`viewra.media.enrich.cache.Cache` on the enrichment cache table (key → JSON answer,
     expiry)."""
 
     def __init__(self, model: type[Model], clock: Callable[[], float] = time.time) -> None:

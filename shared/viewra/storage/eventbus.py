@@ -1,6 +1,6 @@
 """The event bus on AWS: an SNS topic, SQS subscriptions, and the events table clients follow.
 
-The topic and its subscriptions are declared in viewra.stack and created by the bootstrap.
+The topic and its subscriptions are declared in viewra.common.stack and created by the bootstrap.
 
 Publishing sends the envelope to the topic (raw delivery, so a subscriber's message body is the
 envelope itself). The events table's subscriber writes each batch of envelopes with one batched
@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PynamoDBException
 
-from viewra.errors import WriteFailed
-from viewra.events import Event, LogPublisher
-from viewra.settings import Settings
+from viewra.common.errors import WriteFailed
+from viewra.common.events import Event, LogPublisher
+from viewra.common.settings import Settings
 from viewra.storage.clients import client
 from viewra.storage.tables import Tables
 

@@ -8,8 +8,8 @@ import time
 
 from pynamodb.exceptions import PutError
 
-from viewra.errors import Conflict, NotFound
-from viewra.library import Library, prefixes_overlap
+from viewra.common.errors import Conflict, NotFound
+from viewra.media.catalogue import Library, prefixes_overlap
 from viewra.storage.tables import Tables
 
 PARTITION = "library"

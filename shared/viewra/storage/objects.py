@@ -7,9 +7,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from viewra.errors import ObjectChanged
-from viewra.models import ObjectHead
-from viewra.settings import Settings
+from viewra.common.errors import ObjectChanged
+from viewra.common.settings import Settings
+from viewra.media.models import ObjectHead
 from viewra.storage.clients import client
 
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
@@ -21,7 +21,7 @@ def _missing(exc: ClientError) -> bool:
 
 
 class S3RangeSource:
-    """A :class:`viewra.probe.RangeSource` over one object: every read is a bounded range GET.
+    """A :class:`viewra.media.probe.RangeSource` over one object: every read is a bounded range GET.
 
     ``IfMatch`` pins the reads to the ETag that was headed (or that the S3 event named), so an
     object replaced mid-probe raises :class:`ObjectChanged` instead of mixing two files' bytes.

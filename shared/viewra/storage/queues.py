@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 from viewra.storage.clients import client
 
 BATCH = 10

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from viewra.settings import Settings
+from viewra.common.settings import Settings
 
 LISTED = "all"
 

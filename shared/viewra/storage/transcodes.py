@@ -1,4 +1,4 @@
-"""Storage adapters of the transcoder (:mod:`viewra.transcode`): the job table (PynamoDB,
+"""Storage adapters of the transcoder (:mod:`viewra.transcoding`): the job table (PynamoDB,
 built per Settings as :mod:`viewra.storage.tables` builds the others), the content bucket's
 transcode outputs, the source object, and the SQS visibility heartbeat."""
 
@@ -18,8 +18,8 @@ from pynamodb.constants import NONE
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
-from viewra.library import content_key
-from viewra.settings import Settings
+from viewra.common.settings import Settings
+from viewra.media.catalogue import content_key
 from viewra.storage.clients import client
 from viewra.storage.tables import jobs_model_for
 
@@ -54,7 +54,7 @@ def _actions(model: Any, fields: dict[str, Any]) -> list[Any]:
 
 class JobStore:
     """Job records: created once per hash with a conditional write, then moved through their
-    lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcode.jobs` shapes
+    lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcoding.jobs` shapes
     them."""
 
     def __init__(self, settings: Settings) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.unit.enrich.conftest import FixtureServer
-from viewra.enrich.artwork import ArtworkFetcher, image_type
+from viewra.media.enrich.artwork import ArtworkFetcher, image_type
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

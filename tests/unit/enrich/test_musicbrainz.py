@@ -6,8 +6,8 @@ from __future__ import annotations
 from itertools import pairwise
 
 from tests.unit.enrich.conftest import ALBUM, FixtureServer
-from viewra.enrich.musicbrainz import MusicBrainzClient
-from viewra.enrich.ratelimit import RateLimiter
+from viewra.media.enrich.musicbrainz import MusicBrainzClient
+from viewra.media.enrich.ratelimit import RateLimiter
 
 UA = "Viewra-test/0.1 ( https://example.invalid/viewra )"
 

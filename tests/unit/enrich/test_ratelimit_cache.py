@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from viewra.enrich.cache import MemoryCache
-from viewra.enrich.ratelimit import RateLimiter, tmdb_limiter
+from viewra.media.enrich.cache import MemoryCache
+from viewra.media.enrich.ratelimit import RateLimiter, tmdb_limiter
 
 
 class FakeClock:

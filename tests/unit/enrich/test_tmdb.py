@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.enrich.conftest import FixtureServer
-from viewra.enrich.cache import MemoryCache
-from viewra.enrich.http import EnrichError
-from viewra.enrich.tmdb import TmdbClient
+from viewra.media.enrich.cache import MemoryCache
+from viewra.media.enrich.http import EnrichError
+from viewra.media.enrich.tmdb import TmdbClient
 
 UA = "Viewra-test/0.1 (+tests)"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewra.playback.bench import TYPICAL_ITEMS, main, measure
+from viewra.playback.decision.bench import TYPICAL_ITEMS, main, measure
 
 
 def test_typical_decisions_take_under_a_millisecond() -> None:

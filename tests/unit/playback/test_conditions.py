@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from viewra.playback.conditions import ProfileCondition
-from viewra.playback.names import NameList, canonical
+from viewra.playback.decision.conditions import ProfileCondition
+from viewra.playback.decision.names import NameList, canonical
 
 
 def cond(condition: str, prop: str, value: str, required: bool = True) -> ProfileCondition:

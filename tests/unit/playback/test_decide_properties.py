@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from playback_shorthand import build_item
 
-from viewra.models import MediaItem, StreamType
-from viewra.playback import (
+from viewra.media.models import MediaItem, StreamType
+from viewra.playback.decision import (
     COPY,
     Decision,
     DeviceProfile,
@@ -26,7 +26,7 @@ from viewra.playback import (
     load_builtin_profiles,
     parse_profile,
 )
-from viewra.playback.direct import DIRECT_STREAM_REASONS
+from viewra.playback.decision.direct import DIRECT_STREAM_REASONS
 
 R = TranscodeReason
 BUILTINS = load_builtin_profiles()

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from playback_shorthand import build_item
 
-from viewra.playback import (
+from viewra.playback.decision import (
     Decision,
     DeviceProfile,
     NoCompatibleStreamError,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from viewra.playback import (
+from viewra.playback.decision import (
     CodecType,
     DeviceProfile,
     DlnaProfileType,

@@ -1,17 +1,17 @@
 """The published MediaItem schema file matches the model; regenerate with
-``python -m viewra.playback.schema`` when models.py changes."""
+``python -m viewra.playback.decision.schema`` when models.py changes."""
 
 from __future__ import annotations
 
 import json
 
-from viewra.models import MediaItem
-from viewra.playback.schema import SCHEMA_PATH, media_item_schema, render_schema
+from viewra.media.models import MediaItem
+from viewra.playback.decision.schema import SCHEMA_PATH, media_item_schema, render_schema
 
 
 def test_schema_file_is_in_sync_with_the_model() -> None:
     assert SCHEMA_PATH.read_text() == render_schema(), (
-        "media_item.schema.json is stale: run `python -m viewra.playback.schema`"
+        "media_item.schema.json is stale: run `python -m viewra.playback.decision.schema`"
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from viewra.scrapers import nfo as nfo_module
-from viewra.scrapers.nfo import NfoError, parse_nfo, read_nfo
+from viewra.media.scrapers import nfo as nfo_module
+from viewra.media.scrapers.nfo import NfoError, parse_nfo, read_nfo
 
 MOVIE = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <movie>

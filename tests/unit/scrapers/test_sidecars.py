@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from viewra.models import StreamType
-from viewra.scrapers.artwork import find_artwork
-from viewra.scrapers.sidecars import find_sidecars
-from viewra.scrapers.subtitles import subtitle_streams
+from viewra.media.models import StreamType
+from viewra.media.scrapers.artwork import find_artwork
+from viewra.media.scrapers.sidecars import find_sidecars
+from viewra.media.scrapers.subtitles import subtitle_streams
 
 FOLDER = "movies/Movie (2000)/"
 VIDEO = FOLDER + "Movie.mkv"

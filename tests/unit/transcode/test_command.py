@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from viewra.transcode.command import (
+from viewra.transcoding.command import (
     CommandError,
     CommandOptions,
     build_command,
     pinned_input_headers,
     segment_name,
 )
-from viewra.transcode.params import Protocol, TranscodeParams
-from viewra.transcode.providers import NVENC, QSV, REMUX, SOFTWARE, VAAPI
+from viewra.transcoding.params import Protocol, TranscodeParams
+from viewra.transcoding.providers import NVENC, QSV, REMUX, SOFTWARE, VAAPI
 
 OUT = Path("/work/out")
 

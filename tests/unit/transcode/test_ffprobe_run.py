@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from viewra.transcode.worker import ffprobe
+from viewra.transcoding.worker import ffprobe
 
 # a stand-in ffprobe that answers with its own niceness once the parent has had time to set it
 FAKE = """#!{python}
@@ -49,7 +49,7 @@ def test_a_failed_or_timed_out_probe_is_empty(fake_ffprobe: str) -> None:
 
 
 def test_a_presigned_url_in_ffmpeg_words_loses_its_signed_query() -> None:
-    from viewra.transcode.worker import redact_urls
+    from viewra.transcoding.worker import redact_urls
 
     said = (
         "http://127.0.0.1:4566/media/movies/A%20B.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&"

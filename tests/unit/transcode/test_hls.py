@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import m3u8
 
-from viewra.transcode import hls
+from viewra.transcoding import hls
 
 EVENT = """#EXTM3U
 #EXT-X-VERSION:7

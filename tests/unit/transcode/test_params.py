@@ -9,9 +9,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from viewra.playback.decision import TranscodeTarget
-from viewra.playback.enums import MediaStreamProtocol
-from viewra.transcode.params import (
+from viewra.playback.decision.decision import TranscodeTarget
+from viewra.playback.decision.enums import MediaStreamProtocol
+from viewra.transcoding.params import (
     Protocol,
     SourceRef,
     TranscodeParams,

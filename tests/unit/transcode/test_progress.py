@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewra.transcode.progress import ProgressParser, Throttle
+from viewra.transcoding.progress import ProgressParser, Throttle
 
 BLOCKS = """frame=120
 fps=48.00

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from viewra.transcode.params import TranscodeParams
-from viewra.transcode.providers import (
+from viewra.transcoding.params import TranscodeParams
+from viewra.transcoding.providers import (
     BUILT_IN,
     NVENC,
     QSV,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from viewra.transcode import worker
+from viewra.transcoding import worker
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 # a worker stand-in: starts `sleep` the way the worker starts ffmpeg, says its pid, then waits
 CHILD = """
 import sys, time
-from viewra.transcode import worker
+from viewra.transcoding import worker
 if sys.argv[1] == "preexec":
     worker.SETPRIV = None
 proc = worker.start_process(["sleep", "60"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from viewra.transcode.wake import Waker
+from viewra.transcoding.wake import Waker
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify, pidfd")
 

@@ -1,0 +1,355 @@
+"""The API's OpenAPI 3.1 document, generated from the same pydantic models the API validates
+with, so the description cannot drift from what the handlers accept and return."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from viewra import __version__
+from viewra.media.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.listing import ItemPage, ItemQuery
+from viewra.media.models import MediaItem
+from viewra.media.scan_progress import Scan
+from viewra.media.store_hook import Queued, StoreDelivery
+from viewra.playback.history import UserItemData
+from viewra.playback.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
+from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
+from viewra.transcoding.service import TranscodeRequest
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class LibraryList(BaseModel):
+    libraries: list[Library]
+
+
+class LibraryCreated(BaseModel):
+    library: Library
+    scan: Scan
+
+
+class ItemDetail(MediaItem):
+    artwork_url: str | None = Field(default=None, description="presigned URL of the cover art")
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+class TranscodeAccepted(RequestResult):
+    url: str
+
+
+class CacheList(BaseModel):
+    entries: list[CacheEntry]
+    total_bytes: int
+    budget_bytes: int
+
+
+class ProviderRow(BaseModel):
+    name: str
+    available: bool
+    reason: str | None = None
+
+
+class ProviderList(BaseModel):
+    providers: list[ProviderRow]
+
+
+class ProfileSummary(BaseModel):
+    name: str
+    title: str | None = None
+
+
+class ProfileList(BaseModel):
+    profiles: list[ProfileSummary]
+
+
+class SessionList(BaseModel):
+    sessions: list[PlaybackSession]
+
+
+class UserItemEntry(BaseModel):
+    item: MediaItem
+    user_data: UserItemData | None = None
+    series_key: str | None = None
+
+
+class UserItemList(BaseModel):
+    items: list[UserItemEntry]
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    ErrorResponse,
+    Library,
+    LibraryCreate,
+    LibraryUpdate,
+    LibraryList,
+    LibraryCreated,
+    Scan,
+    ItemPage,
+    ItemDetail,
+    Health,
+    ProfileList,
+    PlaybackRequest,
+    PlaybackSession,
+    SessionList,
+    ProgressReport,
+    StopReport,
+    UserItemData,
+    UserItemList,
+    TranscodeRequest,
+    TranscodeAccepted,
+    Job,
+    CacheList,
+    ProviderList,
+    StoreDelivery,
+    Queued,
+)
+
+# (method, path, summary, request model, {status: response model or None})
+ROUTES: tuple[
+    tuple[str, str, str, type[BaseModel] | None, dict[int, type[BaseModel] | None]], ...
+] = (
+    (
+        "get",
+        "/health",
+        "Reachability of buckets, tables and queues",
+        None,
+        {200: Health, 503: Health},
+    ),
+    ("get", "/openapi.json", "This document", None, {200: None}),
+    ("get", "/libraries", "List libraries", None, {200: LibraryList}),
+    (
+        "post",
+        "/libraries",
+        "Create a library and scan its prefix",
+        LibraryCreate,
+        {201: LibraryCreated, 400: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
+    ),
+    ("get", "/libraries/{library_id}", "Get a library", None, {200: Library, 404: ErrorResponse}),
+    (
+        "patch",
+        "/libraries/{library_id}",
+        "Update a library",
+        LibraryUpdate,
+        {200: Library, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/libraries/{library_id}",
+        "Delete a library",
+        None,
+        {204: None, 404: ErrorResponse},
+    ),
+    (
+        "post",
+        "/libraries/{library_id}/scan",
+        "Rescan a library (fans out over the queue)",
+        None,
+        {202: Scan, 404: ErrorResponse},
+    ),
+    ("get", "/scans/{scan_id}", "Scan progress", None, {200: Scan, 404: ErrorResponse}),
+    (
+        "post",
+        "/hooks/store-events",
+        "Bucket notifications from a store that cannot send them to SQS (MinIO's webhook)",
+        StoreDelivery,
+        {202: Queued, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse},
+    ),
+    ("get", "/plugins", "Plugins and their config status", None, {200: None}),
+    ("get", "/events", "Follow the event stream (cursor)", None, {200: None, 422: ErrorResponse}),
+    (
+        "get",
+        "/items",
+        "List, filter and search items (cursor pagination)",
+        None,
+        {200: ItemPage, 400: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/items/{item_id}",
+        "An item with its streams and artwork URL",
+        None,
+        {200: ItemDetail, 404: ErrorResponse},
+    ),
+    ("get", "/profiles", "Built-in device profiles", None, {200: ProfileList}),
+    (
+        "post",
+        "/items/{item_id}/playback",
+        "Decide DirectPlay / DirectStream / Transcode for a device profile and open a session "
+        "(user from the X-Viewra-User header)",
+        PlaybackRequest,
+        {201: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/sessions",
+        "Active playback sessions (not stopped, not stale)",
+        None,
+        {200: SessionList},
+    ),
+    (
+        "get",
+        "/sessions/{session_id}",
+        "One session",
+        None,
+        {200: PlaybackSession, 404: ErrorResponse},
+    ),
+    (
+        "post",
+        "/sessions/{session_id}/progress",
+        "Report position, pause and chosen streams",
+        ProgressReport,
+        {200: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "post",
+        "/sessions/{session_id}/stop",
+        "Stop a session (idempotent)",
+        StopReport,
+        {200: PlaybackSession, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/users/{user_id}/resume",
+        "Continue watching, newest first",
+        None,
+        {200: UserItemList},
+    ),
+    ("get", "/users/{user_id}/history", "Viewing history, newest first", None, {200: UserItemList}),
+    (
+        "get",
+        "/users/{user_id}/next-up",
+        "Next episode of each series in progress",
+        None,
+        {200: UserItemList},
+    ),
+    (
+        "post",
+        "/users/{user_id}/played/{item_id}",
+        "Mark played",
+        None,
+        {200: UserItemData, 404: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/users/{user_id}/played/{item_id}",
+        "Mark unplayed",
+        None,
+        {200: UserItemData, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcode/providers",
+        "Transcoding providers, available or not and why",
+        None,
+        {200: ProviderList},
+    ),
+    (
+        "post",
+        "/transcodes",
+        "Pre-transcode an item (an optimized version); 200 when ready",
+        TranscodeRequest,
+        {200: TranscodeAccepted, 202: TranscodeAccepted, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcodes/{h}",
+        "A job: status, progress, fps, speed, ETA",
+        None,
+        {200: Job, 404: ErrorResponse},
+    ),
+    (
+        "delete",
+        "/transcodes/{h}",
+        "Cancel a job (ffmpeg stops within 2 s)",
+        None,
+        {200: Job, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcodes/{h}/{name}",
+        "master.m3u8 / media.m3u8 (segments presigned), or a 302 to video.mp4",
+        None,
+        {200: None, 302: None, 404: ErrorResponse},
+    ),
+    ("get", "/transcode/cache", "Transcoded content with sizes", None, {200: CacheList}),
+    ("delete", "/transcode/cache/{h}", "Evict one hash", None, {200: None}),
+    ("post", "/transcode/cache/evict", "LRU eviction down to a byte budget", None, {200: None}),
+)
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    schema = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+    return [
+        {"name": name, "in": "query", "required": False, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+@lru_cache(maxsize=1)
+def build_openapi() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}"
+    )
+    schemas = defs.get("$defs", {})
+    query_defs = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(query_defs.get("$defs", {}))
+    paths: dict[str, Any] = {}
+    for method, path, summary, request, responses in ROUTES:
+        op: dict[str, Any] = {
+            "summary": summary,
+            "operationId": f"{method}_{path}".replace("/", "_")
+            .replace("{", "")
+            .replace("}", "")
+            .replace(".", "_")
+            .strip("_"),
+            "responses": {},
+        }
+        params = [
+            {"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in path.split("/")
+            if p.startswith("{")
+        ]
+        if path == "/items":
+            params += _query_parameters()
+        if params:
+            op["parameters"] = params
+        if request is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{request.__name__}"}
+                    }
+                },
+            }
+        for status, model in responses.items():
+            entry: dict[str, Any] = {"description": str(status)}
+            if model is not None:
+                entry["content"] = {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                    }
+                }
+            op["responses"][str(status)] = entry
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Viewra API", "version": __version__},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,119 @@
+"""Libraries and catalogue records: the pure rules (which library owns a key, item identity,
+sort titles, resolution classes), free of any storage."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator
+
+from viewra.common.object_keys import is_under, validate_prefix
+from viewra.media.models import ItemKind, MediaItem
+
+
+class LibraryKind(StrEnum):
+    MOVIES = "movies"
+    SHOWS = "shows"
+    MUSIC = "music"
+    MIXED = "mixed"
+
+
+class Library(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    kind: LibraryKind
+    created_at: str
+    updated_at: str
+
+
+class LibraryCreate(BaseModel):
+    """What a client sends to create a library; ``prefix`` is a folder in the media bucket."""
+
+    name: str = Field(min_length=1, max_length=200)
+    prefix: str = Field(min_length=1, max_length=1024)
+    kind: LibraryKind = LibraryKind.MIXED
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return validate_prefix(value)
+
+
+class LibraryUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    prefix: str | None = Field(default=None, min_length=1, max_length=1024)
+    kind: LibraryKind | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return None if value is None else validate_prefix(value)
+
+
+def prefixes_overlap(a: str, b: str) -> bool:
+    """Two library folders overlap when one contains the other; a key must have one owner."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def library_for_key(libraries: Iterable[Library], key: str) -> Library | None:
+    """The library whose prefix holds ``key``, or None (then the object is ignored)."""
+    for library in libraries:
+        if is_under(key, library.prefix):
+            return library
+    return None
+
+
+def item_id(bucket: str, key: str) -> str:
+    """Stable id for the object at bucket/key: the same object is always the same item."""
+    return hashlib.sha256(f"{bucket}\x00{key}".encode()).hexdigest()[:24]
+
+
+_ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+
+
+def sort_title(title: str) -> str:
+    """Lower-cased title without a leading article, as media servers sort.
+
+    ("The Office" sorts as "office".)
+    """
+    return _ARTICLES.sub("", title.strip()).casefold() or title.casefold()
+
+
+def resolution_class(width: int | None, height: int | None) -> str | None:
+    """The label people filter by (sd, 720p, 1080p, 4k, 8k), from the larger fit of width/height."""
+    if not width or not height:
+        return None
+    if width >= 7000 or height >= 4000:
+        return "8k"
+    if width >= 3200 or height >= 1800:
+        return "4k"
+    if width >= 1800 or height >= 1000:
+        return "1080p"
+    if width >= 1200 or height >= 700:
+        return "720p"
+    return "sd"
+
+
+def content_key(prefix: str, digest: str, name: str = "") -> str:
+    """Content-addressed key ``{prefix}/{h[0:2]}/{h[2:4]}/{h}/{name}``.
+
+    The layout the content bucket uses for everything derived from media.
+    """
+    base = f"{prefix}/{digest[0:2]}/{digest[2:4]}/{digest}/"
+    return base + name
+
+
+def series_key(item: MediaItem) -> str | None:
+    """Episodes of one series in one library share this key (the next-up index's partition)."""
+    if item.kind is not ItemKind.EPISODE or not item.series or item.episode is None:
+        return None
+    return f"{item.library_id}#{item.series.casefold()}"
+
+
+def episode_order(item: MediaItem) -> int:
+    """Season then episode as one sortable number (S02E03 → 2003)."""
+    return (item.season or 0) * 1000 + (item.episode or 0)

@@ -1,0 +1,61 @@
+"""Library operations behind the API: create, update, delete, and start a scan.
+
+A scan never probes inline: it records a scan and queues the first listing page; the scan
+function lists the prefix page by page and fans the objects out in batches of ten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from viewra.common.errors import NotFound
+from viewra.common.timestamps import now_iso
+from viewra.media.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.scan_progress import SCAN_LIST, Scan
+
+if TYPE_CHECKING:
+    from viewra.bootstrap import Services
+
+
+def create_library(services: Services, request: LibraryCreate) -> tuple[Library, Scan]:
+    """Create the library and scan what already lies under its prefix."""
+    now = now_iso()
+    library = Library(
+        id=uuid.uuid4().hex[:12],
+        name=request.name.strip(),
+        prefix=request.prefix,
+        kind=request.kind,
+        created_at=now,
+        updated_at=now,
+    )
+    services.libraries.create(library)
+    return library, start_scan(services, library.id)
+
+
+def update_library(services: Services, library_id: str, request: LibraryUpdate) -> Library:
+    library = services.libraries.get(library_id)
+    changes = request.model_dump(exclude_none=True)
+    updated = library.model_copy(update={**changes, "updated_at": now_iso()})
+    services.libraries.replace(updated)
+    if updated.prefix != library.prefix:
+        start_scan(services, library_id)
+    return updated
+
+
+def start_scan(services: Services, library_id: str) -> Scan:
+    services.libraries.get(library_id)
+    scan_id = uuid.uuid4().hex[:16]
+    scan = services.scans.create(scan_id, library_id, now_iso())
+    services.queues.send(
+        services.settings.scan_queue,
+        [{"type": SCAN_LIST, "scan_id": scan_id, "library_id": library_id, "page": 0}],
+    )
+    return scan
+
+
+def get_scan(services: Services, scan_id: str) -> Scan:
+    scan = services.scans.get(scan_id)
+    if scan is None:
+        raise NotFound(f"scan {scan_id!r} does not exist")
+    return scan

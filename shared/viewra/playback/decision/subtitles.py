@@ -1,0 +1,95 @@
+"""How a chosen subtitle reaches the client: Jellyfin's ``StreamBuilder.GetSubtitleProfile``.
+
+Order of preference, as Jellyfin: embedded in the stream in its own format, embedded after a
+text conversion, an external file (or HLS rendition) in its own format, one after conversion,
+and finally ``Encode``: burned into re-encoded video. Rules kept from Jellyfin:
+
+* a text subtitle converts to any other text format except to or from ASS/SSA (styling would
+  be lost, so Jellyfin burns those in rather than flatten them);
+* picture subtitles (PGS, VobSub, DVB) never convert; an External profile must be a picture
+  format for them;
+* embedding into a new container (remux or transcode) only works for Matroska output;
+* HLS delivery needs a text subtitle and an HLS output.
+
+Ours on top: a ``Drop`` profile matching the format is used before falling back to burn-in (the
+client says "do not bother"), and ``Hls`` also serves a remux (our DirectStream is HLS too).
+"""
+
+from __future__ import annotations
+
+from viewra.media.models import MediaStream
+from viewra.playback.decision.enums import MediaStreamProtocol, PlayMethod
+from viewra.playback.decision.enums import SubtitleDeliveryMethod as M
+from viewra.playback.decision.names import IMAGE_SUBTITLE_FORMATS, canonical
+from viewra.playback.decision.profiles import SubtitleProfile
+
+_STYLED = frozenset({"ass", "ssa"})
+_EMBED_OUTPUTS = frozenset({"mkv"})
+
+
+def is_text_format(fmt: str | None) -> bool:
+    """Jellyfin's ``MediaStream.IsTextFormat``: anything that is not a picture format."""
+    return fmt not in IMAGE_SUBTITLE_FORMATS
+
+
+def can_convert(source: str | None, target: str) -> bool:
+    """Jellyfin's ``SupportsSubtitleConversionTo``: text to text, never to or from ASS/SSA."""
+    return (
+        is_text_format(source)
+        and is_text_format(target)
+        and source not in _STYLED
+        and target not in _STYLED
+    )
+
+
+def subtitle_delivery(
+    stream: MediaStream,
+    profiles: tuple[SubtitleProfile, ...],
+    method: PlayMethod,
+    output_container: str | None,
+    protocol: MediaStreamProtocol | None,
+) -> tuple[M, str | None]:
+    """The delivery method and the format the client gets for ``stream``."""
+    codec = canonical(stream.codec)
+    text = is_text_format(codec)
+    remux = method is not PlayMethod.DIRECT_PLAY
+    hls_out = remux and protocol is MediaStreamProtocol.HLS
+    container = canonical(output_container)
+
+    if not stream.external and not hls_out:
+        embeddable = [
+            p
+            for p in profiles
+            if p.method is M.EMBED
+            and p.supports_language(stream.language)
+            and p.supports_container(container)
+            and (not remux or container in _EMBED_OUTPUTS)
+        ]
+        for p in embeddable:
+            if p.canonical_format == codec and text == is_text_format(p.canonical_format):
+                return M.EMBED, p.canonical_format
+        for p in embeddable:
+            if text and can_convert(codec, p.canonical_format):
+                return M.EMBED, p.canonical_format
+
+    for allow_conversion in (False, True):
+        for p in profiles:
+            if p.method is M.HLS:
+                if not (hls_out and text):
+                    continue
+            elif p.method is M.EXTERNAL:
+                if text != is_text_format(p.canonical_format):
+                    continue
+            else:
+                continue
+            if not p.supports_language(stream.language):
+                continue
+            if p.canonical_format == codec:
+                return p.method, p.canonical_format
+            if allow_conversion and can_convert(codec, p.canonical_format):
+                return p.method, p.canonical_format
+
+    for p in profiles:
+        if p.method is M.DROP and p.canonical_format == codec:
+            return M.DROP, codec
+    return M.ENCODE, codec

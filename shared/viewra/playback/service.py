@@ -1,0 +1,284 @@
+"""Playback behind the API: decide, open a session, follow its progress, keep viewing history.
+
+The api function calls this in process: a decision is pure and fast (well under a millisecond),
+so a hop to the decide function would only add latency. The decide function exposes the same
+``decide`` to other callers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from viewra.common.errors import NotFound, Unprocessable
+from viewra.common.events import SessionProgress, SessionStarted, SessionStopped, publish
+from viewra.common.parallel_calls import together
+from viewra.common.timestamps import now_iso
+from viewra.media.catalogue import episode_order, series_key
+from viewra.media.models import ItemStatus, MediaItem
+from viewra.playback.decision import (
+    DeviceProfile,
+    NoCompatibleStreamError,
+    PlaybackOptions,
+    PlayMethod,
+    ProfileError,
+    UnknownProfileError,
+    decide,
+    get_profile,
+    load_builtin_profiles,
+    parse_profile,
+)
+from viewra.playback.history import ResumeRules, UserItemData, apply_position, mark
+from viewra.playback.sessions import (
+    DeliveryStatus,
+    PlaybackRequest,
+    PlaybackSession,
+    ProgressReport,
+    SessionState,
+    StopReport,
+)
+
+if TYPE_CHECKING:
+    from viewra.bootstrap import Services
+
+DEFAULT_USER = "default"
+
+
+def resolve_profile(spec: str | dict[str, Any]) -> DeviceProfile:
+    """A built-in profile by name, or an inline Jellyfin DeviceProfile (422 with the bad path)."""
+    if isinstance(spec, str):
+        try:
+            return get_profile(spec)
+        except UnknownProfileError as exc:
+            names = ", ".join(sorted(load_builtin_profiles()))
+            raise Unprocessable(
+                f"unknown profile {spec!r}; built-in: {names}", code="UnknownProfile"
+            ) from exc
+    try:
+        return parse_profile(spec)
+    except ProfileError as exc:
+        detail = "; ".join(
+            f"profile.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors
+        )
+        raise Unprocessable(detail, code="InvalidProfile") from exc
+
+
+def profiles() -> list[dict[str, Any]]:
+    return [{"name": name, "title": p.name} for name, p in sorted(load_builtin_profiles().items())]
+
+
+def _item(services: Services, item_id: str) -> MediaItem:
+    item = services.catalog.get(item_id)
+    if item is None or item.status is ItemStatus.REMOVED:
+        raise NotFound(f"item {item_id!r} does not exist")
+    if item.status is ItemStatus.FAILED:
+        raise Unprocessable(
+            f"item {item_id!r} is not playable: {item.failure_reason}", code="NotPlayable"
+        )
+    return item
+
+
+def start_playback(
+    services: Services, item_id: str, user_id: str, request: PlaybackRequest, base_url: str = ""
+) -> PlaybackSession:
+    """Decide, and open a session: DirectPlay gets a presigned URL of the original; DirectStream
+    and Transcode get a job and the URL (under ``base_url``, the API's) of its output."""
+    item = _item(services, item_id)
+    profile = resolve_profile(request.profile)
+    options = PlaybackOptions(
+        max_streaming_bitrate=request.max_streaming_bitrate,
+        audio_stream_index=request.audio_stream_index,
+        subtitle_stream_index=request.subtitle_stream_index,
+        allow_direct_play=request.allow_direct_play,
+        allow_direct_stream=request.allow_direct_stream,
+        start_position=request.start_position,
+    )
+    try:
+        decision = decide(item, profile, options)
+    except NoCompatibleStreamError as exc:
+        reasons = ", ".join(r.value for r in exc.reasons) or "none"
+        raise Unprocessable(f"{exc} (reasons: {reasons})", code="NoCompatibleStream") from exc
+    now = now_iso()
+    session = PlaybackSession(
+        id=uuid.uuid4().hex,
+        user_id=user_id,
+        item_id=item.id,
+        position=request.start_position,
+        audio_stream_index=decision.audio_stream_index,
+        subtitle_stream_index=decision.subtitle_stream_index,
+        method=decision.method.value,
+        decision=decision.model_dump(mode="json"),
+        status=DeliveryStatus.READY,
+        started_at=now,
+        last_seen=now,
+    )
+    if decision.method is PlayMethod.DIRECT_PLAY:
+        session.url = services.objects.presign_get(item.bucket, item.key)
+    else:
+        session = services.transcoder.request_for_session(item, decision, session, base_url)
+    # Three independent writes at once. The event goes out beside the session write rather than
+    # after it: if that write fails, the request fails and the client asks again.
+    together(
+        lambda: services.sessions.put(session),
+        # history (last played) and the item's facts for resume, one write with no read
+        lambda: services.userdata.touch(user_id, item.id, _item_facts(item), now),
+        lambda: publish(services.events, SessionStarted(**_event_data(session))),
+    )
+    return session
+
+
+def _item_facts(item: MediaItem) -> dict[str, Any]:
+    key = series_key(item)
+    return {
+        "duration": item.duration,
+        "kind": item.kind.value,
+        "series_key": key,
+        "episode_order": episode_order(item) if key else None,
+    }
+
+
+def get_session(services: Services, session_id: str) -> PlaybackSession:
+    session = services.sessions.get(session_id)
+    if session is None:
+        raise NotFound(f"session {session_id!r} does not exist")
+    return session
+
+
+def _rules(services: Services) -> ResumeRules:
+    s = services.settings
+    return ResumeRules(min_percent=s.resume_min_percent, max_percent=s.resume_max_percent)
+
+
+def _record_position(
+    services: Services, session: PlaybackSession, position: float, now: str
+) -> PlaybackSession:
+    data = services.userdata.get(session.user_id, session.item_id)
+    updated, counted = apply_position(
+        data, position, data.duration, _rules(services), now, count_play=not session.play_counted
+    )
+    services.userdata.put(updated)
+    return session.model_copy(
+        update={"position": position, "play_counted": session.play_counted or counted}
+    )
+
+
+def report_progress(services: Services, session_id: str, report: ProgressReport) -> PlaybackSession:
+    session = get_session(services, session_id)
+    if session.state is SessionState.STOPPED:
+        raise Unprocessable(f"session {session_id!r} is stopped", code="SessionStopped")
+    now = now_iso()
+    session = _record_position(services, session, report.position, now)
+    session = session.model_copy(
+        update={
+            "state": SessionState.PAUSED if report.paused else SessionState.PLAYING,
+            "last_seen": now,
+            "audio_stream_index": report.audio_stream_index
+            if report.audio_stream_index is not None
+            else session.audio_stream_index,
+            "subtitle_stream_index": report.subtitle_stream_index
+            if report.subtitle_stream_index is not None
+            else session.subtitle_stream_index,
+        }
+    )
+    together(
+        lambda: services.sessions.put(session),
+        lambda: publish(services.events, SessionProgress(**_event_data(session))),
+    )
+    return session
+
+
+def stop_playback(services: Services, session_id: str, report: StopReport) -> PlaybackSession:
+    session = get_session(services, session_id)
+    if session.state is SessionState.STOPPED:
+        return session  # stopping twice is stopping once
+    now = now_iso()
+    position = report.position if report.position is not None else session.position
+    session = _record_position(services, session, position, now)
+    session = session.model_copy(
+        update={"state": SessionState.STOPPED, "last_seen": now, "stopped_at": now}
+    )
+    together(
+        lambda: services.sessions.put(session),
+        lambda: publish(services.events, SessionStopped(**_event_data(session))),
+    )
+    return session
+
+
+def active_sessions(services: Services) -> list[PlaybackSession]:
+    stale = datetime.now(UTC) - timedelta(seconds=services.settings.session_stale_seconds)
+    return services.sessions.active_since(stale.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+
+
+def _event_data(session: PlaybackSession) -> dict[str, Any]:
+    return {
+        "session_id": session.id,
+        "user_id": session.user_id,
+        "item_id": session.item_id,
+        "state": session.state.value,
+        "position": session.position,
+        "method": session.method,
+        "status": session.status.value,
+    }
+
+
+# -- viewing history ------------------------------------------------------------------------
+def _with_items(services: Services, rows: list[UserItemData]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        item = services.catalog.get(row.item_id)
+        if item is None or item.status is not ItemStatus.READY:
+            continue
+        out.append({"item": item.model_dump(mode="json"), "user_data": row.model_dump(mode="json")})
+    return out
+
+
+def resume_list(services: Services, user_id: str) -> list[dict[str, Any]]:
+    return _with_items(services, services.userdata.resume(user_id))
+
+
+def history(services: Services, user_id: str) -> list[dict[str, Any]]:
+    return _with_items(services, services.userdata.history(user_id))
+
+
+def set_played(services: Services, user_id: str, item_id: str, played: bool) -> UserItemData:
+    item = _item(services, item_id)
+    data = services.userdata.get(user_id, item.id).model_copy(update=_item_facts(item))
+    data = mark(data, played, now_iso())
+    services.userdata.put(data)
+    return data
+
+
+def next_up(services: Services, user_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """For each series the user watched lately, the first unplayed episode after the last one.
+
+    Series are ordered by when they were last watched; within a series the reference is the
+    furthest episode watched (played or in progress), as Jellyfin's next-up does.
+    """
+    furthest: dict[str, UserItemData] = {}
+    order: list[str] = []
+    for row in services.userdata.history(user_id, limit=200):
+        if not row.series_key or row.episode_order is None:
+            continue
+        if row.series_key not in furthest:
+            order.append(row.series_key)
+        best = furthest.get(row.series_key)
+        if best is None or (row.episode_order or 0) > (best.episode_order or 0):
+            furthest[row.series_key] = row
+    out: list[dict[str, Any]] = []
+    for key in order:
+        ref = furthest[key]
+        candidates = services.catalog.episodes_after(key, ref.episode_order or 0, limit=25)
+        if ref.resumable:  # still watching it: that episode is "up next"
+            current = services.catalog.get(ref.item_id)
+            candidates = [current, *candidates] if current else candidates
+        for episode in candidates:
+            if episode.status is not ItemStatus.READY:
+                continue
+            if services.userdata.get(user_id, episode.id).played:
+                continue
+            out.append({"item": episode.model_dump(mode="json"), "series_key": key})
+            break
+        if len(out) >= limit:
+            break
+    return out

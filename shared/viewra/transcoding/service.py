@@ -1,0 +1,86 @@
+"""Transcoding behind the API: pre-transcode requests, job status and cancel, output playlists,
+the content cache and the provider list. Thin over ``viewra.transcoding`` (the transcoder core)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from viewra.common.errors import BadRequest, NotFound, Unprocessable
+from viewra.media.models import ItemStatus
+from viewra.transcoding import jobs, playlists
+from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
+from viewra.transcoding.params import TranscodeParams
+from viewra.transcoding.playback_port import output_url, request_for_item
+
+if TYPE_CHECKING:
+    from viewra.bootstrap import Services
+
+_HASH_CHARS = set("0123456789abcdef")
+
+
+class TranscodeRequest(TranscodeParams):
+    """``POST /transcodes``: an item and the output wanted (an "optimized version")."""
+
+    item_id: str
+
+
+def _hash(h: str) -> str:
+    if len(h) != 64 or not set(h) <= _HASH_CHARS:
+        raise BadRequest("a transcode id is a SHA-256 in lower-case hex", code="InvalidId")
+    return h
+
+
+def create(services: Services, request: TranscodeRequest, base_url: str) -> dict[str, Any]:
+    item = services.catalog.get(request.item_id)
+    if item is None or item.status is ItemStatus.REMOVED:
+        raise NotFound(f"item {request.item_id!r} does not exist")
+    if item.status is not ItemStatus.READY:
+        raise Unprocessable(f"item {request.item_id!r} is not playable", code="NotPlayable")
+    params = TranscodeParams.model_validate(request.model_dump(exclude={"item_id"}))
+    result = request_for_item(services.transcode, item, params)
+    body = result.model_dump(mode="json")
+    body["url"] = output_url(base_url, result.h, params)
+    return body
+
+
+def get(services: Services, h: str) -> dict[str, Any]:
+    return jobs.get_job(services.transcode, _hash(h)).model_dump(mode="json")
+
+
+def cancel(services: Services, h: str) -> dict[str, Any]:
+    return jobs.cancel_job(services.transcode, _hash(h)).model_dump(mode="json")
+
+
+def output(services: Services, h: str, name: str, base_url: str) -> tuple[str, str]:
+    """("playlist", text) for the HLS playlists, ("redirect", URL) for a progressive MP4."""
+    tc = services.transcode
+    h = _hash(h)
+    if name == MP4_FILE:
+        return "redirect", playlists.mp4_url(tc, h)
+    if name not in {MASTER_PLAYLIST, MEDIA_PLAYLIST}:
+        raise NotFound(f"no output {name!r}")
+    return "playlist", playlists.render(tc, h, name, f"{base_url.rstrip('/')}/transcodes/{h}")
+
+
+def cache(services: Services) -> dict[str, Any]:
+    entries = jobs.list_content(services.transcode)
+    return {
+        "entries": [e.model_dump(mode="json") for e in entries],
+        "total_bytes": sum(e.size for e in entries),
+        "budget_bytes": services.transcode.limits.cache_budget_bytes,
+    }
+
+
+def evict_one(services: Services, h: str) -> dict[str, Any]:
+    return {"h": h, "freed_bytes": jobs.evict(services.transcode, _hash(h))}
+
+
+def evict_to_budget(services: Services, budget: int | None) -> dict[str, Any]:
+    if budget is not None and (not isinstance(budget, int) or budget < 0):
+        raise Unprocessable("budget_bytes: a whole number of bytes, 0 or more")
+    limit = services.transcode.limits.cache_budget_bytes if budget is None else budget
+    return {"evicted": jobs.evict_lru(services.transcode, limit), "budget_bytes": limit}
+
+
+def providers(services: Services) -> list[dict[str, Any]]:
+    return [row.to_dict() for row in services.transcode.registry.describe()]
