@@ -101,7 +101,7 @@ def make_media(workdir: Path) -> dict[str, Path]:
 def build_items(paths: dict[str, Path]) -> dict[str, Any]:
     """name → MediaItem, probed and built as the scan would (a mixed library)."""
     from viewra.common.timestamps import now_iso
-    from viewra.media.catalogue import Library, LibraryKind, item_id
+    from viewra.media.models.catalogue import Library, LibraryKind, item_id
     from viewra.media.probe import FileRangeSource, probe
     from viewra.media.scan_pipeline import ObjectRef, build_item
 
@@ -254,8 +254,8 @@ def profile_inprocess(
     """``start_playback`` in this process against the stack's emulator: no HTTP, same stores."""
     from viewra.bootstrap import Services
     from viewra.playback.decision import load_builtin_profiles
+    from viewra.playback.models.sessions import PlaybackRequest
     from viewra.playback.service import start_playback
-    from viewra.playback.sessions import PlaybackRequest
 
     services = Services.from_settings(running.settings())
     pairs = [(p, name) for p in sorted(load_builtin_profiles()) for name in items]

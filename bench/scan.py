@@ -335,8 +335,8 @@ def measure_bytes(
     ctx: Context, media: dict[str, Path], results: Results, ffprobe_runs: int = 3
 ) -> None:
     from viewra.common.timestamps import now_iso
+    from viewra.media.models.scans import ScanOutcome
     from viewra.media.scan_pipeline import ObjectRef, catalogue_object, event_order
-    from viewra.media.scan_progress import ScanOutcome
 
     proxy = ctx.proxy
     bucket = ctx.bucket
@@ -415,8 +415,8 @@ def _bytes_row(layout: str, who: str, size: int, stats: PathStats, seconds: floa
 
 def measure_per_file(ctx: Context, tiny: bytes, sample: int, results: Results) -> None:
     from viewra.common.timestamps import now_iso
+    from viewra.media.models.scans import ScanOutcome
     from viewra.media.scan_pipeline import ObjectRef, catalogue_object, event_order
-    from viewra.media.scan_progress import ScanOutcome
 
     prefix = f"bench-sample-{uuid.uuid4().hex[:6]}/"
     keys = [f"{prefix}{_folder(i, 10)}Sample Clip {i:04d} (2020).mp4" for i in range(sample)]
@@ -621,7 +621,7 @@ class Context:
     def unlisted_library(self, prefix: str) -> Any:
         """A library object that is not stored: the stack ignores events under its prefix."""
         from viewra.common.timestamps import now_iso
-        from viewra.media.catalogue import Library, LibraryKind
+        from viewra.media.models.catalogue import Library, LibraryKind
 
         now = now_iso()
         return Library(

@@ -321,7 +321,7 @@ def evict(api: Api, h: str) -> None:
 def bare_command(
     running: RunningStack, key: str, etag: str, provider_name: str, out_dir: Path
 ) -> list[str]:
-    from viewra.storage.transcodes import SourceStore
+    from viewra.storage.transcoder import SourceStore
     from viewra.transcoding.command import build_command, pinned_input_headers
     from viewra.transcoding.context import TranscodeLimits
     from viewra.transcoding.params import TranscodeParams
@@ -528,7 +528,7 @@ def run(args: argparse.Namespace) -> Results:
 
 
 def _bare_factory(running: RunningStack, key: str, provider: str) -> Any:
-    from viewra.storage.transcodes import SourceStore
+    from viewra.storage.transcoder import SourceStore
 
     head = SourceStore(running.settings()).head(running.stack.bucket, key)
     if head is None:

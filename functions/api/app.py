@@ -11,7 +11,6 @@ from viewra.api.health import check_health
 from viewra.api.openapi import build_openapi
 from viewra.bootstrap import get_services
 from viewra.common import event_feed as feed
-from viewra.common.errors import NotFound
 from viewra.common.event_feed import EventQuery
 from viewra.common.http_answers import (
     JSON_HEADERS,
@@ -23,14 +22,13 @@ from viewra.common.http_answers import (
 )
 from viewra.common.logs import logger
 from viewra.common.settings import get_settings
-from viewra.media import library_admin as library_ops
-from viewra.media import store_hook
-from viewra.media.catalogue import LibraryCreate, LibraryUpdate
-from viewra.media.listing import ItemQuery
-from viewra.playback import service as playing
-from viewra.playback.sessions import PlaybackRequest, ProgressReport, StopReport
+from viewra.media import service as media
+from viewra.media.models.catalogue import LibraryCreate, LibraryUpdate
+from viewra.media.models.listing import ItemQuery
+from viewra.playback import service as playback
+from viewra.playback.models.sessions import PlaybackRequest, ProgressReport, StopReport
 from viewra.plugins.registry import list_plugins as plugin_rows
-from viewra.transcoding import service as transcodes
+from viewra.transcoding import service as transcoding
 from viewra.transcoding.service import TranscodeRequest
 from viewra.web import web_page
 
@@ -95,41 +93,41 @@ def openapi() -> Response:
 @app.route("/libraries", methods=["GET"])
 @api
 def list_libraries() -> Response:
-    return respond(200, {"libraries": get_services().libraries.list()})
+    return respond(200, {"libraries": media.list_libraries(get_services())})
 
 
 @app.route("/libraries", methods=["POST"])
 @api
 def create_library() -> Response:
     request = parse_model(LibraryCreate, _body())
-    library, scan = library_ops.create_library(get_services(), request)
+    library, scan = media.create_library(get_services(), request)
     return respond(201, {"library": library, "scan": scan})
 
 
 @app.route("/libraries/{library_id}", methods=["GET"])
 @api
 def get_library(library_id: str) -> Response:
-    return respond(200, get_services().libraries.get(library_id))
+    return respond(200, media.get_library(get_services(), library_id))
 
 
 @app.route("/libraries/{library_id}", methods=["PATCH"])
 @api
 def update_library(library_id: str) -> Response:
     request = parse_model(LibraryUpdate, _body())
-    return respond(200, library_ops.update_library(get_services(), library_id, request))
+    return respond(200, media.update_library(get_services(), library_id, request))
 
 
 @app.route("/libraries/{library_id}", methods=["DELETE"])
 @api
 def delete_library(library_id: str) -> Response:
-    get_services().libraries.delete(library_id)
+    media.delete_library(get_services(), library_id)
     return Response(body="", status_code=204)
 
 
 @app.route("/libraries/{library_id}/scan", methods=["POST"])
 @api
 def scan_library(library_id: str) -> Response:
-    return respond(202, library_ops.start_scan(get_services(), library_id))
+    return respond(202, media.start_scan(get_services(), library_id))
 
 
 @app.route("/hooks/store-events", methods=["POST"])
@@ -137,108 +135,98 @@ def scan_library(library_id: str) -> Response:
 def store_events() -> Response:
     """MinIO's webhook target (and any store that posts S3-shaped records): to the scan queue."""
     headers = app.current_request.headers or {}
-    queued = store_hook.forward(get_services(), headers.get("authorization"), _body())
+    queued = media.forward_store_events(get_services(), headers.get("authorization"), _body())
     return respond(202, {"queued": queued})
 
 
 @app.route("/scans/{scan_id}", methods=["GET"])
 @api
 def get_scan(scan_id: str) -> Response:
-    return respond(200, library_ops.get_scan(get_services(), scan_id))
+    return respond(200, media.get_scan(get_services(), scan_id))
 
 
 @app.route("/items", methods=["GET"])
 @api
 def list_items() -> Response:
     query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
-    return respond(200, get_services().catalog.query(query))
+    return respond(200, media.list_items(get_services(), query))
 
 
 @app.route("/items/{item_id}", methods=["GET"])
 @api
 def get_item(item_id: str) -> Response:
-    services = get_services()
-    item = services.catalog.get(item_id)
-    if item is None or item.status.value == "removed":
-        raise NotFound(f"item {item_id!r} does not exist")
-    body = to_jsonable(item)
-    body["artwork_url"] = (
-        services.objects.presign_get(services.settings.content_bucket, item.artwork_key)
-        if item.artwork_key
-        else None
-    )
-    return respond(200, body)
+    return respond(200, media.item_view(get_services(), item_id))
 
 
 # -- playback: decisions, sessions, viewing history -----------------------------------------
 def _user() -> str:
     """The user, from a header until authentication exists."""
-    return (app.current_request.headers or {}).get("x-viewra-user") or playing.DEFAULT_USER
+    return (app.current_request.headers or {}).get("x-viewra-user") or playback.DEFAULT_USER
 
 
 @app.route("/profiles", methods=["GET"])
 @api
 def list_profiles() -> Response:
-    return respond(200, {"profiles": playing.profiles()})
+    return respond(200, {"profiles": playback.profiles()})
 
 
 @app.route("/items/{item_id}/playback", methods=["POST"])
 @api
 def start_playback(item_id: str) -> Response:
     request = parse_model(PlaybackRequest, _body())
-    session = playing.start_playback(get_services(), item_id, _user(), request, _base_url())
+    session = playback.start_playback(get_services(), item_id, _user(), request, _base_url())
     return respond(201, session)
 
 
 @app.route("/sessions", methods=["GET"])
 @api
 def list_sessions() -> Response:
-    return respond(200, {"sessions": playing.active_sessions(get_services())})
+    return respond(200, {"sessions": playback.active_sessions(get_services())})
 
 
 @app.route("/sessions/{session_id}", methods=["GET"])
 @api
 def get_session(session_id: str) -> Response:
-    return respond(200, playing.get_session(get_services(), session_id))
+    return respond(200, playback.get_session(get_services(), session_id))
 
 
 @app.route("/sessions/{session_id}/progress", methods=["POST"])
 @api
 def session_progress(session_id: str) -> Response:
     report = parse_model(ProgressReport, _body())
-    return respond(200, playing.report_progress(get_services(), session_id, report))
+    return respond(200, playback.report_progress(get_services(), session_id, report))
 
 
 @app.route("/sessions/{session_id}/stop", methods=["POST"])
 @api
 def session_stop(session_id: str) -> Response:
     report = parse_model(StopReport, _body())
-    return respond(200, playing.stop_playback(get_services(), session_id, report))
+    return respond(200, playback.stop_playback(get_services(), session_id, report))
 
 
 @app.route("/users/{user_id}/resume", methods=["GET"])
 @api
 def user_resume(user_id: str) -> Response:
-    return respond(200, {"items": playing.resume_list(get_services(), user_id)})
+    return respond(200, {"items": playback.resume_list(get_services(), user_id)})
 
 
 @app.route("/users/{user_id}/history", methods=["GET"])
 @api
 def user_history(user_id: str) -> Response:
-    return respond(200, {"items": playing.history(get_services(), user_id)})
+    return respond(200, {"items": playback.history(get_services(), user_id)})
 
 
 @app.route("/users/{user_id}/next-up", methods=["GET"])
 @api
 def user_next_up(user_id: str) -> Response:
-    return respond(200, {"items": playing.next_up(get_services(), user_id)})
+    return respond(200, {"items": playback.next_up(get_services(), user_id)})
 
 
 @app.route("/users/{user_id}/played/{item_id}", methods=["POST", "DELETE"])
 @api
 def user_played(user_id: str, item_id: str) -> Response:
     played = app.current_request.method == "POST"
-    return respond(200, playing.set_played(get_services(), user_id, item_id, played))
+    return respond(200, playback.set_played(get_services(), user_id, item_id, played))
 
 
 @app.route("/plugins", methods=["GET"])
@@ -251,33 +239,33 @@ def list_plugins() -> Response:
 @app.route("/transcode/providers", methods=["GET"])
 @api
 def transcode_providers() -> Response:
-    return respond(200, {"providers": transcodes.providers(get_services())})
+    return respond(200, {"providers": transcoding.providers(get_services())})
 
 
 @app.route("/transcodes", methods=["POST"])
 @api
 def create_transcode() -> Response:
     request = parse_model(TranscodeRequest, _body())
-    result = transcodes.create(get_services(), request, _base_url())
+    result = transcoding.create(get_services(), request, _base_url())
     return respond(200 if result["ready"] else 202, result)
 
 
 @app.route("/transcodes/{h}", methods=["GET"])
 @api
 def get_transcode(h: str) -> Response:
-    return respond(200, transcodes.get(get_services(), h))
+    return respond(200, transcoding.get(get_services(), h))
 
 
 @app.route("/transcodes/{h}", methods=["DELETE"])
 @api
 def cancel_transcode(h: str) -> Response:
-    return respond(200, transcodes.cancel(get_services(), h))
+    return respond(200, transcoding.cancel(get_services(), h))
 
 
 @app.route("/transcodes/{h}/{name}", methods=["GET"])
 @api
 def transcode_output(h: str, name: str) -> Response:
-    kind, body = transcodes.output(get_services(), h, name, _base_url())
+    kind, body = transcoding.output(get_services(), h, name, _base_url())
     if kind == "redirect":
         return Response(body="", status_code=302, headers={"Location": body})
     return Response(
@@ -288,20 +276,20 @@ def transcode_output(h: str, name: str) -> Response:
 @app.route("/transcode/cache", methods=["GET"])
 @api
 def transcode_cache() -> Response:
-    return respond(200, transcodes.cache(get_services()))
+    return respond(200, transcoding.cache(get_services()))
 
 
 @app.route("/transcode/cache/{h}", methods=["DELETE"])
 @api
 def evict_transcode(h: str) -> Response:
-    return respond(200, transcodes.evict_one(get_services(), h))
+    return respond(200, transcoding.evict_one(get_services(), h))
 
 
 @app.route("/transcode/cache/evict", methods=["POST"])
 @api
 def evict_transcodes() -> Response:
     budget = (_body() or {}).get("budget_bytes")
-    return respond(200, transcodes.evict_to_budget(get_services(), budget))
+    return respond(200, transcoding.evict_to_budget(get_services(), budget))
 
 
 # -- events: follow the stream; and the topic subscription that fills it ---------------------

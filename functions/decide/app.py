@@ -14,7 +14,7 @@ from chalice import Chalice
 
 from viewra.bootstrap import get_services
 from viewra.common.logs import logger
-from viewra.playback.decide_event import decide_event
+from viewra.playback.service import decide_event
 
 app = Chalice(app_name="viewra-decide")
 

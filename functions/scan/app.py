@@ -11,15 +11,14 @@ from chalice import Chalice
 from viewra.bootstrap import get_services
 from viewra.common.settings import get_settings
 from viewra.common.sqs_batch import handle_batch
-from viewra.media.enrich.pipeline import enrich_delivery
-from viewra.media.scan_pipeline import handle_message
+from viewra.media.service import enrich_delivery, handle_scan_message
 
 app = Chalice(app_name="viewra-scan")
 
 
 def record_handler(record: SQSRecord) -> None:
     """One message: a failure here fails this record alone (partial batch response)."""
-    handle_message(get_services(), json.loads(record.body))
+    handle_scan_message(get_services(), json.loads(record.body))
 
 
 @app.on_sqs_message(queue=get_settings().scan_queue, batch_size=10)

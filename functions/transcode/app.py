@@ -14,24 +14,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Chalice
 
+from viewra.bootstrap import transcoder_for, visibility_heartbeat
 from viewra.common.settings import get_settings
 from viewra.common.sqs_batch import handle_batch
-from viewra.storage.transcodes import VisibilityHeartbeat
-from viewra.transcoding.context import transcoder_for
-from viewra.transcoding.worker import handle_message
+from viewra.transcoding.service import run_transcode_message
 
 app = Chalice(app_name="viewra-transcode")
 
 
 def record_handler(record: SQSRecord) -> None:
     tc = transcoder_for(get_settings())
-    heartbeat = VisibilityHeartbeat(
-        tc.settings,
-        VisibilityHeartbeat.queue_url_from_arn(tc.settings, record.event_source_arn),
-        record.receipt_handle,
-        tc.limits.visibility_seconds,
-    )
-    handle_message(tc, json.loads(record.body), heartbeat)
+    heartbeat = visibility_heartbeat(tc, record.event_source_arn, record.receipt_handle)
+    run_transcode_message(tc, json.loads(record.body), heartbeat)
 
 
 @app.on_sqs_message(queue=get_settings().transcode_queue, batch_size=1)

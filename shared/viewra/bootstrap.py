@@ -2,6 +2,11 @@
 (catalogue, libraries, scans, objects, queues, sessions, user data, events, the transcoder and
 its providers, plugins), built once, lazily, from the settings.
 
+It sits above the modules, as cosmicpython's ``bootstrap.py`` does: it imports the storage
+adapters and each module's face, and hands the adapters in. No module imports it; each module
+declares the small interfaces it needs (``viewra/<module>/ports.py``), which ``Services``
+satisfies structurally.
+
 Every handler asks :func:`get_services`. An implementation is swapped by name, without patching:
 ``register_services(get_services().replace(events=MyPublisher()))``.
 """
@@ -16,8 +21,7 @@ from pathlib import Path
 
 from viewra.common.events import LogPublisher, Publisher
 from viewra.common.settings import Settings, get_settings
-from viewra.media.enrich.core import Clients
-from viewra.media.enrich.pipeline import clients_for
+from viewra.media.service import Clients, clients_for
 from viewra.plugins.cue import CueEvaluator
 from viewra.plugins.registry import PluginRegistry
 from viewra.storage.catalog import Catalog
@@ -29,9 +33,15 @@ from viewra.storage.queues import QueueSender
 from viewra.storage.scans import ScanStore
 from viewra.storage.sessions import SessionStore, UserDataStore
 from viewra.storage.tables import Tables, tables_for
-from viewra.transcoding.context import Transcoder as TranscodeContext
-from viewra.transcoding.context import transcoder_for
-from viewra.transcoding.playback_port import QueueTranscoder
+from viewra.storage.transcoder import ContentStore, JobStore, SourceStore, VisibilityHeartbeat
+from viewra.transcoding.service import (
+    BUILT_IN,
+    FfmpegFacts,
+    QueueTranscoder,
+    Registry,
+    TranscodeLimits,
+    Transcoder,
+)
 
 
 @dataclass
@@ -72,7 +82,7 @@ class Services:
             return self._enrich
 
     @property
-    def transcode(self) -> TranscodeContext:
+    def transcode(self) -> Transcoder:
         """The transcoder: job store, content store, providers (probed on first need)."""
         return transcoder_for(self.settings)
 
@@ -133,3 +143,43 @@ def reset_services() -> None:
     """Forget the registered and the cached services (settings changed)."""
     register_services(None)
     _from_environment.cache_clear()
+
+
+def build_transcoder(
+    settings: Settings,
+    *,
+    limits: TranscodeLimits | None = None,
+    facts: FfmpegFacts | None = None,
+    queues: QueueSender | None = None,
+) -> Transcoder:
+    """A transcoder wired to this deployment's job table, buckets, queue and event topic."""
+    limits = limits or TranscodeLimits.from_settings(settings)
+    return Transcoder(
+        settings=settings,
+        jobs=JobStore(settings),
+        content=ContentStore(settings),
+        sources=SourceStore(settings),
+        queues=queues or QueueSender(settings),
+        registry=Registry(BUILT_IN, facts, ffmpeg=limits.ffmpeg),
+        limits=limits,
+        events=SnsPublisher(settings) if settings.events_topic else LogPublisher(),
+    )
+
+
+@lru_cache(maxsize=4)
+def transcoder_for(settings: Settings) -> Transcoder:
+    """The process-wide transcoder of a deployment (providers probed once, lazily)."""
+    return build_transcoder(settings)
+
+
+def visibility_heartbeat(
+    transcoder: Transcoder, event_source_arn: str, receipt_handle: str
+) -> VisibilityHeartbeat:
+    """Extends a transcode message's visibility while its job runs (the worker calls it)."""
+    settings = transcoder.settings
+    return VisibilityHeartbeat(
+        settings,
+        VisibilityHeartbeat.queue_url_from_arn(settings, event_source_arn),
+        receipt_handle,
+        transcoder.limits.visibility_seconds,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.spy import aws_calls
-from viewra.media.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
+from viewra.media.models.items import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
 CATALOGUE = [
     # key, kind, title, year, genres, video (codec, w, h), audio codec, extra

@@ -7,7 +7,7 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from viewra.media.scan_progress import SCAN_LIST
+from viewra.media.models.scans import SCAN_LIST
 
 
 def _post(api, path: str, body: object) -> object:

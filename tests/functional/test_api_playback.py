@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from viewra.media.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
+from viewra.media.models.items import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
 H264 = [
     MediaStream(

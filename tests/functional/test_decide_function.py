@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.functional.conftest import load_event
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 
 
 def invoke(event: dict) -> dict:

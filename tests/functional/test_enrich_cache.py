@@ -10,11 +10,11 @@ from tests.functional.test_enrichment import drain, tmdb  # noqa: F401  (TMDB, r
 from tests.functional.test_scan_handler import created, put
 from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
 from viewra.bootstrap import reset_services
-from viewra.media.catalogue import LibraryCreate, item_id
 from viewra.media.enrich.core import enrich_item
 from viewra.media.enrich.pipeline import clients_for
 from viewra.media.library_admin import create_library
-from viewra.media.models import ItemKind, MediaItem
+from viewra.media.models.catalogue import LibraryCreate, item_id
+from viewra.media.models.items import ItemKind, MediaItem
 from viewra.storage.enrich_cache import MAX_ENTRY_BYTES, DynamoCache
 
 

@@ -12,10 +12,10 @@ from viewra.bootstrap import reset_services
 from viewra.common.events import Event, ItemAdded
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext, to_lambda_event
-from viewra.media.catalogue import LibraryCreate, item_id
 from viewra.media.enrich.pipeline import enrich_delivery
 from viewra.media.library_admin import create_library
-from viewra.media.models import ItemMetadata
+from viewra.media.models.catalogue import LibraryCreate, item_id
+from viewra.media.models.items import ItemMetadata
 
 
 def drain(services, queue: str) -> list[dict]:

@@ -17,11 +17,11 @@ from tests.functional.conftest import invoke_scan, load_event, scan_event
 from tests.functional.spy import aws_calls
 from viewra.local.functions import load_function
 from viewra.local.worker import LambdaContext
-from viewra.media.catalogue import LibraryCreate, item_id
 from viewra.media.library_admin import create_library, start_scan
-from viewra.media.listing import ItemQuery
-from viewra.media.models import ItemStatus
-from viewra.media.scan_progress import SCAN_LIST, SCAN_OBJECT
+from viewra.media.models.catalogue import LibraryCreate, item_id
+from viewra.media.models.items import ItemStatus
+from viewra.media.models.listing import ItemQuery
+from viewra.media.models.scans import SCAN_LIST, SCAN_OBJECT
 
 KEY = "movies/Blade Runner (1982)/Blade.Runner.1982.mp4"
 

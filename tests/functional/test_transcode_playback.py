@@ -151,13 +151,14 @@ def test_fmp4_segments_play_too(
 _WORKER = """
 import sys
 from viewra.common.settings import get_settings
+from viewra.bootstrap import build_transcoder
 from viewra.transcoding.context import TranscodeLimits, Transcoder
 from viewra.transcoding.worker import run_job
 s = get_settings()
 limits = TranscodeLimits.from_settings(
     s, preset="ultrafast", input_mode="url", realtime_input=True, progress_interval=0.5
 )
-run_job(Transcoder.from_settings(s, limits=limits), sys.argv[1])
+run_job(build_transcoder(s, limits=limits), sys.argv[1])
 """
 
 

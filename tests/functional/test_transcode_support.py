@@ -22,9 +22,10 @@ import pytest
 from moto import mock_aws
 
 from tests.media_factory import run_ffmpeg
+from viewra.bootstrap import build_transcoder
 from viewra.common.settings import Settings, get_settings
 from viewra.storage.clients import client
-from viewra.storage.transcodes import ensure_jobs_table
+from viewra.storage.transcoder import ensure_jobs_table
 from viewra.transcoding.context import TranscodeLimits, Transcoder
 from viewra.transcoding.params import SourceRef
 from viewra.transcoding.providers import FfmpegFacts, probe_ffmpeg
@@ -124,7 +125,7 @@ def create_resources(settings: Settings) -> None:
 
 def transcoder(settings: Settings, **limits: Any) -> Transcoder:
     base = {"preset": "ultrafast", "input_mode": "download", "progress_interval": 0.5}
-    return Transcoder.from_settings(
+    return build_transcoder(
         settings,
         limits=TranscodeLimits.from_settings(settings, **{**base, **limits}),
         facts=facts(),

@@ -27,7 +27,7 @@ from viewra.common.settings import Settings
 from viewra.common.timestamps import parse_iso
 from viewra.local.worker import LambdaContext
 from viewra.storage.clients import client
-from viewra.storage.transcodes import VisibilityHeartbeat
+from viewra.storage.transcoder import VisibilityHeartbeat
 from viewra.transcoding.context import TranscodeLimits
 from viewra.transcoding.jobs import JobStatus, cancel_job, get_job, request_transcode
 from viewra.transcoding.params import Protocol, TranscodeParams

@@ -124,8 +124,8 @@ def test_a_replaced_source_is_refused_to_ffmpeg_and_the_job_says_why(
 ) -> None:
     """The worker does not HEAD the source first: ffmpeg's own requests carry If-Match with the
     job's ETag, and the emulator refuses them (412) once the key holds other bytes."""
+    from viewra.bootstrap import build_transcoder
     from viewra.common.settings import Settings
-    from viewra.transcoding.context import Transcoder
     from viewra.transcoding.jobs import get_job, request_transcode
     from viewra.transcoding.params import SourceRef, TranscodeParams
 
@@ -140,7 +140,7 @@ def test_a_replaced_source_is_refused_to_ffmpeg_and_the_job_says_why(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "viewra-local")
     settings = Settings.from_env({**stack.env, "AWS_ENDPOINT_URL": stack.endpoint})
-    tc = Transcoder.from_settings(settings)
+    tc = build_transcoder(settings)
     requested = request_transcode(tc, first, TranscodeParams(max_height=120))
     job = stack.wait_for(
         lambda: (j := get_job(tc, requested.h)).status.value in {"failed", "ready"} and j,

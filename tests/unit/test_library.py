@@ -3,12 +3,12 @@
 import pytest
 from pydantic import ValidationError
 
+from viewra.common.content_address import content_key
 from viewra.common.errors import InvalidKey
-from viewra.media.catalogue import (
+from viewra.media.models.catalogue import (
     Library,
     LibraryCreate,
     LibraryKind,
-    content_key,
     item_id,
     library_for_key,
     prefixes_overlap,

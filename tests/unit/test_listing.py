@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from viewra.media.listing import ItemQuery, SortField
+from viewra.media.models.listing import ItemQuery, SortField
 
 
 def test_defaults() -> None:

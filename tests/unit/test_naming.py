@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from viewra.media.models import ParsedName, Tags
+from viewra.media.models.items import ParsedName, Tags
 from viewra.media.naming import music_tags, parse_name
 
 TABLES = Path(__file__).resolve().parent.parent / "data" / "naming"

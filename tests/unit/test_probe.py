@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.media_factory import MUSIC_TAGS, MediaSet
-from viewra.media.models import ItemKind, ProbeResult, StreamType, Tags
+from viewra.media.models.items import ItemKind, ProbeResult, StreamType, Tags
 from viewra.media.naming import parse_name
 from viewra.media.probe import (
     BlockReader,

@@ -10,15 +10,19 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from viewra import __version__
-from viewra.media.catalogue import Library, LibraryCreate, LibraryUpdate
-from viewra.media.listing import ItemPage, ItemQuery
-from viewra.media.models import MediaItem
-from viewra.media.scan_progress import Scan
-from viewra.media.store_hook import Queued, StoreDelivery
-from viewra.playback.history import UserItemData
-from viewra.playback.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
-from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
-from viewra.transcoding.service import TranscodeRequest
+from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.models.items import MediaItem
+from viewra.media.models.listing import ItemPage, ItemQuery
+from viewra.media.models.scans import Scan
+from viewra.media.service import Queued, StoreDelivery
+from viewra.playback.models.history import UserItemData
+from viewra.playback.models.sessions import (
+    PlaybackRequest,
+    PlaybackSession,
+    ProgressReport,
+    StopReport,
+)
+from viewra.transcoding.service import CacheEntry, Job, RequestResult, TranscodeRequest
 
 
 class ErrorDetail(BaseModel):

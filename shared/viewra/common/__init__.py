@@ -1,2 +1,3 @@
-"""What the media, playback and transcoding modules share: settings, errors, events, logs, time,
-HTTP answers, key validation. Imports nothing else of Viewra."""
+"""What the media, playback and transcoding modules share: settings, errors, events and the event
+feed, logs, timestamps, HTTP answers, key validation, content addressing, the ports several
+modules need. Imports nothing of Viewra outside :mod:`viewra.common`."""

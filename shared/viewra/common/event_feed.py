@@ -15,7 +15,7 @@ from viewra.common.logs import logger
 from viewra.common.sqs_batch import handle_batch
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.common.ports import EventServices as Services
 
 
 class EventQuery(BaseModel):

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from viewra.common.errors import NotFound
 from viewra.common.timestamps import now_iso
-from viewra.media.catalogue import Library, LibraryCreate, LibraryUpdate
-from viewra.media.scan_progress import SCAN_LIST, Scan
+from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.models.scans import SCAN_LIST, Scan
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.media.ports import MediaServices as Services
 
 
 def create_library(services: Services, request: LibraryCreate) -> tuple[Library, Scan]:
@@ -59,3 +59,15 @@ def get_scan(services: Services, scan_id: str) -> Scan:
     if scan is None:
         raise NotFound(f"scan {scan_id!r} does not exist")
     return scan
+
+
+def list_libraries(services: Services) -> list[Library]:
+    return services.libraries.list()
+
+
+def get_library(services: Services, library_id: str) -> Library:
+    return services.libraries.get(library_id)
+
+
+def delete_library(services: Services, library_id: str) -> None:
+    services.libraries.delete(library_id)

@@ -21,7 +21,7 @@ from typing import Any
 
 from guessit import guessit
 
-from viewra.media.models import ItemKind, ParsedName, Tags
+from viewra.media.models.items import ItemKind, ParsedName, Tags
 
 LIBRARY_KINDS = frozenset({"movies", "shows", "music", "mixed"})
 

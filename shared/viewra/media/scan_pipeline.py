@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from viewra.common.content_address import content_key
 from viewra.common.errors import InvalidKey, NotFound, ObjectChanged, PoisonMessage
 from viewra.common.events import (
     ItemAdded,
@@ -26,13 +27,23 @@ from viewra.common.events import (
 from viewra.common.logs import logger
 from viewra.common.object_keys import validate_key
 from viewra.common.timestamps import now_iso
-from viewra.media.catalogue import Library, content_key, item_id, library_for_key
-from viewra.media.models import ItemKind, ItemStatus, MediaItem, ObjectHead, ProbeResult, StreamType
+from viewra.media.models.catalogue import Library, item_id, library_for_key
+from viewra.media.models.items import (
+    ItemKind,
+    ItemStatus,
+    MediaItem,
+    ObjectHead,
+    ProbeResult,
+    StreamType,
+)
+from viewra.media.models.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
 from viewra.media.naming import music_tags, parse_name
 from viewra.media.probe import ProbeError, probe
-from viewra.media.scan_progress import SCAN_LIST, SCAN_OBJECT, ScanOutcome
 from viewra.media.scan_sidecars import LISTINGS, apply_sidecars, is_sidecar
 from viewra.media.scrapers.keys import folder
+
+if TYPE_CHECKING:
+    from viewra.media.ports import MediaServices as Services
 
 LIST_PAGE_SIZE = 1000
 # An object event reuses this process's list of libraries for this long. A library changed in
@@ -56,7 +67,7 @@ def event_order(event_time: str, sequencer: str | None = None) -> str:
     return f"{event_time}#{(sequencer or '').ljust(32, '0')}"
 
 
-def handle_message(services: Any, body: dict[str, Any]) -> None:
+def handle_message(services: Services, body: dict[str, Any]) -> None:
     """Handle one queue message; raise to have it retried (and, in the end, dead-lettered)."""
     if body.get("Event") == "s3:TestEvent":
         logger.info("ignoring s3:TestEvent")
@@ -74,7 +85,7 @@ def handle_message(services: Any, body: dict[str, Any]) -> None:
         raise PoisonMessage(f"unknown message: {sorted(body)[:5]}")
 
 
-def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
+def _handle_s3_record(services: Services, record: dict[str, Any]) -> None:
     try:
         # S3 names events "ObjectCreated:Put"; MinIO (and the S3 notification configuration)
         # "s3:ObjectCreated:Put"
@@ -117,7 +128,7 @@ def _handle_s3_record(services: Any, record: dict[str, Any]) -> None:
         logger.info("event ignored", extra={"event_name": name, "key": key})
 
 
-def remove_object(services: Any, ref: ObjectRef) -> None:
+def remove_object(services: Services, ref: ObjectRef) -> None:
     iid = item_id(ref.bucket, ref.key)
     if services.catalog.remove(iid, ref.order, now_iso()):
         publish(services.events, ItemRemoved(item_id=iid, key=ref.key))
@@ -126,7 +137,7 @@ def remove_object(services: Any, ref: ObjectRef) -> None:
         logger.info("removal older than the catalogue, or unknown item", extra={"key": ref.key})
 
 
-def refresh_folder(services: Any, library: Library, ref: ObjectRef) -> None:
+def refresh_folder(services: Services, library: Library, ref: ObjectRef) -> None:
     """A sidecar came or went: catalogue its folder's videos again (their sidecars changed)."""
     where = folder(ref.key)
     LISTINGS.forget(ref.bucket, where)
@@ -139,7 +150,7 @@ def refresh_folder(services: Any, library: Library, ref: ObjectRef) -> None:
 
 
 def catalogue_object(
-    services: Any, library: Library, ref: ObjectRef, force: bool = False
+    services: Services, library: Library, ref: ObjectRef, force: bool = False
 ) -> ScanOutcome:
     """Probe the object (bounded range reads) and write its item; skip if already catalogued
     with this ETag (unless ``force``: its sidecars changed). Sidecars are not items."""
@@ -161,7 +172,7 @@ def catalogue_object(
 
 
 def _catalogue(
-    services: Any, library: Library, ref: ObjectRef, head: ObjectHead, force: bool
+    services: Services, library: Library, ref: ObjectRef, head: ObjectHead, force: bool
 ) -> ScanOutcome:
     iid = item_id(ref.bucket, ref.key)
     existing = services.catalog.get(iid)
@@ -272,7 +283,7 @@ def build_item(
 _EXT = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/webp": "webp"}
 
 
-def store_artwork(services: Any, data: bytes, mime: str | None) -> str:
+def store_artwork(services: Services, data: bytes, mime: str | None) -> str:
     """Store cover art content-addressed in the content bucket; the same image is stored once."""
     digest = hashlib.sha256(data).hexdigest()
     mime = mime or "image/jpeg"
@@ -282,7 +293,7 @@ def store_artwork(services: Any, data: bytes, mime: str | None) -> str:
 
 
 # -- library scans: list a prefix page by page, fan the objects out ------------------------------
-def list_page(services: Any, body: dict[str, Any]) -> None:
+def list_page(services: Services, body: dict[str, Any]) -> None:
     try:
         scan_id, library_id = body["scan_id"], body["library_id"]
         page = int(body.get("page", 0))
@@ -323,7 +334,7 @@ def list_page(services: Any, body: dict[str, Any]) -> None:
         _scan_completed(services, scan_id)
 
 
-def _handle_scan_object(services: Any, body: dict[str, Any]) -> None:
+def _handle_scan_object(services: Services, body: dict[str, Any]) -> None:
     try:
         scan_id, library_id = body["scan_id"], body["library_id"]
         ref = ObjectRef(bucket=body["bucket"], key=body["key"], order=body["order"])
@@ -342,7 +353,7 @@ def _handle_scan_object(services: Any, body: dict[str, Any]) -> None:
         _scan_completed(services, scan_id)
 
 
-def _scan_completed(services: Any, scan_id: str) -> None:
+def _scan_completed(services: Services, scan_id: str) -> None:
     scan = services.scans.get(scan_id)
     if scan is not None:
         publish(

@@ -15,16 +15,16 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from viewra.common.content_address import content_key
 from viewra.common.logs import logger
-from viewra.media.catalogue import content_key
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 from viewra.media.scrapers.artwork import MAX_ARTWORK_BYTES
 from viewra.media.scrapers.keys import folder
 from viewra.media.scrapers.nfo import NfoError, read_nfo
 from viewra.media.scrapers.sidecars import find_sidecars
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.media.ports import MediaServices as Services
 
 SIDECAR_EXTENSIONS = frozenset(
     {".srt", ".vtt", ".ass", ".ssa", ".nfo", ".jpg", ".jpeg", ".png", ".webp", ".tbn"}

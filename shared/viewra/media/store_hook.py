@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from viewra.common.errors import BadRequest, NotFound, Unauthorized
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.media.ports import MediaServices as Services
 
 # MinIO sends one record a delivery; a bound keeps one request from queuing without limit.
 MAX_RECORDS = 100

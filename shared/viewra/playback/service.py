@@ -8,15 +8,19 @@ so a hop to the decide function would only add latency. The decide function expo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from viewra.common.errors import NotFound, Unprocessable
+from pydantic import ValidationError
+
+from viewra.common.errors import BadRequest, NotFound, Unprocessable, ViewraError
 from viewra.common.events import SessionProgress, SessionStarted, SessionStopped, publish
+from viewra.common.http_answers import validation_message
 from viewra.common.parallel_calls import together
 from viewra.common.timestamps import now_iso
-from viewra.media.catalogue import episode_order, series_key
-from viewra.media.models import ItemStatus, MediaItem
+from viewra.media.models.catalogue import episode_order, series_key
+from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.playback.decision import (
     DeviceProfile,
     NoCompatibleStreamError,
@@ -29,8 +33,8 @@ from viewra.playback.decision import (
     load_builtin_profiles,
     parse_profile,
 )
-from viewra.playback.history import ResumeRules, UserItemData, apply_position, mark
-from viewra.playback.sessions import (
+from viewra.playback.models.history import ResumeRules, UserItemData, apply_position, mark
+from viewra.playback.models.sessions import (
     DeliveryStatus,
     PlaybackRequest,
     PlaybackSession,
@@ -40,7 +44,7 @@ from viewra.playback.sessions import (
 )
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.playback.ports import PlaybackServices as Services
 
 DEFAULT_USER = "default"
 
@@ -282,3 +286,33 @@ def next_up(services: Services, user_id: str, limit: int = 20) -> list[dict[str,
         if len(out) >= limit:
             break
     return out
+
+
+# -- the decide function: an event in, a decision (or the API's error shape) out ----------
+def decide_event(services: Callable[[], Any], event: dict[str, Any]) -> dict[str, Any]:
+    """Decide for an inline item, or for one from the catalogue by ``item_id``."""
+    try:
+        if "item" in event:
+            item = MediaItem.model_validate(event["item"])
+        elif "item_id" in event:
+            found = services().catalog.get(str(event["item_id"]))
+            if found is None:
+                raise NotFound(f"item {event['item_id']!r} does not exist")
+            item = found
+        else:
+            raise BadRequest("give 'item' or 'item_id'")
+        profile = resolve_profile(event.get("profile", "chrome"))
+        options = PlaybackOptions.model_validate(event.get("options") or {})
+        return {"decision": decide(item, profile, options).model_dump(mode="json")}
+    except ValidationError as exc:
+        return {"error": {"code": "ValidationError", "message": validation_message(exc)}}
+    except NoCompatibleStreamError as exc:
+        return {
+            "error": {
+                "code": "NoCompatibleStream",
+                "message": str(exc),
+                "reasons": [r.value for r in exc.reasons],
+            }
+        }
+    except ViewraError as exc:
+        return exc.to_dict()

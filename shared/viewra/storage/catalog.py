@@ -16,9 +16,9 @@ from pynamodb.exceptions import PutError
 
 from viewra.common.errors import BadRequest
 from viewra.common.timestamps import now_iso
-from viewra.media.catalogue import episode_order, resolution_class, series_key, sort_title
-from viewra.media.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
-from viewra.media.models import ItemStatus, MediaItem
+from viewra.media.models.catalogue import episode_order, resolution_class, series_key, sort_title
+from viewra.media.models.items import ItemStatus, MediaItem
+from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
 from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables
 
 

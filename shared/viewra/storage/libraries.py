@@ -9,7 +9,7 @@ import time
 from pynamodb.exceptions import PutError
 
 from viewra.common.errors import Conflict, NotFound
-from viewra.media.catalogue import Library, prefixes_overlap
+from viewra.media.models.catalogue import Library, prefixes_overlap
 from viewra.storage.tables import Tables
 
 PARTITION = "library"

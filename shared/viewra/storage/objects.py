@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from viewra.common.errors import ObjectChanged
 from viewra.common.settings import Settings
-from viewra.media.models import ObjectHead
+from viewra.media.models.items import ObjectHead
 from viewra.storage.clients import client
 
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}

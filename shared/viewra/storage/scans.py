@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from viewra.media.scan_progress import Scan, ScanOutcome, ScanStatus
+from viewra.media.models.scans import Scan, ScanOutcome, ScanStatus
 from viewra.storage.tables import Tables
 
 META = "scan"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from viewra.playback.history import UserItemData
-from viewra.playback.sessions import PlaybackSession, SessionState
+from viewra.playback.models.history import UserItemData
+from viewra.playback.models.sessions import PlaybackSession, SessionState
 from viewra.storage.tables import Tables
 
 

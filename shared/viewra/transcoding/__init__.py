@@ -1,8 +1,5 @@
-"""Transcoding: canonical parameters and their hash, providers, ffmpeg commands, jobs, the
-worker that runs them, and playlists for clients.
-
-Entry points: :func:`viewra.transcoding.jobs.request_transcode` (API), ``get_job`` /
-``cancel_job``, :func:`viewra.transcoding.worker.handle_message` (transcode function),
-:func:`viewra.transcoding.playlists.render` (playlists with presigned URLs), ``list_content`` /
-``evict`` / ``evict_lru`` (cache), ``Transcoder.registry.describe()`` (providers).
-"""
+"""The transcoding module: canonical parameters and their hash, providers, ffmpeg commands, HLS,
+jobs and the worker that runs them, playlists for clients. Its face is
+:mod:`viewra.transcoding.service`, its records :mod:`viewra.transcoding.models`. Imports
+:mod:`viewra.common` and other modules' faces only; never a storage adapter or
+:mod:`viewra.bootstrap` (what it needs is declared in :mod:`.ports`)."""

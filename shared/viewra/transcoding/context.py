@@ -1,4 +1,5 @@
-"""What the transcoder needs from a deployment, built once from :class:`Settings`.
+"""The transcoder's context: its limits and the ports it is handed (job records, content and
+source objects, a queue, a publisher). Built by :mod:`viewra.bootstrap`; imports no adapter.
 
 The limits read ``transcode_*`` fields of Settings when they exist and fall back to the defaults
 here, so this package works before and after those fields are added to the one settings object.
@@ -8,16 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from typing import Any
 
-from viewra.common.events import LogPublisher, Publisher
+from viewra.common.events import Publisher
+from viewra.common.ports import MessageQueues
 from viewra.common.settings import Settings
-from viewra.storage.eventbus import SnsPublisher
-from viewra.storage.queues import QueueSender
-from viewra.storage.transcodes import ContentStore, JobStore, SourceStore
 from viewra.transcoding.command import CommandOptions
-from viewra.transcoding.providers import BUILT_IN, FfmpegFacts, Registry
+from viewra.transcoding.ports import ContentObjects, JobRecords, SourceObjects
+from viewra.transcoding.providers import Registry
 
 
 @dataclass(frozen=True)
@@ -61,10 +60,10 @@ class TranscodeLimits:
 @dataclass
 class Transcoder:
     settings: Settings
-    jobs: JobStore
-    content: ContentStore
-    sources: SourceStore
-    queues: QueueSender
+    jobs: JobRecords
+    content: ContentObjects
+    sources: SourceObjects
+    queues: MessageQueues
     registry: Registry
     limits: TranscodeLimits
     events: Publisher
@@ -72,30 +71,3 @@ class Transcoder:
 
     def __post_init__(self) -> None:
         self.slots = threading.BoundedSemaphore(max(self.limits.max_concurrent_jobs, 1))
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        limits: TranscodeLimits | None = None,
-        facts: FfmpegFacts | None = None,
-        queues: QueueSender | None = None,
-    ) -> Transcoder:
-        limits = limits or TranscodeLimits.from_settings(settings)
-        return cls(
-            settings=settings,
-            jobs=JobStore(settings),
-            content=ContentStore(settings),
-            sources=SourceStore(settings),
-            queues=queues or QueueSender(settings),
-            registry=Registry(BUILT_IN, facts, ffmpeg=limits.ffmpeg),
-            limits=limits,
-            events=SnsPublisher(settings) if settings.events_topic else LogPublisher(),
-        )
-
-
-@lru_cache(maxsize=4)
-def transcoder_for(settings: Settings) -> Transcoder:
-    """The process-wide transcoder of a deployment (providers probed once, lazily)."""
-    return Transcoder.from_settings(settings)

@@ -22,8 +22,8 @@ from viewra.common.errors import Conflict, NotFound
 from viewra.common.events import TranscodeQueued, publish
 from viewra.common.parallel_calls import together
 from viewra.common.timestamps import now_iso, parse_iso
-from viewra.storage.transcodes import CONTENT_PREFIX, MANIFEST, job_prefix
 from viewra.transcoding.context import Transcoder
+from viewra.transcoding.models import CONTENT_PREFIX, MANIFEST, job_prefix
 from viewra.transcoding.params import SourceRef, TranscodeParams, content_hash
 
 MESSAGE_TYPE = "transcode"

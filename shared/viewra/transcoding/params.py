@@ -184,7 +184,7 @@ def content_hash(source: SourceRef, params: TranscodeParams) -> str:
 
 def params_from_target(target: Any, *, burn_subtitle: int | None = None) -> TranscodeParams:
     """Parameters from a playback decision's
-    :class:`~viewra.playback.decision.decision.TranscodeTarget`.
+    :class:`~viewra.playback.decision.outcome.TranscodeTarget`.
 
     Duck-typed on the target's fields so this module does not depend on the playback package.
     """

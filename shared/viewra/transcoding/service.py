@@ -1,19 +1,36 @@
-"""Transcoding behind the API: pre-transcode requests, job status and cancel, output playlists,
-the content cache and the provider list. Thin over ``viewra.transcoding`` (the transcoder core)."""
+"""The transcoding module's face: what the handlers and the other modules may call. Behind the
+API: pre-transcode requests, job status and cancel, output playlists, the content cache and the
+provider list; for the transcode function, the worker; for playback, the session port."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
-from viewra.media.models import ItemStatus
+from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.transcoding import jobs, playlists
 from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
+from viewra.transcoding.context import TranscodeLimits, Transcoder
+from viewra.transcoding.for_playback import QueueTranscoder, output_url, request_for_item
+from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
 from viewra.transcoding.params import TranscodeParams
-from viewra.transcoding.playback_port import output_url, request_for_item
+from viewra.transcoding.providers import BUILT_IN, FfmpegFacts, Registry
+from viewra.transcoding.worker import Heartbeat
+from viewra.transcoding.worker import handle_message as run_transcode_message
 
-if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+
+class ItemLookup(Protocol):
+    def get(self, item_id: str) -> MediaItem | None: ...
+
+
+class Services(Protocol):
+    """What this service is handed (by :mod:`viewra.bootstrap`); read-only from here."""
+
+    @property
+    def catalog(self) -> ItemLookup: ...
+    @property
+    def transcode(self) -> Transcoder: ...
+
 
 _HASH_CHARS = set("0123456789abcdef")
 
@@ -84,3 +101,28 @@ def evict_to_budget(services: Services, budget: int | None) -> dict[str, Any]:
 
 def providers(services: Services) -> list[dict[str, Any]]:
     return [row.to_dict() for row in services.transcode.registry.describe()]
+
+
+__all__ = [
+    "BUILT_IN",
+    "CacheEntry",
+    "FfmpegFacts",
+    "Heartbeat",
+    "Job",
+    "QueueTranscoder",
+    "Registry",
+    "RequestResult",
+    "Services",
+    "TranscodeLimits",
+    "TranscodeRequest",
+    "Transcoder",
+    "cache",
+    "cancel",
+    "create",
+    "evict_one",
+    "evict_to_budget",
+    "get",
+    "output",
+    "providers",
+    "run_transcode_message",
+]

@@ -41,7 +41,6 @@ from viewra.common import events
 from viewra.common.errors import PoisonMessage
 from viewra.common.logs import logger
 from viewra.common.timestamps import now_iso
-from viewra.storage.transcodes import MANIFEST
 from viewra.transcoding import hls
 from viewra.transcoding.command import (
     INIT_SEGMENT,
@@ -55,14 +54,15 @@ from viewra.transcoding.command import (
 )
 from viewra.transcoding.context import Transcoder
 from viewra.transcoding.jobs import MESSAGE_TYPE, JobStatus
+from viewra.transcoding.models import MANIFEST
 from viewra.transcoding.params import Protocol, SourceRef, TranscodeParams
 from viewra.transcoding.progress import Progress, ProgressParser, Throttle
 from viewra.transcoding.providers import Need, NoProvider
 from viewra.transcoding.wake import Waker
 
 try:  # the scan's prober, for the first segment; ffprobe answers where it is missing
-    from viewra.media.probe import FileRangeSource, ProbeError
-    from viewra.media.probe import probe as mediainfo_probe
+    from viewra.media.service import FileRangeSource, ProbeError
+    from viewra.media.service import probe as mediainfo_probe
 except ImportError:  # pragma: no cover - pymediainfo is in every runtime's requirements
     mediainfo_probe = None  # type: ignore[assignment]
 

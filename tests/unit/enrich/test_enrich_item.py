@@ -8,7 +8,7 @@ from viewra.media.enrich.models import Enrichment, ExternalIds, Person
 from viewra.media.enrich.musicbrainz import MusicBrainzClient
 from viewra.media.enrich.ratelimit import RateLimiter
 from viewra.media.enrich.tmdb import TmdbClient
-from viewra.media.models import ItemKind, MediaItem
+from viewra.media.models.items import ItemKind, MediaItem
 
 UA = "Viewra-test/0.1"
 
@@ -97,7 +97,7 @@ def test_results_merge_by_priority() -> None:
 
 
 def test_metadata_fills_only_the_gaps_of_what_the_item_has() -> None:
-    from viewra.media.models import ItemMetadata
+    from viewra.media.models.items import ItemMetadata
 
     own = ItemMetadata(
         sources=["nfo"],
@@ -128,7 +128,7 @@ def test_metadata_fills_only_the_gaps_of_what_the_item_has() -> None:
 
 
 def test_the_item_keeps_the_first_of_a_long_cast_in_billing_order() -> None:
-    from viewra.media.models import MAX_CAST
+    from viewra.media.models.items import MAX_CAST
 
     cast = [Person(name=f"P{i}", order=i) for i in reversed(range(MAX_CAST + 15))]
     meta = Enrichment(sources=["tmdb"], cast=cast).item_metadata()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 
 # shorthand key -> MediaStream field
 _RENAMES = {

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from playback_shorthand import build_item
 
-from viewra.media.models import MediaItem, StreamType
+from viewra.media.models.items import MediaItem, StreamType
 from viewra.playback.decision import (
     COPY,
     Decision,

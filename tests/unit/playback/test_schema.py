@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 from viewra.playback.decision.schema import SCHEMA_PATH, media_item_schema, render_schema
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewra.media.models import StreamType
+from viewra.media.models.items import StreamType
 from viewra.media.scrapers.artwork import find_artwork
 from viewra.media.scrapers.sidecars import find_sidecars
 from viewra.media.scrapers.subtitles import subtitle_streams

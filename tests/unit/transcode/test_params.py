@@ -9,8 +9,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from viewra.playback.decision.decision import TranscodeTarget
 from viewra.playback.decision.enums import MediaStreamProtocol
+from viewra.playback.decision.outcome import TranscodeTarget
 from viewra.transcoding.params import (
     Protocol,
     SourceRef,

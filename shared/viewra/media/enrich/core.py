@@ -15,7 +15,7 @@ from viewra.media.enrich.http import EnrichError
 from viewra.media.enrich.models import Enrichment
 from viewra.media.enrich.musicbrainz import MusicBrainzClient
 from viewra.media.enrich.tmdb import TmdbClient
-from viewra.media.models import ItemKind, MediaItem
+from viewra.media.models.items import ItemKind, MediaItem
 
 
 @dataclass(frozen=True)

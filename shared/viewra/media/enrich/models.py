@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from viewra.media.models import (
+from viewra.media.models.items import (
     MAX_CAST,
     ExternalIds,
     ItemMetadata,

@@ -24,11 +24,11 @@ from viewra.media.enrich.cache import Cache, LayeredCache, MemoryCache
 from viewra.media.enrich.core import Clients, enrich_item
 from viewra.media.enrich.musicbrainz import MusicBrainzClient
 from viewra.media.enrich.tmdb import TmdbClient
-from viewra.media.models import ItemMetadata, ItemStatus
+from viewra.media.models.items import ItemMetadata, ItemStatus
 from viewra.media.scan_pipeline import store_artwork
 
 if TYPE_CHECKING:
-    from viewra.bootstrap import Services
+    from viewra.media.ports import MediaServices as Services
 
 
 class EnrichmentFailed(RuntimeError):

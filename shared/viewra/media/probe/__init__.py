@@ -1,7 +1,8 @@
 """Probe a media object through bounded byte-range reads: what it holds, never the whole object.
 
 ``probe(source)`` feeds MediaInfo from a :class:`BlockReader` over a :class:`RangeSource` (an S3
-object, a local file) and maps the answer to :class:`~viewra.media.models.ProbeResult`, in ffmpeg's
+object, a local file) and maps the answer to a
+:class:`~viewra.media.models.items.ProbeResult`, in ffmpeg's
 vocabulary. Objects that are not media (empty, text, random bytes, a video cut before its index)
 raise :class:`ProbeError` with a reason a person can act on.
 
@@ -25,7 +26,7 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from viewra.media.models import MediaStream, ProbeResult, StreamType
+from viewra.media.models.items import MediaStream, ProbeResult, StreamType
 from viewra.media.probe import mapping
 from viewra.media.probe.reader import (
     BlockReader,

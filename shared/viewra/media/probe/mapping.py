@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from viewra.media.models import MediaStream, StreamType
+from viewra.media.models.items import MediaStream, StreamType
 
 Track = Any  # pymediainfo.Track: attribute access, None for absent fields
 

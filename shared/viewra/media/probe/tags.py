@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import mutagen
 
-from viewra.media.models import Tags
+from viewra.media.models.items import Tags
 from viewra.media.probe.mapping import Track, to_int
 
 log = logging.getLogger(__name__)

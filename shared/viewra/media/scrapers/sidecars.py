@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from viewra.media.models import MediaStream
+from viewra.media.models.items import MediaStream
 from viewra.media.scrapers.artwork import Artwork, find_artwork
 from viewra.media.scrapers.keys import basename, folder, parent, stem
 from viewra.media.scrapers.subtitles import subtitle_streams

@@ -12,7 +12,7 @@ from __future__ import annotations
 from babelfish import Error as BabelfishError
 from babelfish import Language
 
-from viewra.media.models import MediaStream, StreamType
+from viewra.media.models.items import MediaStream, StreamType
 from viewra.media.scrapers.keys import basename, folder, stem
 
 CODECS = {"srt": "subrip", "vtt": "webvtt", "ass": "ass", "ssa": "ssa"}

@@ -6,13 +6,6 @@ profile in Jellyfin's JSON shape, an item as the scan wrote it, and request opti
 """
 
 from viewra.playback.decision.decide import DEFAULT_OPTIONS, decide
-from viewra.playback.decision.decision import (
-    COPY,
-    Decision,
-    NoCompatibleStreamError,
-    PlaybackOptions,
-    TranscodeTarget,
-)
 from viewra.playback.decision.enums import (
     CodecType,
     DlnaProfileType,
@@ -23,6 +16,13 @@ from viewra.playback.decision.enums import (
     ProfileConditionValue,
     SubtitleDeliveryMethod,
     TranscodeReason,
+)
+from viewra.playback.decision.outcome import (
+    COPY,
+    Decision,
+    NoCompatibleStreamError,
+    PlaybackOptions,
+    TranscodeTarget,
 )
 from viewra.playback.decision.profiles import (
     DeviceProfile,

@@ -12,16 +12,8 @@
 
 from __future__ import annotations
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 from viewra.playback.decision import conditions as cnd
-from viewra.playback.decision.decision import (
-    COPY,
-    Decision,
-    NoCompatibleStreamError,
-    PlaybackOptions,
-    TranscodeTarget,
-    ordered_reasons,
-)
 from viewra.playback.decision.enums import (
     CodecType,
     DlnaProfileType,
@@ -33,6 +25,14 @@ from viewra.playback.decision.enums import TranscodeReason as R
 from viewra.playback.decision.facts import UNKNOWN_BITRATE_ASSUMPTION, audio_facts, item_bitrate
 from viewra.playback.decision.limits import Limits, as_int
 from viewra.playback.decision.names import canonical
+from viewra.playback.decision.outcome import (
+    COPY,
+    Decision,
+    NoCompatibleStreamError,
+    PlaybackOptions,
+    TranscodeTarget,
+    ordered_reasons,
+)
 from viewra.playback.decision.profiles import DeviceProfile, DirectPlayProfile
 from viewra.playback.decision.streams import choose_audio
 from viewra.playback.decision.target import max_bitrate_for

@@ -12,7 +12,7 @@ import statistics
 import sys
 import time
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 from viewra.playback.decision.decide import decide
 from viewra.playback.decision.profiles import load_builtin_profiles
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from viewra.media.models import MediaItem, MediaStream
+from viewra.media.models.items import MediaItem, MediaStream
 from viewra.playback.decision import conditions as cnd
 from viewra.playback.decision.enums import (
     CodecType,

@@ -1,6 +1,7 @@
 """What a profile condition can ask about an item: its streams' properties, keyed by property.
 
-The scan's :class:`~viewra.media.models.MediaStream` is mapped onto Jellyfin's condition properties
+The scan's :class:`~viewra.media.models.items.MediaStream` is mapped onto Jellyfin's condition
+properties
 once per decision. Values the scan does not record (``PacketLength``, ``VideoTimestamp``,
 ``Has64BitOffsets``) are absent, i.e. unknown: they satisfy a condition unless it is required.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from viewra.media.models import ItemKind, MediaItem, MediaStream, StreamType
+from viewra.media.models.items import ItemKind, MediaItem, MediaStream, StreamType
 from viewra.playback.decision.enums import ProfileConditionValue as P
 from viewra.playback.decision.names import IMAGE_CODECS, canonical
 

@@ -1,4 +1,4 @@
-"""The published JSON schema of :class:`~viewra.media.models.MediaItem`, the scan's record.
+"""The published JSON schema of :class:`~viewra.media.models.items.MediaItem`, the scan's record.
 
 Anything that builds items for a decision (test tables, other tools, the API's docs) can
 validate against ``viewra/data/schemas/media_item.schema.json``. The file is generated from the
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "data" / "schemas" / "media_item.schema.json"
 

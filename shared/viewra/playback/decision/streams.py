@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewra.media.models import MediaItem, MediaStream, StreamType
+from viewra.media.models.items import MediaItem, MediaStream, StreamType
 
 
 def choose_audio(item: MediaItem, index: int | None) -> MediaStream | None:

@@ -17,7 +17,7 @@ client says "do not bother"), and ``Hls`` also serves a remux (our DirectStream 
 
 from __future__ import annotations
 
-from viewra.media.models import MediaStream
+from viewra.media.models.items import MediaStream
 from viewra.playback.decision.enums import MediaStreamProtocol, PlayMethod
 from viewra.playback.decision.enums import SubtitleDeliveryMethod as M
 from viewra.playback.decision.names import IMAGE_SUBTITLE_FORMATS, canonical

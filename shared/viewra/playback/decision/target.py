@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from viewra.media.models import MediaStream
+from viewra.media.models.items import MediaStream
 from viewra.playback.decision import conditions as cnd
-from viewra.playback.decision.decision import COPY, PlaybackOptions, TranscodeTarget
 from viewra.playback.decision.direct import VIDEO_REASONS, Source, video_failures
 from viewra.playback.decision.enums import (
     CodecType,
@@ -26,6 +25,7 @@ from viewra.playback.decision.enums import ProfileConditionValue as P
 from viewra.playback.decision.enums import TranscodeReason as R
 from viewra.playback.decision.limits import Limits, as_int, scale_video_bitrate, video_audio_bitrate
 from viewra.playback.decision.names import canonical
+from viewra.playback.decision.outcome import COPY, PlaybackOptions, TranscodeTarget
 from viewra.playback.decision.profiles import DeviceProfile, TranscodingProfile
 
 # Jellyfin's HLS restrictions (_supportedHlsVideoCodecs / _supportedHlsAudioCodecs{Ts,Mp4}).

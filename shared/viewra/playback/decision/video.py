@@ -10,19 +10,19 @@
 
 from __future__ import annotations
 
-from viewra.media.models import MediaItem, MediaStream
-from viewra.playback.decision.decision import (
+from viewra.media.models.items import MediaItem, MediaStream
+from viewra.playback.decision.direct import Source, check_direct
+from viewra.playback.decision.enums import DlnaProfileType, PlayMethod, SubtitleDeliveryMethod
+from viewra.playback.decision.enums import TranscodeReason as R
+from viewra.playback.decision.facts import UNKNOWN_BITRATE_ASSUMPTION, item_bitrate, video_facts
+from viewra.playback.decision.names import canonical
+from viewra.playback.decision.outcome import (
     COPY,
     Decision,
     NoCompatibleStreamError,
     PlaybackOptions,
     ordered_reasons,
 )
-from viewra.playback.decision.direct import Source, check_direct
-from viewra.playback.decision.enums import DlnaProfileType, PlayMethod, SubtitleDeliveryMethod
-from viewra.playback.decision.enums import TranscodeReason as R
-from viewra.playback.decision.facts import UNKNOWN_BITRATE_ASSUMPTION, item_bitrate, video_facts
-from viewra.playback.decision.names import canonical
 from viewra.playback.decision.profiles import DeviceProfile
 from viewra.playback.decision.streams import audio_candidates, choose_audio, choose_subtitle
 from viewra.playback.decision.subtitles import subtitle_delivery

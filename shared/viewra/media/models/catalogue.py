@@ -11,7 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, field_validator
 
 from viewra.common.object_keys import is_under, validate_prefix
-from viewra.media.models import ItemKind, MediaItem
+from viewra.media.models.items import ItemKind, MediaItem
 
 
 class LibraryKind(StrEnum):
@@ -96,15 +96,6 @@ def resolution_class(width: int | None, height: int | None) -> str | None:
     if width >= 1200 or height >= 700:
         return "720p"
     return "sd"
-
-
-def content_key(prefix: str, digest: str, name: str = "") -> str:
-    """Content-addressed key ``{prefix}/{h[0:2]}/{h[2:4]}/{h}/{name}``.
-
-    The layout the content bucket uses for everything derived from media.
-    """
-    base = f"{prefix}/{digest[0:2]}/{digest[2:4]}/{digest}/"
-    return base + name
 
 
 def series_key(item: MediaItem) -> str | None:

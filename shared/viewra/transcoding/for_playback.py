@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from viewra.media.models import MediaItem
+from viewra.media.models.items import MediaItem
 from viewra.playback.decision import Decision, SubtitleDeliveryMethod
-from viewra.playback.sessions import DeliveryStatus, PlaybackSession
+from viewra.playback.models.sessions import DeliveryStatus, PlaybackSession
 from viewra.transcoding.command import MASTER_PLAYLIST, MP4_FILE
 from viewra.transcoding.context import Transcoder as TranscodeContext
 from viewra.transcoding.jobs import RequestResult, request_transcode

@@ -8,7 +8,6 @@ import functools
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,9 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
 from viewra.common.settings import Settings
-from viewra.media.catalogue import content_key
 from viewra.storage.clients import client
 from viewra.storage.tables import jobs_model_for
-
-CONTENT_PREFIX = "content"
-MANIFEST = "manifest.json"
+from viewra.transcoding.models import MANIFEST, StoredObject, output_key
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -167,17 +163,6 @@ class JobStore:
         yield from self._model.scan()
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
-    last_modified: str
-
-
-def job_prefix(h: str) -> str:
-    return content_key(CONTENT_PREFIX, h)
-
-
 class ContentStore:
     """Transcode outputs in the content bucket, under ``content/{h[0:2]}/{h[2:4]}/{h}/``."""
 
@@ -188,7 +173,7 @@ class ContentStore:
         self._transfer = TransferConfig(multipart_threshold=64 * 1024 * 1024, use_threads=False)
 
     def key(self, h: str, name: str) -> str:
-        return content_key(CONTENT_PREFIX, h, name)
+        return output_key(h, name)
 
     def exists(self, key: str) -> bool:
         try:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from viewra.media.models import ItemKind, MediaItem
+from viewra.media.models.items import ItemKind, MediaItem
 
 
 class SortField(StrEnum):

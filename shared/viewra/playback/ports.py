@@ -1,0 +1,67 @@
+"""What the playback module needs from a deployment, as small interfaces (``typing.Protocol``s):
+items to read, session and user-data records, presigned URLs, a transcoder to hand decisions to,
+a publisher. Storage adapters and the transcoding module implement them; :mod:`viewra.bootstrap`
+hands them in. Imports no adapter and not the registry."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from viewra.common.events import Publisher
+from viewra.common.settings import Settings
+from viewra.media.models.items import MediaItem
+from viewra.playback.decision import Decision
+from viewra.playback.models.history import UserItemData
+from viewra.playback.models.sessions import PlaybackSession
+
+
+class ItemReader(Protocol):
+    def get(self, item_id: str) -> MediaItem | None: ...
+    def episodes_after(self, key: str, order: int, limit: int = 10) -> list[MediaItem]: ...
+
+
+class SessionRecords(Protocol):
+    def put(self, session: PlaybackSession) -> None: ...
+    def get(self, session_id: str) -> PlaybackSession | None: ...
+    def active_since(self, since: str, limit: int = 200) -> list[PlaybackSession]: ...
+
+
+class UserDataRecords(Protocol):
+    """Per user and item: resume position, played mark, play count."""
+
+    def get(self, user_id: str, item_id: str) -> UserItemData: ...
+    def put(self, data: UserItemData) -> None: ...
+    def touch(self, user_id: str, item_id: str, facts: dict[str, Any], now: str) -> None: ...
+    def resume(self, user_id: str, limit: int = 50) -> list[UserItemData]: ...
+    def history(self, user_id: str, limit: int = 50) -> list[UserItemData]: ...
+
+
+class PresignedUrls(Protocol):
+    def presign_get(self, bucket: str, key: str, expires: int | None = None) -> str: ...
+
+
+class SessionTranscoder(Protocol):
+    """Where a DirectStream or Transcode decision is sent (the transcoding module's job queue)."""
+
+    def request_for_session(
+        self, item: MediaItem, decision: Decision, session: PlaybackSession, base_url: str
+    ) -> PlaybackSession: ...
+
+
+class PlaybackServices(Protocol):
+    """Everything the playback module is handed; read-only from here."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def catalog(self) -> ItemReader: ...
+    @property
+    def sessions(self) -> SessionRecords: ...
+    @property
+    def userdata(self) -> UserDataRecords: ...
+    @property
+    def objects(self) -> PresignedUrls: ...
+    @property
+    def transcoder(self) -> SessionTranscoder: ...
+    @property
+    def events(self) -> Publisher: ...
