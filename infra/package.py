@@ -45,7 +45,7 @@ from viewra.stack import StackSpec, deploy_stack
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"
 # Packages the functions do not import at run time, or that Chalice brings itself.
-NOT_AT_RUNTIME = {"chalice", "minio", "localstack-client", "rich"}
+NOT_AT_RUNTIME = {"chalice", "localstack-client", "rich"}
 
 
 def runtime_requirements() -> list[str]:
