@@ -20,11 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_package_writes_templates_into_a_relative_out_dir(tmp_path: Path) -> None:
+def test_make_package_as_the_deploy_steps_run_it(tmp_path: Path) -> None:
     # Given an output dir named relative to the repository (as `make package` names build/package)
     out = tmp_path / "build" / "package"
     relative = os.path.relpath(out, ROOT)
     assert not Path(relative).is_absolute()
+    # and the names docs/deploying.md exports before packaging
+    names = {
+        "AWS_REGION": "us-east-1",
+        "VIEWRA_MEDIA_BUCKET": "acme-viewra-media",
+        "VIEWRA_CONTENT_BUCKET": "acme-viewra-content",
+    }
     # When the Makefile's own target runs (this test's venv, no third-party requirements so no
     # network, one function to keep it quick; PKG_STAMP= skips the Python 3.12 venv set-up)
     done = subprocess.run(
@@ -38,6 +44,7 @@ def test_make_package_writes_templates_into_a_relative_out_dir(tmp_path: Path) -
             "PACKAGE_ARGS=--no-deps --only decide",
         ],
         cwd=ROOT,
+        env={**os.environ, **names},
         capture_output=True,
         text=True,
         timeout=300,
@@ -47,6 +54,12 @@ def test_make_package_writes_templates_into_a_relative_out_dir(tmp_path: Path) -
     template = json.loads((out / "decide" / "sam" / "sam.json").read_text())
     assert any(r["Type"] == "AWS::Serverless::Function" for r in template["Resources"].values())
     assert (out / "decide" / "sam" / "deployment.zip").is_file()
-    assert "Resources" in json.loads((out / "core.json").read_text())
+    core = json.loads((out / "core.json").read_text())
+    buckets = {
+        r["Properties"]["BucketName"]
+        for r in core["Resources"].values()
+        if r["Type"] == "AWS::S3::Bucket"
+    }
+    assert buckets == {"acme-viewra-media", "acme-viewra-content"}
     # and nothing was written under the function's build dir by a misresolved path
     assert not (out / "decide" / relative).exists()
