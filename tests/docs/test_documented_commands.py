@@ -181,3 +181,18 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     assert re.search(r"^\S*ruff check \.$", test, re.M), test
     assert re.search(r"^\S*python -m pytest -q\s*$", test, re.M), test
     assert Path(ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
+
+
+def test_every_make_target_the_docs_name_exists() -> None:
+    """Inline mentions too (`make bench-probe`): a renamed target must take its docs along."""
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", makefile, re.M))
+    assert {"run", "test", "package"} <= targets
+    named = {
+        (doc.name, target)
+        for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+        for target in re.findall(r"`make ([a-z][\w-]*)", doc.read_text())
+    }
+    assert named, "the docs name no make target"
+    unknown = sorted(f"{doc}: make {target}" for doc, target in named if target not in targets)
+    assert not unknown, unknown
