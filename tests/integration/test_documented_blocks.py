@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs.commands import Block, all_blocks
-from tests.integration.conftest import start_test_stack
+from tests.integration.conftest import EXTERNAL, start_test_stack
 from viewra.local.launch import Stack
 
 pytestmark = pytest.mark.integration
@@ -30,6 +30,8 @@ FILES = {"film.mkv": "mkv_hevc"}
 
 @pytest.fixture(scope="module")
 def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if EXTERNAL:  # make test-localstack: the store outlives the stack and holds others' items
+        pytest.skip("a walk-through starts from an empty store, which external endpoints are not")
     s = start_test_stack(tmp_path_factory.mktemp("docs-stack"), "--no-snapshot")
     yield s
     s.stop()
