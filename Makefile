@@ -107,9 +107,13 @@ $(PKG_STAMP): pyproject.toml
 	$(PKG_VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	@touch $(PKG_STAMP)
 
-# build/package/core.json and build/package/<function>/sam/{sam.json,deployment.zip}
+# build/package/core.json and build/package/<function>/sam/{sam.json,deployment.zip}.
+# PACKAGE_OUT may be relative (to this directory); PACKAGE_ARGS passes e.g. --no-deps --only api
+# (tests/infra/test_make_package.py runs this target that way).
+PACKAGE_OUT  ?= build/package
+PACKAGE_ARGS ?=
 package: $(PKG_STAMP)
-	$(PKG_VENV)/bin/python -m infra.package --out build/package
+	$(PKG_VENV)/bin/python -m infra.package --out $(PACKAGE_OUT) $(PACKAGE_ARGS)
 
 cfn-lint: venv
 	$(BIN)/python -m pytest -q tests/infra

@@ -24,7 +24,7 @@ TS, MP3 and FLAC with covers, an untagged MP3), each probed with the real prober
    with a 95 % bootstrap interval. Why 1,000 (it was 300): the p99 of 300 requests is their
    third-slowest, so one busy moment of this shared 2-core machine decides it; of 1,000 it is the
    tenth-slowest. Over the same days the 300-request p99 ranged 29 to 55 ms, the longer runs' (from
-   run F on) 33 to 48 ms (README, Benchmarks).
+   run F on) 33 to 48 ms (docs/benchmarks.md).
    ``--profile`` also times ``viewra.playback.service.start_playback`` in this process against the
    same
    emulator (no HTTP in between) and prints where that time goes (cProfile).

@@ -6,7 +6,7 @@ source). The merge template adds:
 - ``FunctionResponseTypes: [ReportBatchItemFailures]`` on every SQS event source (the handlers
   answer ``batchItemFailures``; without it Lambda retries the whole batch);
 - ephemeral storage (transcode);
-- the transcode function as a container image (see README "Deploying to AWS": the ffmpeg layer
+- the transcode function as a container image (see docs/deploying.md: the ffmpeg layer
   is 247 MB unzipped, and Lambda's 250 MB limit counts layers and code together).
 The IAM policy goes in through Chalice's own ``iam_policy_file`` (``autogen_policy: false``).
 """
@@ -297,7 +297,7 @@ def merge_template(spec: FunctionSpec, sam: dict[str, Any]) -> dict[str, Any]:
 def to_image(spec: FunctionSpec, template: dict[str, Any]) -> dict[str, Any]:
     """Turn the zip function into a container image function (``PackageType: Image``). The
     image is built from ``infra/transcode.Dockerfile`` in the function's build dir and pushed to
-    ECR (README "Deploying to AWS"); its URI is the ``ImageUri`` parameter."""
+    ECR (docs/deploying.md); its URI is the ``ImageUri`` parameter."""
     out = dict(template)
     out.setdefault("Parameters", {})["ImageUri"] = {
         "Type": "String",

@@ -45,7 +45,7 @@ from viewra.common.stack import StackSpec, deploy_stack
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"
 # Packages the functions do not import at run time, or that Chalice brings itself.
-NOT_AT_RUNTIME = {"chalice", "minio", "localstack-client", "rich"}
+NOT_AT_RUNTIME = {"chalice", "localstack-client", "rich"}
 
 
 def runtime_requirements() -> list[str]:
@@ -93,6 +93,9 @@ def stage_function(
 
 
 def chalice_package(build: Path, out_dir: Path, merge: Path | None = None) -> dict[str, Any]:
+    """Run ``chalice package`` in ``build``; ``out_dir`` must be absolute (chalice's cwd is
+    ``build``, so a relative one would be resolved there)."""
+    build, out_dir = build.resolve(), out_dir.resolve()
     chalice = Path(sys.executable).with_name("chalice")
     cmd = [str(chalice) if chalice.exists() else "chalice", "package", "--stage", "prod"]
     if merge is not None:
@@ -139,6 +142,9 @@ def package(
         # libmediainfo, is refused and its sdist (no library) is packaged instead: the scan
         # function could not probe. 3.12 means the python3.12 runtime (glibc 2.34).
         raise SystemExit("infra.package: run it with Python 3.12 (make package does)")
+    # chalice runs in each function's build dir: a relative ``out`` (``make package`` passes
+    # ``build/package``) would name a different place there than here.
+    out = out.resolve()
     settings = settings or Settings.from_env()
     stack = deploy_stack(settings)
     out.mkdir(parents=True, exist_ok=True)

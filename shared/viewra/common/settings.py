@@ -87,7 +87,7 @@ class Settings:
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
 
-    # (environment variable, field) pairs; the README's settings table is this list.
+    # (environment variable, field) pairs; docs/settings.md's table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
         ("AWS_REGION", "region"),
         ("AWS_ENDPOINT_URL", "endpoint_url"),
