@@ -311,7 +311,8 @@ def test_stale_sessions_drop_out_of_the_active_list(api, services) -> None:
     add(services, "m6")
     sid = post(api, "/items/m6/playback").json_body["id"]
     session = services.sessions.get(sid)
-    services.sessions.put(session.model_copy(update={"last_seen": "2020-01-01T00:00:00.000Z"}))
+    stale = {"last_seen": "2020-01-01T00:00:00.000Z", "version": session.version + 1}
+    assert services.sessions.replace(session.model_copy(update=stale), session.version)
     assert api.http.get("/sessions").json_body["sessions"] == []
 
 

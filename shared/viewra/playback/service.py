@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from viewra.common.errors import BadRequest, NotFound, Unprocessable, ViewraError
+from viewra.common.errors import BadRequest, Conflict, NotFound, Unprocessable, ViewraError
 from viewra.common.events import SessionProgress, SessionStarted, SessionStopped, publish
 from viewra.common.http_answers import validation_message
 from viewra.common.parallel_calls import together
@@ -33,7 +33,12 @@ from viewra.playback.decision import (
     load_builtin_profiles,
     parse_profile,
 )
-from viewra.playback.models.history import ResumeRules, UserItemData, apply_position, mark
+from viewra.playback.models.history import (
+    PositionUpdate,
+    ResumeRules,
+    UserItemData,
+    position_update,
+)
 from viewra.playback.models.sessions import (
     DeliveryStatus,
     PlaybackRequest,
@@ -116,6 +121,7 @@ def start_playback(
         status=DeliveryStatus.READY,
         started_at=now,
         last_seen=now,
+        duration=item.duration,
     )
     if decision.method is PlayMethod.DIRECT_PLAY:
         session.url = services.objects.presign_get(item.bucket, item.key)
@@ -154,59 +160,97 @@ def _rules(services: Services) -> ResumeRules:
     return ResumeRules(min_percent=s.resume_min_percent, max_percent=s.resume_max_percent)
 
 
-def _record_position(
+def _position_written(
     services: Services, session: PlaybackSession, position: float, now: str
+) -> tuple[PlaybackSession, PositionUpdate]:
+    """The session at ``position`` and the user-data write that goes with it (not yet made).
+
+    Counting a play is decided here, against the session as read: the session write that
+    follows is conditional on that read, so of two racing reports only one counts it."""
+    duration = session.duration
+    if duration is None:  # a session opened before sessions kept the item's duration
+        duration = services.userdata.get(session.user_id, session.item_id).duration
+    update = position_update(
+        session.user_id,
+        session.item_id,
+        position,
+        duration,
+        _rules(services),
+        now,
+        count_play=not session.play_counted,
+    )
+    changed = session.model_copy(
+        update={"position": position, "play_counted": session.play_counted or update.count_play}
+    )
+    return changed, update
+
+
+def _change_session(
+    services: Services,
+    session_id: str,
+    change: Callable[[PlaybackSession, str], tuple[PlaybackSession, PositionUpdate] | None],
 ) -> PlaybackSession:
-    data = services.userdata.get(session.user_id, session.item_id)
-    updated, counted = apply_position(
-        data, position, data.duration, _rules(services), now, count_play=not session.play_counted
-    )
-    services.userdata.put(updated)
-    return session.model_copy(
-        update={"position": position, "play_counted": session.play_counted or counted}
-    )
+    """Read, change, write only if nobody wrote in between; else read again and decide again.
+
+    ``change`` answers None when there is nothing to write (a stop of a stopped session). The
+    user data is written after the session write has won, so a lost race writes nothing."""
+    for _ in range(_WRITE_ATTEMPTS):
+        session = get_session(services, session_id)
+        now = now_iso()
+        outcome = change(session, now)
+        if outcome is None:
+            return session
+        changed, update = outcome
+        changed = changed.model_copy(update={"version": session.version + 1})
+        if services.sessions.replace(changed, session.version):
+            together(
+                lambda u=update: services.userdata.record_position(u),  # type: ignore[misc]
+                lambda c=changed: publish(services.events, _session_event(c)),  # type: ignore[misc]
+            )
+            return changed
+    raise Conflict(f"session {session_id!r} is changing too fast; try again", code="Busy")
+
+
+_WRITE_ATTEMPTS = 20
+
+
+def _session_event(session: PlaybackSession) -> Any:
+    kind = SessionStopped if session.state is SessionState.STOPPED else SessionProgress
+    return kind(**_event_data(session))
 
 
 def report_progress(services: Services, session_id: str, report: ProgressReport) -> PlaybackSession:
-    session = get_session(services, session_id)
-    if session.state is SessionState.STOPPED:
-        raise Unprocessable(f"session {session_id!r} is stopped", code="SessionStopped")
-    now = now_iso()
-    session = _record_position(services, session, report.position, now)
-    session = session.model_copy(
-        update={
-            "state": SessionState.PAUSED if report.paused else SessionState.PLAYING,
-            "last_seen": now,
-            "audio_stream_index": report.audio_stream_index
-            if report.audio_stream_index is not None
-            else session.audio_stream_index,
-            "subtitle_stream_index": report.subtitle_stream_index
-            if report.subtitle_stream_index is not None
-            else session.subtitle_stream_index,
-        }
-    )
-    together(
-        lambda: services.sessions.put(session),
-        lambda: publish(services.events, SessionProgress(**_event_data(session))),
-    )
-    return session
+    def change(session: PlaybackSession, now: str) -> tuple[PlaybackSession, PositionUpdate] | None:
+        if session.state is SessionState.STOPPED:
+            raise Unprocessable(f"session {session_id!r} is stopped", code="SessionStopped")
+        session, update = _position_written(services, session, report.position, now)
+        return session.model_copy(
+            update={
+                "state": SessionState.PAUSED if report.paused else SessionState.PLAYING,
+                "last_seen": now,
+                "audio_stream_index": report.audio_stream_index
+                if report.audio_stream_index is not None
+                else session.audio_stream_index,
+                "subtitle_stream_index": report.subtitle_stream_index
+                if report.subtitle_stream_index is not None
+                else session.subtitle_stream_index,
+            }
+        ), update
+
+    return _change_session(services, session_id, change)
 
 
 def stop_playback(services: Services, session_id: str, report: StopReport) -> PlaybackSession:
-    session = get_session(services, session_id)
-    if session.state is SessionState.STOPPED:
-        return session  # stopping twice is stopping once
-    now = now_iso()
-    position = report.position if report.position is not None else session.position
-    session = _record_position(services, session, position, now)
-    session = session.model_copy(
-        update={"state": SessionState.STOPPED, "last_seen": now, "stopped_at": now}
-    )
-    together(
-        lambda: services.sessions.put(session),
-        lambda: publish(services.events, SessionStopped(**_event_data(session))),
-    )
-    return session
+    def change(session: PlaybackSession, now: str) -> tuple[PlaybackSession, PositionUpdate] | None:
+        if session.state is SessionState.STOPPED:
+            return None  # stopping twice is stopping once
+        position = report.position if report.position is not None else session.position
+        session, update = _position_written(services, session, position, now)
+        return session.model_copy(
+            update={"state": SessionState.STOPPED, "last_seen": now, "stopped_at": now}
+        ), update
+
+    return _change_session(services, session_id, change)
 
 
 def active_sessions(services: Services) -> list[PlaybackSession]:
@@ -247,10 +291,7 @@ def history(services: Services, user_id: str) -> list[dict[str, Any]]:
 
 def set_played(services: Services, user_id: str, item_id: str, played: bool) -> UserItemData:
     item = _item(services, item_id)
-    data = services.userdata.get(user_id, item.id).model_copy(update=_item_facts(item))
-    data = mark(data, played, now_iso())
-    services.userdata.put(data)
-    return data
+    return services.userdata.mark_played(user_id, item.id, played, now_iso(), _item_facts(item))
 
 
 def next_up(services: Services, user_id: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -19,12 +19,7 @@ from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import episode_order, resolution_class, series_key, sort_title
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
-from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
+from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables, conditional_failed
 
 
 def _search_text(item: MediaItem) -> str:
@@ -88,7 +83,7 @@ class Catalog:
         try:
             record.save(condition=condition)
         except PutError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True
@@ -136,7 +131,7 @@ class Catalog:
         try:
             record.save(condition=model.event_order <= order)
         except PutError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True

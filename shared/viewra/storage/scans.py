@@ -13,13 +13,9 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from viewra.media.models.scans import Scan, ScanOutcome, ScanStatus
-from viewra.storage.tables import Tables
+from viewra.storage.tables import Tables, conditional_failed
 
 META = "scan"
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class ScanStore:
@@ -55,7 +51,7 @@ class ScanStore:
                 condition=self._model.pk.does_not_exist()
             )
         except PutError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True
@@ -97,7 +93,7 @@ class ScanStore:
                 condition=model.status != ScanStatus.COMPLETED.value,
             )
         except UpdateError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True

@@ -196,6 +196,7 @@ def tables_for(settings: Settings) -> Tables:
             "user_id": UnicodeAttribute(),
             "active": UnicodeAttribute(null=True),  # "1" until stopped: the sparse index key
             "last_seen": UnicodeAttribute(),
+            "version": NumberAttribute(null=True),  # optimistic concurrency (see storage.sessions)
             "doc": JSONAttribute(),
             "active_seen": _index(*SESSION_INDEX)(),
         },
@@ -248,3 +249,8 @@ def tables_for(settings: Settings) -> Tables:
             },
         ),
     )
+
+
+def conditional_failed(exc: Exception) -> bool:
+    """Whether a PynamoDB write failed its condition (the expected answer to a lost race)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

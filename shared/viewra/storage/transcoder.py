@@ -19,12 +19,8 @@ from pynamodb.models import Model
 
 from viewra.common.settings import Settings
 from viewra.storage.clients import client
-from viewra.storage.tables import jobs_model_for
+from viewra.storage.tables import conditional_failed, jobs_model_for
 from viewra.transcoding.models import MANIFEST, StoredObject, output_key
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def ensure_jobs_table(settings: Settings) -> None:
@@ -81,7 +77,7 @@ class JobStore:
         try:
             self._model(h, **fields).save(condition=self._model.h.does_not_exist())
         except PutError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True
@@ -91,7 +87,7 @@ class JobStore:
         try:
             record.update(actions=actions, condition=condition)
         except UpdateError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return None
             raise
         return record
@@ -131,7 +127,7 @@ class JobStore:
                 return_values=NONE,
             )
         except UpdateError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True
@@ -153,7 +149,7 @@ class JobStore:
         try:
             m(h).delete(condition=condition)
         except DeleteError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 return False
             raise
         return True

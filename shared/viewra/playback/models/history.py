@@ -66,6 +66,41 @@ def apply_position(
     return data.model_copy(update=update), finished
 
 
+@dataclass(frozen=True)
+class PositionUpdate:
+    """What one progress report or stop writes, without reading what is stored: the fields to
+    set and whether to count a play (an atomic ADD), so concurrent sessions lose no count.
+    ``played`` None leaves the played mark as it is (a peek below the resume threshold)."""
+
+    user_id: str
+    item_id: str
+    position: float
+    played: bool | None
+    last_played: str
+    duration: float | None
+    count_play: bool
+
+
+def position_update(
+    user_id: str,
+    item_id: str,
+    position: float,
+    duration: float | None,
+    rules: ResumeRules,
+    now: str,
+    *,
+    count_play: bool,
+) -> PositionUpdate:
+    """:func:`apply_position`'s rules as a write: past ``max_percent`` played (and one play
+    counted if ``count_play``), below ``min_percent`` no resume point, in between a resume point."""
+    percent = (position / duration * 100) if duration else 0.0
+    if duration and percent >= rules.max_percent:
+        return PositionUpdate(user_id, item_id, 0.0, True, now, duration, count_play)
+    if percent < rules.min_percent:
+        return PositionUpdate(user_id, item_id, 0.0, None, now, duration, False)
+    return PositionUpdate(user_id, item_id, round(position, 3), False, now, duration, False)
+
+
 def mark(data: UserItemData, played: bool, now: str) -> UserItemData:
     """Mark played (a play is counted, the resume point goes) or unplayed (count kept)."""
     if played:

@@ -60,3 +60,7 @@ class PlaybackSession(BaseModel):
     last_seen: str
     stopped_at: str | None = None
     play_counted: bool = False
+    duration: float | None = None  # the item's, for the resume rules without another read
+    # Bumped by every write; a write names the version it read (optimistic concurrency), so a
+    # progress report racing a stop cannot bring a stopped session back.
+    version: int = 0
