@@ -85,6 +85,8 @@ class Settings:
     snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
+    # the built web app the API serves at / (``make web``); relative to the working directory
+    web_dir: str = "web/dist"
 
     # (environment variable, field) pairs; the README's settings table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -144,6 +146,7 @@ class Settings:
         ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
         ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
+        ("VIEWRA_WEB_DIR", "web_dir"),
     )
 
     @classmethod
