@@ -155,10 +155,14 @@ export function Player({
     setVolume(next);
   };
 
-  const onKey = (e: React.KeyboardEvent) => {
+  // keyboard shortcuts anywhere on the page while the player is open (not while typing)
+  const keys = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  keys.current = (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
     const target = e.target as HTMLElement;
-    if (['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName) && e.key !== ' ') return;
-    if (target.tagName === 'BUTTON' && (e.key === ' ' || e.key === 'Enter')) return;
+    const tag = target?.tagName ?? '';
+    if (['INPUT', 'SELECT', 'TEXTAREA'].includes(tag) && !(tag === 'INPUT' && e.key === ' ')) return;
+    if ((tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY') && (e.key === ' ' || e.key === 'Enter')) return;
     const media = mediaRef.current;
     const handled: Record<string, () => void> = {
       ' ': toggle,
@@ -168,14 +172,21 @@ export function Player({
       ArrowUp: () => changeVolume(volume + 0.1),
       ArrowDown: () => changeVolume(volume - 0.1),
       f: fullscreen,
-      m: () => media && (media.muted = !media.muted),
+      m: () => {
+        if (media) media.muted = !media.muted;
+      },
     };
     const action = handled[e.key];
-    if (action && !(target.tagName === 'INPUT' && e.key.startsWith('Arrow'))) {
+    if (action) {
       e.preventDefault();
       action();
     }
   };
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => keys.current(e);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
 
   const streams = item.streams ?? [];
   const audioStreams = streams.filter((s) => s.type === 'audio');
@@ -187,7 +198,6 @@ export function Player({
     <div
       className={`player ${isAudio ? 'player-audio' : ''}`}
       ref={rootRef}
-      onKeyDown={onKey}
       role="region"
       aria-label={`Player: ${title}`}
       data-state={state.status}
@@ -287,8 +297,8 @@ export function Player({
           aria-label="Volume"
         />
         {!isAudio && (
-          <button type="button" className="btn btn-icon" onClick={fullscreen} aria-label="Full screen">
-            ⛶
+          <button type="button" className="btn" onClick={fullscreen}>
+            Full screen
           </button>
         )}
         <button type="button" className="btn" onClick={onClose}>

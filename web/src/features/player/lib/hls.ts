@@ -1,5 +1,5 @@
 /** Attaching a source to the media element: the presigned URL as it is (DirectPlay), or the HLS
- * master through the browser's own HLS or hls.js (loaded only when needed). */
+ * master through hls.js (loaded only when needed) or the browser's own HLS. */
 import { apiBase, authHeaders } from '@/lib/api-client';
 
 export type Detach = () => void;
@@ -15,17 +15,19 @@ export async function attachSource(
   hls: boolean,
   hooks: HlsHooks,
 ): Promise<Detach> {
-  if (!hls || media.canPlayType('application/vnd.apple.mpegurl')) {
+  // hls.js wherever MediaSource is there (its buffering and errors are the same everywhere);
+  // the browser's own HLS only where it is not (iOS Safari)
+  const Hls = hls ? (await import('hls.js')).default : null;
+  if (!Hls || !Hls.isSupported()) {
+    if (hls && !media.canPlayType('application/vnd.apple.mpegurl')) {
+      hooks.onFatal('this browser can play neither HLS nor MediaSource');
+      return () => undefined;
+    }
     media.src = url;
     return () => {
       media.removeAttribute('src');
       media.load();
     };
-  }
-  const { default: Hls } = await import('hls.js');
-  if (!Hls.isSupported()) {
-    hooks.onFatal('this browser can play neither HLS nor MediaSource');
-    return () => undefined;
   }
   const api = apiBase();
   const player = new Hls({
@@ -46,6 +48,7 @@ export async function attachSource(
     },
   });
   player.on(Hls.Events.ERROR, (_e, data) => {
+    console.warn('hls.js', data.type, data.details, data.fatal ? 'fatal' : '', data.error?.message ?? '');
     if (data.fatal) hooks.onFatal(`HLS: ${data.details}`);
   });
   player.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) =>
