@@ -1,4 +1,4 @@
-import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage, Spinner } from '@/components/ui/status';
 import { useItem } from '@/features/items/api/get-item';
 import { Player } from '@/features/player/components/player';
@@ -15,7 +15,12 @@ export function PlayerRoute() {
   const close = () => navigate(`/items/${itemId}`);
   return (
     <main id="main" className="player-page" tabIndex={-1}>
-      <h1 className="visually-hidden">{title || 'Player'}</h1>
+      <div className="player-bar">
+        <Link to={`/items/${itemId}`} className="btn btn-link">
+          ← Back
+        </Link>
+        <h1>{title || 'Player'}</h1>
+      </div>
       {item.isPending ? (
         <Spinner label="Loading the item…" />
       ) : item.error ? (

@@ -61,9 +61,14 @@ export function ItemFilters({
       )}
     </Field>
   );
+  const narrow = typeof window !== 'undefined' && !!window.matchMedia?.('(max-width: 640px)').matches;
+  const active = Object.entries(values).filter(([k, v]) => v && k !== 'q').length;
   return (
-    <form className="filters" role="search" aria-label="Filter items" onSubmit={(e) => e.preventDefault()}>
+    <form className="filters-form" role="search" aria-label="Filter items" onSubmit={(e) => e.preventDefault()}>
       {input('q', 'Search', { type: 'search', placeholder: 'Title, series, artist, file…' })}
+      <details className="filters-more" open={!narrow || active > 0}>
+        <summary>Filters and sort{active ? ` (${active})` : ''}</summary>
+        <div className="filters">
       {select('type', 'Type', TYPES)}
       {input('genre', 'Genre')}
       {input('year_min', 'From year', { type: 'number', inputMode: 'numeric', min: 1800, max: 2100 })}
@@ -77,6 +82,8 @@ export function ItemFilters({
         ['asc', 'Ascending'],
         ['desc', 'Descending'],
       ])}
+        </div>
+      </details>
     </form>
   );
 }
