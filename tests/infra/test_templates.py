@@ -19,7 +19,7 @@ SUBS = {"${AWS::Partition}": "aws", "${AWS::Region}": "us-east-1", "${AWS::Accou
 
 
 def test_cfn_lint_passes_on_every_template(packaged: dict[str, Path]) -> None:
-    assert set(packaged) == {"core", *(f.name for f in FUNCTIONS)}
+    assert set(packaged) == {"core", "web", *(f.name for f in FUNCTIONS)}
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     done = subprocess.run(
         [str(cfn_lint), *map(str, packaged.values())], capture_output=True, text=True
@@ -257,3 +257,31 @@ def test_the_package_vendors_the_core_and_never_touches_the_source_tree(
     root = Path(__file__).resolve().parents[2]
     assert not (root / "functions" / "scan" / "vendor").exists()
     assert not (root / "functions" / "scan" / ".chalice").exists()
+
+
+def test_the_web_app_is_a_private_bucket_read_only_by_its_distribution(templates: dict) -> None:
+    web = templates["web"]["Resources"]
+    bucket = web["WebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [statement] = web["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    assert "WebDistribution" in statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    dist = web["WebDistribution"]["Properties"]["DistributionConfig"]
+    assert dist["DefaultRootObject"] == "index.html"
+    # hashed assets are cached; index.html and config.json (the API's URL) are not
+    assert [b["PathPattern"] for b in dist["CacheBehaviors"]] == ["assets/*"]
+    cached = dist["CacheBehaviors"][0]["CachePolicyId"]
+    assert dist["DefaultCacheBehavior"]["CachePolicyId"] != cached
+
+
+def test_the_api_url_comes_from_configuration_into_config_json() -> None:
+    import json
+
+    from infra.web import web_config, web_template
+
+    template = web_template(Settings(web_bucket="my-web"))
+    assert "ApiBaseUrl" in template["Parameters"]
+    assert template["Resources"]["WebBucket"]["Properties"]["BucketName"] == "my-web"
+    body = json.loads(web_config("https://abc.execute-api.eu-west-1.amazonaws.com/api/"))
+    assert body == {"apiBaseUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/api"}
