@@ -43,7 +43,10 @@ function UserMenu() {
   const navigate = useNavigate();
   return (
     <div className="user-menu">
-      <span aria-label="Signed in as">{user}</span>
+      <span>
+        <span className="visually-hidden">Signed in as </span>
+        {user}
+      </span>
       {tokens ? (
         <button type="button" className="btn btn-link" onClick={() => { authStore.signOut(); navigate('/login'); }}>
           Sign out

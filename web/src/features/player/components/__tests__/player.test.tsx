@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { item, job, session, stream } from '@/testing/fixtures';
@@ -73,6 +73,21 @@ describe('Player', () => {
       expect(decisions.at(-1)?.body).toMatchObject({ audio_stream_index: 2 });
     });
     await waitFor(() => expect(api.calls.some((c) => c.path.endsWith('/stop'))).toBe(true));
+  });
+
+  it('reports the position on pause and on seek', async () => {
+    const api = mockApi({ 'POST /items/{id}/playback': { status: 201, body: session() }, 'POST /sessions/{id}/progress': { body: session() } });
+    renderWithProviders(<Player item={item()} title="Film" profile={profile} onClose={() => {}} />);
+    await waitFor(() => expect(document.querySelector('video')?.getAttribute('src')).toBeTruthy());
+    const video = document.querySelector('video')!;
+    video.currentTime = 75;
+    fireEvent(video, new Event('pause'));
+    await waitFor(() => expect(api.calls.filter((c) => c.path === '/sessions/sess1/progress')).toHaveLength(1));
+    expect(api.calls.at(-1)!.body).toMatchObject({ position: 75, paused: true, audio_stream_index: 1 });
+    video.currentTime = 200;
+    fireEvent(video, new Event('seeked'));
+    await waitFor(() => expect(api.calls.filter((c) => c.path === '/sessions/sess1/progress')).toHaveLength(2));
+    expect(api.calls.at(-1)!.body).toMatchObject({ position: 200 });
   });
 
   it('toggles play with the space bar and seeks with the arrows', async () => {
