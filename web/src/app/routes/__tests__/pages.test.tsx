@@ -100,6 +100,55 @@ describe('library page', () => {
     expect(within(seasons[1]).getByRole('link')).toHaveTextContent('S02E01Return');
   });
 
+  it('groups a music library into artists, then albums with their tracks in order', async () => {
+    const track = (artist: string, album: string, year: number, n: number, title: string) =>
+      item({ kind: 'track', artist, album_artist: artist, album, year, track: n, title, duration: 200 });
+    mockApi({
+      'GET /libraries/lib1': { body: library('music') },
+      'GET /health': { body: health },
+      'GET /items': (req) =>
+        req.query.get('status') === 'failed'
+          ? { body: { items: [], cursor: null } }
+          : {
+              body: {
+                items: [track('Band', 'Later', 2005, 1, 'Gamma'), track('Band', 'Debut', 1999, 2, 'Beta'), track('Band', 'Debut', 1999, 1, 'Alpha'), track('Other', 'X', 2000, 1, 'Solo')],
+                cursor: null,
+              },
+            },
+    });
+    renderAt('/libraries/lib1', [{ path: '/libraries/:libraryId', element: <LibraryRoute /> }]);
+    const artists = await screen.findByRole('list', { name: 'Artists' });
+    expect(within(artists).getAllByRole('button').map((b) => b.textContent)).toEqual([
+      expect.stringContaining('Band2 album(s) · 3 track(s)'),
+      expect.stringContaining('Other'),
+    ]);
+    await userEvent.click(within(artists).getByRole('button', { name: /Band/ }));
+    const albums = screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent);
+    expect(albums).toEqual(['Debut (1999)', 'Later (2005)']);
+    const debut = screen.getAllByRole('list').filter((l) => l.tagName === 'OL')[0];
+    expect(within(debut).getAllByRole('link').map((a) => a.textContent)).toEqual(['1Alpha3:20', '2Beta3:20']);
+  });
+
+  it('follows the scan this browser started until it completes', async () => {
+    let polls = 0;
+    mockApi({
+      'GET /libraries/lib1': { body: library('movies') },
+      'GET /health': { body: health },
+      'GET /items': { body: { items: [], cursor: null } },
+      'POST /libraries/lib1/scan': { status: 202, body: { id: 's1', library_id: 'lib1', status: 'running', total: 3, queued: 3, done: 0, skipped: 0, failed: 0, created_at: null, completed_at: null } },
+      'GET /scans/s1': () => {
+        polls += 1;
+        const done = polls > 1;
+        return { body: { id: 's1', library_id: 'lib1', status: done ? 'completed' : 'running', total: 3, queued: 0, done: done ? 2 : 1, skipped: 0, failed: done ? 1 : 0, created_at: null, completed_at: null } };
+      },
+    });
+    renderAt('/libraries/lib1', [{ path: '/libraries/:libraryId', element: <LibraryRoute /> }]);
+    await userEvent.click(await screen.findByRole('button', { name: 'Rescan' }));
+    expect(await screen.findByText(/Scan running: 1 of 3 files/, {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Scanning…' })).toBeDisabled();
+    expect(await screen.findByText(/Scan completed: 3 of 3 files \(2 read, 0 unchanged, 1 failed\)/, {}, { timeout: 4000 })).toBeInTheDocument();
+  });
+
   it("shows a missing library's error", async () => {
     mockApi({ 'GET /libraries/lib1': { status: 404, body: { error: { code: 'NotFound', message: "library 'lib1' does not exist" } } }, 'GET /health': { body: health } });
     renderAt('/libraries/lib1', [{ path: '/libraries/:libraryId', element: <LibraryRoute /> }]);

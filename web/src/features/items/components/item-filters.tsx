@@ -12,11 +12,18 @@ const SORTS = [
   ['year', 'Year'],
 ];
 
-/** The URL's values as the API's query. */
+const STATUSES = [
+  ['', 'Ready'],
+  ['failed', 'Failed'],
+  ['all', 'All'],
+];
+
+/** The URL's values as the API's query (a library page fixes its library). */
 export function toItemQuery(values: Values, library?: string): ItemQuery {
   const num = (v?: string) => (v ? Number(v) : undefined);
   return {
-    library,
+    library: library ?? (values.library || undefined),
+    status: (values.status || undefined) as ItemQuery['status'],
     q: values.q || undefined,
     type: (values.type || undefined) as ItemQuery['type'],
     genre: values.genre || undefined,
@@ -34,9 +41,12 @@ export function toItemQuery(values: Values, library?: string): ItemQuery {
 export function ItemFilters({
   values,
   onChange,
+  libraries,
 }: {
   values: Values;
   onChange: (name: string, value: string) => void;
+  /** offer a library filter with these (id, name) pairs */
+  libraries?: { id: string; name: string }[];
 }) {
   const input = (name: string, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
     <Field label={label}>
@@ -69,6 +79,7 @@ export function ItemFilters({
       <details className="filters-more" open={!narrow || active > 0}>
         <summary>Filters and sort{active ? ` (${active})` : ''}</summary>
         <div className="filters">
+      {libraries && select('library', 'Library', [['', 'All libraries'], ...libraries.map((l) => [l.id, l.name])])}
       {select('type', 'Type', TYPES)}
       {input('genre', 'Genre')}
       {input('year_min', 'From year', { type: 'number', inputMode: 'numeric', min: 1800, max: 2100 })}
@@ -76,6 +87,7 @@ export function ItemFilters({
       {select('resolution', 'Resolution', RESOLUTIONS)}
       {input('video_codec', 'Video codec', { placeholder: 'h264' })}
       {input('audio_codec', 'Audio codec', { placeholder: 'aac' })}
+      {select('status', 'Status', STATUSES)}
       {select('sort', 'Sort by', SORTS)}
       {select('order', 'Order', [
         ['', 'Default'],

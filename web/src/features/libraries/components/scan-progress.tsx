@@ -2,11 +2,14 @@
 import { useLibraryScan } from '../api/get-scan';
 import { useScanLibrary } from '../api/scan-library';
 import { ErrorMessage } from '@/components/ui/status';
+import { useRecentEvents } from '@/lib/events';
 
 export function ScanProgress({ library }: { library: string }) {
   const scan = useLibraryScan(library);
   const rescan = useScanLibrary(library);
-  const s = scan.data;
+  // a scan this browser did not start is still heard of when it completes (ScanCompleted)
+  const heard = useRecentEvents().find((e) => e.type === 'ScanCompleted' && e.data.library_id === library);
+  const s = scan.data ?? (heard ? ({ status: 'completed', ...heard.data } as unknown as typeof scan.data) : undefined);
   const finished = s ? s.done + s.skipped + s.failed : 0;
   const running = s && s.status !== 'completed';
   return (

@@ -97,6 +97,7 @@ export function Player({
   // attach the source once there is something to play
   const sourceUrl = hasSource(state) && session ? session.url : null;
   const isHls = session?.method !== 'DirectPlay';
+  const subtitleWanted = session?.subtitle_stream_index != null;
   useEffect(() => {
     const media = mediaRef.current;
     if (!media || !sourceUrl) return;
@@ -104,6 +105,8 @@ export function Player({
     let live = true;
     void attachSource(media, sourceUrl, isHls, {
       onFatal: (message) => dispatch({ type: 'FAIL', message }),
+      // subtitles delivered in the HLS playlist: show the one chosen
+      subtitles: subtitleWanted,
     }).then((d) => {
       if (live) detach = d;
       else d();
@@ -112,7 +115,7 @@ export function Player({
       live = false;
       detach?.();
     };
-  }, [sourceUrl, isHls]);
+  }, [sourceUrl, isHls, subtitleWanted]);
 
   // progress every 10 s while playing
   const playing = state.status === 'playing';

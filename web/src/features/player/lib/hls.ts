@@ -6,7 +6,8 @@ export type Detach = () => void;
 
 export type HlsHooks = {
   onFatal: (message: string) => void;
-  onSubtitleTracks?: (names: string[]) => void;
+  /** show the playlist's subtitle track (the decision delivered the chosen one there) */
+  subtitles?: boolean;
 };
 
 export async function attachSource(
@@ -51,9 +52,12 @@ export async function attachSource(
     console.warn('hls.js', data.type, data.details, data.fatal ? 'fatal' : '', data.error?.message ?? '');
     if (data.fatal) hooks.onFatal(`HLS: ${data.details}`);
   });
-  player.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) =>
-    hooks.onSubtitleTracks?.(data.subtitleTracks.map((t) => t.name)),
-  );
+  player.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
+    if (hooks.subtitles && data.subtitleTracks.length) {
+      player.subtitleTrack = 0;
+      player.subtitleDisplay = true;
+    }
+  });
   player.loadSource(url);
   player.attachMedia(media);
   return () => player.destroy();
