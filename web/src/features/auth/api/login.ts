@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiJson } from '@/lib/api-client';
 import { authStore, loginGate, type TokenAnswer } from '@/lib/auth';
 
@@ -15,4 +15,8 @@ export const login = async (credentials: Credentials) => {
   return answer;
 };
 
-export const useLogin = () => useMutation({ mutationFn: login });
+/** Signing in refetches everything that was refused before. */
+export function useLogin() {
+  const queryClient = useQueryClient();
+  return useMutation({ mutationFn: login, onSuccess: () => queryClient.invalidateQueries() });
+}

@@ -80,7 +80,10 @@ export function Player({
       subtitle_stream_index: choice.subtitle,
       start_position: 0,
     })
-      .then((s) => live && dispatch({ type: 'DECIDED', session: s }))
+      .then((s) => {
+        if (live) dispatch({ type: 'DECIDED', session: s });
+        else void stopPlayback(s.id, 0).catch(() => undefined); // superseded before it answered
+      })
       .catch((e: Error) => live && dispatch({ type: 'FAIL', message: e.message }));
     return () => {
       live = false;
