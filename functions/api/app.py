@@ -163,27 +163,33 @@ def get_scan(scan_id: str) -> Response:
     return respond(200, library_ops.get_scan(get_services(), scan_id))
 
 
-@app.route("/items", methods=["GET"])
-@api
-def list_items() -> Response:
-    query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
-    return respond(200, get_services().catalog.query(query))
-
-
-@app.route("/items/{item_id}", methods=["GET"])
-@api
-def get_item(item_id: str) -> Response:
+def _with_artwork(item: Any) -> dict[str, Any]:
+    """An item's JSON with a presigned ``artwork_url`` (a local signature: no request made)."""
     services = get_services()
-    item = services.catalog.get(item_id)
-    if item is None or item.status.value == "removed":
-        raise NotFound(f"item {item_id!r} does not exist")
     body = to_jsonable(item)
     body["artwork_url"] = (
         services.objects.presign_get(services.settings.content_bucket, item.artwork_key)
         if item.artwork_key
         else None
     )
-    return respond(200, body)
+    return body
+
+
+@app.route("/items", methods=["GET"])
+@api
+def list_items() -> Response:
+    query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
+    page = get_services().catalog.query(query)
+    return respond(200, {"items": [_with_artwork(i) for i in page.items], "cursor": page.cursor})
+
+
+@app.route("/items/{item_id}", methods=["GET"])
+@api
+def get_item(item_id: str) -> Response:
+    item = get_services().catalog.get(item_id)
+    if item is None or item.status.value == "removed":
+        raise NotFound(f"item {item_id!r} does not exist")
+    return respond(200, _with_artwork(item))
 
 
 # -- playback: decisions, sessions, viewing history -----------------------------------------

@@ -12,7 +12,7 @@ from pydantic.json_schema import models_json_schema
 from viewra import __version__
 from viewra.history import UserItemData
 from viewra.library import Library, LibraryCreate, LibraryUpdate
-from viewra.listing import ItemPage, ItemQuery
+from viewra.listing import ItemQuery
 from viewra.models import MediaItem
 from viewra.scans import Scan
 from viewra.sessions import PlaybackRequest, PlaybackSession, ProgressReport, StopReport
@@ -41,6 +41,13 @@ class LibraryCreated(BaseModel):
 
 class ItemDetail(MediaItem):
     artwork_url: str | None = Field(default=None, description="presigned URL of the cover art")
+
+
+class ItemDetailPage(BaseModel):
+    """``GET /items``: a page of items, each with its presigned artwork URL, and the cursor."""
+
+    items: list[ItemDetail]
+    cursor: str | None = None
 
 
 class Health(BaseModel):
@@ -99,7 +106,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     LibraryList,
     LibraryCreated,
     Scan,
-    ItemPage,
+    ItemDetailPage,
     ItemDetail,
     Health,
     ProfileList,
@@ -176,7 +183,7 @@ ROUTES: tuple[
         "/items",
         "List, filter and search items (cursor pagination)",
         None,
-        {200: ItemPage, 400: ErrorResponse, 422: ErrorResponse},
+        {200: ItemDetailPage, 400: ErrorResponse, 422: ErrorResponse},
     ),
     (
         "get",

@@ -700,6 +700,19 @@ export interface components {
             artwork_url: string | null;
         };
         /**
+         * ItemDetailPage
+         * @description ``GET /items``: a page of items, each with its presigned artwork URL, and the cursor.
+         */
+        ItemDetailPage: {
+            /** Items */
+            items: components["schemas"]["ItemDetail"][];
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor: string | null;
+        };
+        /**
          * ItemKind
          * @enum {string}
          */
@@ -745,16 +758,6 @@ export interface components {
              * @default null
              */
             cover_url: string | null;
-        };
-        /** ItemPage */
-        ItemPage: {
-            /** Items */
-            items: components["schemas"]["MediaItem"][];
-            /**
-             * Cursor
-             * @default null
-             */
-            cursor: string | null;
         };
         /**
          * ItemStatus
@@ -2061,7 +2064,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ItemPage"];
+                    "application/json": components["schemas"]["ItemDetailPage"];
                 };
             };
             /** @description 400 */

@@ -2,7 +2,7 @@
  * artists → albums → tracks, in the order people expect (numbers, then names). */
 import type { Schemas } from '@/lib/api-client';
 
-type Item = Schemas['MediaItem'];
+type Item = Schemas['ItemDetail'];
 
 export type Group<T> = { name: string; items: T[] };
 
@@ -24,6 +24,9 @@ const UNKNOWN_ALBUM = 'Unknown album';
 export function seriesOf(items: Item[]): Group<Item>[] {
   return groupBy(items, (i) => i.series ?? UNKNOWN_SERIES).sort((a, b) => collator.compare(a.name, b.name));
 }
+
+/** The first artwork among the items (a series' or an album's cover). */
+export const artworkOf = (items: Item[]): string | null => items.find((i) => i.artwork_url)?.artwork_url ?? null;
 
 export const seasonName = (season: number | null) => (season == null ? 'Specials / no season' : `Season ${season}`);
 

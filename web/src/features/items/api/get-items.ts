@@ -1,7 +1,7 @@
 import { infiniteQueryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { client, unwrap, type Schemas } from '@/lib/api-client';
 
-export type Item = Schemas['MediaItem'];
+export type Item = Schemas['ItemDetail'];
 import type { paths } from '@/lib/api-schema';
 
 /** Filters, search, sort and page size of `GET /items` (cursor aside), from the document. */

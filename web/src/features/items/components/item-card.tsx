@@ -3,7 +3,7 @@ import { MediaCard } from '@/components/ui/media-card';
 import type { Schemas } from '@/lib/api-client';
 import { itemSubtitle, itemTitle } from '@/lib/format';
 
-export function ItemCard({ item }: { item: Schemas['MediaItem'] }) {
+export function ItemCard({ item }: { item: Schemas['MediaItem'] & { artwork_url?: string | null } }) {
   const title = itemTitle(item);
   return (
     <MediaCard
@@ -11,6 +11,7 @@ export function ItemCard({ item }: { item: Schemas['MediaItem'] }) {
       title={title}
       sub={itemSubtitle(item)}
       artworkTitle={item.series ?? item.album ?? title}
+      artworkUrl={item.artwork_url}
       square={item.kind === 'track'}
     />
   );

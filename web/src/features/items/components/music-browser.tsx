@@ -4,7 +4,7 @@ import { Artwork } from '@/components/ui/artwork';
 import { EmptyState, QueryState } from '@/components/ui/status';
 import { formatDuration } from '@/lib/format';
 import { useAllItems } from '../api/get-items';
-import { albumsOf, artistsOf } from '../grouping';
+import { albumsOf, artistsOf, artworkOf } from '../grouping';
 
 export function MusicBrowser({
   library,
@@ -30,7 +30,7 @@ export function MusicBrowser({
               {all.map((a) => (
                 <li className="card" key={a.name}>
                   <button type="button" className="card-link" onClick={() => onArtist(a.name)}>
-                    <Artwork title={a.name} shape="square" />
+                    <Artwork url={artworkOf(a.items)} title={a.name} shape="square" />
                     <span className="card-title">{a.name}</span>
                     <span className="card-sub">
                       {new Set(a.items.map((i) => i.album)).size} album(s) · {a.items.length} track(s)

@@ -4,7 +4,7 @@ import { Artwork } from '@/components/ui/artwork';
 import { EmptyState, QueryState } from '@/components/ui/status';
 import { episodeCode, formatDuration } from '@/lib/format';
 import { useAllItems } from '../api/get-items';
-import { seasonsOf, seriesOf } from '../grouping';
+import { artworkOf, seasonsOf, seriesOf } from '../grouping';
 
 export function ShowsBrowser({
   library,
@@ -30,7 +30,7 @@ export function ShowsBrowser({
               {all.map((s) => (
                 <li className="card" key={s.name}>
                   <button type="button" className="card-link" onClick={() => onSeries(s.name)}>
-                    <Artwork title={s.name} />
+                    <Artwork url={artworkOf(s.items)} title={s.name} />
                     <span className="card-title">{s.name}</span>
                     <span className="card-sub">
                       {new Set(s.items.map((i) => i.season)).size} season(s) · {s.items.length} episode(s)
