@@ -147,7 +147,8 @@ try {
   // home: the first under continue watching, with its position
   await page.getByRole('link', { name: 'Home' }).click();
   const row = page.getByRole('list', { name: 'Continue watching' });
-  const card = row.getByRole('link', { name: new RegExp(plan.uploads[0].title) });
+  const firstId = new URL(detailUrl).hash.split('/').pop();
+  const card = row.locator(`a[href="#/items/${firstId}"]`);
   await card.waitFor();
   results.continue_watching = await card.textContent();
   if (!/0:0[3-9] of 0:20/.test(results.continue_watching)) {

@@ -61,7 +61,8 @@ export function Player({
   const report = useCallback((paused: boolean) => {
     const s = sessionRef.current;
     const media = mediaRef.current;
-    if (!s || !media) return;
+    // a detached element (closing, re-deciding) pauses at 0: that is no position to keep
+    if (!s || !media || !media.getAttribute('src')) return;
     void reportProgress(s.id, {
       position: media.currentTime,
       paused,
