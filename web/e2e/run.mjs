@@ -133,6 +133,11 @@ try {
   await page.goto(libraryUrl);
   await page.getByRole('link', { name: new RegExp(plan.uploads[1].title) }).click();
   await page.getByRole('link', { name: /^▶ Play/ }).click();
+  // a fresh transcode shows "Preparing…" with its progress until the first segment is up
+  results.saw_preparing = await page
+    .waitForSelector('.player[data-state="preparing"]', { timeout: 5000 })
+    .then(() => page.screenshot({ path: join(plan.screenshots, 'player-preparing-desktop.png') }))
+    .then(() => true, () => false);
   const second = await playPast(page, 3, 90_000);
   results.methods.second = second;
   if (second.method === 'DirectPlay') throw new Error('the second played directly');
@@ -156,6 +161,10 @@ try {
   }
   step('first found under continue watching');
   await check(page, 'home', 'desktop');
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('heading', { name: 'Transcoding providers' }).waitFor();
+  await page.getByRole('cell', { name: 'software' }).waitFor();
+  await check(page, 'admin', 'desktop');
 
   // mobile
   const phone = await browser.newPage();
