@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { item } from '@/testing/fixtures';
+import { item, job, session } from '@/testing/fixtures';
 import { mockApi, pending } from '@/testing/mock-api';
 import { renderAt } from '@/testing/test-utils';
 import { AdminRoute } from '../admin';
@@ -208,5 +208,26 @@ describe('admin page', () => {
     expect(await screen.findByText('example-nfo-scraper')).toBeInTheDocument();
     expect(await screen.findByText('Nobody is playing anything.')).toBeInTheDocument();
     expect(screen.getByText('Loading the cache…')).toBeInTheDocument();
+  });
+});
+
+describe('admin page: transcode jobs', () => {
+  it("shows a playing session's job with its progress, and cancels it", async () => {
+    const api = mockApi({
+      'GET /health': { body: health },
+      'GET /transcode/providers': { body: { providers: [] } },
+      'GET /plugins': { body: { plugins: [] } },
+      'GET /transcode/cache': { body: { entries: [], total_bytes: 0, budget_bytes: 100 } },
+      'GET /sessions': { body: { sessions: [session({ method: 'Transcode', transcode_id: 'abc123def456ff' })] } },
+      'GET /transcodes/{h}': { body: job({ h: 'abc123def456ff', progress: 62.4, speed: 3.5, eta_seconds: 12 }) },
+      'DELETE /transcodes/{h}': { body: job({ h: 'abc123def456ff', status: 'cancelled', cancel_requested: true }) },
+    });
+    renderAt('/admin', [{ path: '/admin', element: <AdminRoute /> }]);
+    expect(await screen.findByText(/62 % · 3.5× · 0:12 left/)).toBeInTheDocument();
+    expect(screen.getByRole('progressbar', { name: 'Job abc123def456 progress' })).toHaveAttribute('value', '62.4');
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(api.calls.some((c) => c.method === 'DELETE' && c.path === '/transcodes/abc123def456ff')).toBe(true));
+    expect(await screen.findByText('cancelled')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
   });
 });
