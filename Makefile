@@ -31,20 +31,23 @@ $(NODE_STAMP): package.json package-lock.json
 venv: $(STAMP) $(NODE_STAMP)
 
 # The web app (web/: React + TypeScript, built by Vite into web/dist, which the API serves at /).
-# Rebuilt only when its sources, its lockfile or the API's OpenAPI document changed.
+# The API's types are regenerated first (written only when the OpenAPI document changed, so any
+# model change is seen); the build runs only when a source, the lockfile or those types changed.
 WEB_NODE  := web/node_modules/.installed
 WEB_STAMP := web/dist/.built
 WEB_SRC   := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html \
-             web/vite.config.ts web/tsconfig.json shared/viewra/openapi.py
+             web/vite.config.ts web/tsconfig.json
 $(WEB_NODE): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(WEB_NODE)
 
-$(WEB_STAMP): $(WEB_NODE) $(WEB_SRC) | $(STAMP)
-	cd web && node scripts/gen-api.mjs && npm run --silent build
+$(WEB_STAMP): $(WEB_NODE) $(WEB_SRC)
+	cd web && npm run --silent build
 	@touch $(WEB_STAMP)
 
-web: $(WEB_STAMP)
+web: $(WEB_NODE) $(STAMP)
+	@cd web && node scripts/gen-api.mjs
+	@$(MAKE) --no-print-directory $(WEB_STAMP)
 
 # Vitest + Testing Library (the browser end-to-end run is tests/integration/test_web_e2e.py)
 web-test: $(WEB_NODE)
