@@ -63,11 +63,17 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
             "put_object", Params={"Bucket": stack.bucket, "Key": prefix + path.name}
         )
         uploads.append({"name": name, "title": title, "url": url, "file": str(path)})
+    broken = e2e_media["mkv"].with_name("Broken (2003).mkv")
+    broken.write_bytes(os.urandom(64 * 1024))  # not media: listed under "Failed items"
+    broken_url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": stack.bucket, "Key": prefix + broken.name}
+    )
     plan = {
         "api": stack.api,
         "name": f"Movies {prefix[4:-1]}",
         "prefix": prefix,
         "uploads": uploads,
+        "broken": {"url": broken_url, "file": str(broken), "name": broken.name},
         "screenshots": str(SCREENSHOTS),
     }
     run = subprocess.run(
@@ -83,6 +89,7 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
     result = json.loads(lines[-1])
     assert run.returncode == 0 and result["ok"], f"{result.get('error')}\n{run.stderr[-4000:]}"
     assert result["appeared_without_reload"]
+    assert broken.name in result["failed_items"]
     assert result["methods"]["first"]["method"] == "DirectPlay"
     assert result["methods"]["first"]["currentTime"] > 3
     assert result["methods"]["second"]["method"] in {"Transcode", "DirectStream"}

@@ -92,12 +92,17 @@ try {
   const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
   const navigations = [];
   page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
-  for (const u of plan.uploads) {
+  for (const u of [...plan.uploads, ...(plan.broken ? [plan.broken] : [])]) {
     const r = await fetch(u.url, { method: 'PUT', body: readFileSync(u.file) });
     if (!r.ok) throw new Error(`PUT ${u.name}: ${r.status}`);
   }
   for (const u of plan.uploads) {
     await page.getByRole('link', { name: new RegExp(u.title) }).waitFor({ timeout: 60_000 });
+  }
+  if (plan.broken) {
+    const failed = page.getByRole('region', { name: /Failed items/ });
+    await failed.getByText(plan.broken.name).waitFor({ timeout: 60_000 });
+    results.failed_items = await failed.textContent();
   }
   const reloads = navigations.filter((u) => !u.includes('#')).length;
   if (reloads) throw new Error(`the page reloaded ${reloads} time(s)`);
