@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit integration system-deps venv bench bench-probe bench-scan bench-decide bench-transcode layer clean help
+.PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode layer clean help
 
 help:
 	@echo "make run    - start the embedded stack, the API and the workers"
@@ -30,6 +30,29 @@ $(NODE_STAMP): package.json package-lock.json
 
 venv: $(STAMP) $(NODE_STAMP)
 
+# The web app (web/: React + TypeScript, built by Vite into web/dist, which the API serves at /).
+# The API's types are regenerated first (written only when the OpenAPI document changed, so any
+# model change is seen); the build runs only when a source, the lockfile or those types changed.
+WEB_NODE  := web/node_modules/.installed
+WEB_STAMP := web/dist/.built
+WEB_SRC   := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html \
+             web/vite.config.ts web/tsconfig.json
+$(WEB_NODE): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_NODE)
+
+$(WEB_STAMP): $(WEB_NODE) $(WEB_SRC)
+	cd web && npm run --silent build
+	@touch $(WEB_STAMP)
+
+web: $(WEB_NODE) $(STAMP)
+	@cd web && node scripts/gen-api.mjs
+	@$(MAKE) --no-print-directory $(WEB_STAMP)
+
+# Vitest + Testing Library (the browser end-to-end run is tests/integration/test_web_e2e.py)
+web-test: $(WEB_NODE)
+	cd web && npx vitest run
+
 # ffmpeg/ffprobe for media generation and transcoding, MediaInfo's CLI for parity checks
 # (pymediainfo ships its own libmediainfo). Installed with apt-get only when missing.
 system-deps:
@@ -39,19 +62,20 @@ system-deps:
 	command -v mediainfo >/dev/null || missing="$$missing mediainfo"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-run: system-deps venv
+run: system-deps venv web
 	$(BIN)/python -m viewra.local.run
 
 lint: venv
 	$(BIN)/ruff check .
 
-test: system-deps venv lint
+test: system-deps venv lint web web-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 unit: system-deps venv
@@ -79,7 +103,7 @@ layer: system-deps
 	bash layers/ffmpeg/build.sh build/layers
 
 clean:
-	rm -rf $(VENV) node_modules .viewra .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules web/node_modules web/dist .viewra .pytest_cache .ruff_cache
 
 # -- Deploying (issue 7): templates, cfn-lint, LocalStack --------------------------------------
 # `make test` already runs tests/infra (pytest's testpaths is tests/): it packages every function

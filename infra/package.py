@@ -9,6 +9,7 @@ configs (``chalicelib/config/plugins``), ``requirements.txt``, ``.chalice/config
 gives, once with the merge template made from them (``--merge-template``). Output:
 
     <out>/core.json                     buckets, queues, DLQs, notification, topics, tables
+    <out>/web.json                      the web app's bucket behind CloudFront
     <out>/<function>/sam/sam.json       the function (SAM), its role, its API or SQS event source
     <out>/<function>/sam/deployment.zip the code (zip functions)
     <out>/transcode/Dockerfile          the transcode image (container image function)
@@ -39,6 +40,7 @@ from infra.functions import (
     to_image,
 )
 from infra.templates import core_template
+from infra.web import web_template
 from viewra.common.settings import Settings
 from viewra.common.stack import StackSpec, deploy_stack
 
@@ -135,7 +137,7 @@ def package(
     only: list[str] | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Path]:
-    """Every template; returns name → path (``core`` and each function)."""
+    """Every template; returns name → path (``core``, ``web`` and each function)."""
     if with_deps and sys.version_info < (3, 12):
         # chalice takes the Lambda runtime from this interpreter: 3.11 means Amazon Linux 2
         # (glibc 2.26), where pymediainfo's manylinux_2_27 wheel, the one that bundles
@@ -150,6 +152,8 @@ def package(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"core": out / "core.json"}
     paths["core"].write_text(json.dumps(core_template(settings, stack), indent=2) + "\n")
+    paths["web"] = out / "web.json"
+    paths["web"].write_text(json.dumps(web_template(settings), indent=2) + "\n")
     specs = [
         spec
         for spec in FUNCTIONS

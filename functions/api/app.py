@@ -30,7 +30,7 @@ from viewra.playback.models.sessions import PlaybackRequest, ProgressReport, Sto
 from viewra.plugins.registry import list_plugins as plugin_rows
 from viewra.transcoding import service as transcoding
 from viewra.transcoding.service import TranscodeRequest
-from viewra.web import web_page
+from viewra.web import web_file
 
 app = Chalice(app_name="viewra-api")
 
@@ -70,11 +70,30 @@ def _base_url() -> str:
     )
 
 
+def _web(name: str) -> Response:
+    f = web_file(get_settings().web_dir, name)
+    headers = {"Content-Type": f.content_type, "Cache-Control": f.cache_control}
+    return Response(body=f.body, status_code=200, headers=headers)
+
+
 @app.route("/", methods=["GET"])
 @api
 def index() -> Response:
-    """The web page: browse libraries and items, add a library, follow a scan."""
-    return Response(body=web_page(), status_code=200, headers={"Content-Type": "text/html"})
+    """The web app (web/, built into web/dist): browse, play, follow scans and jobs."""
+    return _web("index.html")
+
+
+@app.route("/config.json", methods=["GET"])
+@api
+def web_config() -> Response:
+    """The web app's runtime configuration (the API's base URL; empty: this origin)."""
+    return _web("config.json")
+
+
+@app.route("/assets/{name}", methods=["GET"])
+@api
+def web_asset(name: str) -> Response:
+    return _web(f"assets/{name}")
 
 
 @app.route("/health", methods=["GET"])

@@ -210,3 +210,14 @@ def test_item_detail_and_404(api, catalogue) -> None:
     assert body["artwork_url"] is None
     r = api.http.get("/items/missing")
     assert (r.status_code, r.json_body["error"]["code"]) == (404, "NotFound")
+
+
+def test_listed_items_carry_their_artwork_url(api, catalogue) -> None:
+    """The web app's grids show covers without asking for each item."""
+    item = catalogue.catalog.get("id01")
+    key = "artwork/ab/cd/abcd.jpg"
+    assert catalogue.catalog.put(item.model_copy(update={"artwork_key": key}), order="2")
+    listed = {i["id"]: i for i in api.http.get("/items?library=movies").json_body["items"]}
+    assert key in listed["id01"]["artwork_url"] and "Signature=" in listed["id01"]["artwork_url"]
+    assert listed["id00"]["artwork_url"] is None
+    assert api.http.get("/items/id01").json_body["artwork_url"].split("?")[0].endswith(key)

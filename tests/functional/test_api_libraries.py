@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
+from viewra.common.settings import get_settings
 from viewra.media.models.scans import SCAN_LIST
 
 
@@ -144,11 +146,48 @@ def test_health_reports_each_dependency_and_503_when_one_is_missing(api, service
     assert list(bad) == [f"table:{services.tables.scans.Meta.table_name}"]
 
 
-def test_web_page_is_served_at_the_root(api) -> None:
+@pytest.fixture
+def built_web(tmp_path, monkeypatch) -> Path:
+    """A built web app as ``make web`` leaves it (index.html, config.json, assets/)."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text('<!doctype html><title>Viewra</title><div id="root">')
+    (tmp_path / "config.json").write_text('{"apiBaseUrl": ""}')
+    (tmp_path / "assets" / "index-AbC123.js").write_text("console.log('viewra')")
+    (tmp_path / "secret.txt").write_text("not served")
+    monkeypatch.setenv("VIEWRA_WEB_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    return tmp_path
+
+
+def test_web_app_is_served_at_the_root_with_its_assets(api, built_web) -> None:
     r = api.http.get("/")
     assert r.status_code == 200
-    assert r.headers["Content-Type"] == "text/html"
-    assert b"<title>Viewra</title>" in r.body and b"fetch(path" in r.body
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Cache-Control"] == "no-cache"
+    assert b"<title>Viewra</title>" in r.body
+    r = api.http.get("/assets/index-AbC123.js")
+    assert r.status_code == 200 and r.body == b"console.log('viewra')"
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in r.headers["Cache-Control"]
+    assert api.http.get("/config.json").json_body == {"apiBaseUrl": ""}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/assets/missing.js", "/assets/..", "/assets/.hidden.js", "/assets/%2E%2E%2Fsecret.txt"],
+)
+def test_web_files_outside_the_build_are_not_served(api, built_web, path) -> None:
+    r = api.http.get(path)
+    assert r.status_code in {403, 404}
+    assert b"not served" not in r.body
+
+
+def test_root_says_how_to_build_the_app_when_it_is_not_built(api, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VIEWRA_WEB_DIR", str(tmp_path / "nothing"))
+    get_settings.cache_clear()
+    r = api.http.get("/")
+    assert r.status_code == 404
+    assert "make web" in r.json_body["error"]["message"]
 
 
 def test_plugins_are_listed_with_state(api) -> None:
@@ -159,11 +198,12 @@ def test_plugins_are_listed_with_state(api) -> None:
     assert {plugins[n]["type"] for n in plugins} >= {"transcoder", "scraper", "enricher"}
 
 
-def test_every_route_but_the_web_page_is_in_the_openapi_document(api) -> None:
+def test_every_route_but_the_web_app_is_in_the_openapi_document(api) -> None:
     from viewra.local.functions import load_function
 
     doc = api.http.get("/openapi.json").json_body
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     routes = {(m, p) for p, ms in load_function("api").app.routes.items() for m in ms}
-    assert routes - documented == {("GET", "/")}
+    web = {("GET", "/"), ("GET", "/config.json"), ("GET", "/assets/{name}")}
+    assert routes - documented == web
     assert documented <= routes

@@ -19,7 +19,7 @@ SUBS = {"${AWS::Partition}": "aws", "${AWS::Region}": "us-east-1", "${AWS::Accou
 
 
 def test_cfn_lint_passes_on_every_template(packaged: dict[str, Path]) -> None:
-    assert set(packaged) == {"core", *(f.name for f in FUNCTIONS)}
+    assert set(packaged) == {"core", "web", *(f.name for f in FUNCTIONS)}
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     done = subprocess.run(
         [str(cfn_lint), *map(str, packaged.values())], capture_output=True, text=True
@@ -149,7 +149,7 @@ def test_roles_allow_what_the_function_does_and_nothing_it_must_not(
 
 def test_no_role_has_a_wildcard_action_or_an_unscoped_resource(templates: dict) -> None:
     for name, template in templates.items():
-        if name == "core":
+        if name in ("core", "web"):  # not functions
             continue
         for role in _roles(template):
             for st in role:
@@ -160,7 +160,7 @@ def test_no_role_has_a_wildcard_action_or_an_unscoped_resource(templates: dict) 
 def test_every_sqs_source_reports_partial_batch_failures(templates: dict) -> None:
     sources = 0
     for name, template in templates.items():
-        if name == "core":
+        if name in ("core", "web"):  # not functions
             continue
         for props in _functions(template).values():
             for event in props.get("Events", {}).values():
@@ -179,7 +179,7 @@ def test_the_local_workers_batch_as_the_deployed_mappings_do(templates: dict) ->
 
     deployed = {}
     for name, template in templates.items():
-        for props in _functions(template).values() if name != "core" else []:
+        for props in _functions(template).values() if name not in ("core", "web") else []:
             for event in props.get("Events", {}).values():
                 if event["Type"] == "SQS":
                     queue = _resolve(event["Properties"]["Queue"]).rsplit(":", 1)[-1]
@@ -203,7 +203,7 @@ def test_each_consumed_queue_is_declared_with_a_dlq_and_outlasts_its_consumer(
         if r["Type"] == "AWS::SQS::Queue"
     }
     for name, template in templates.items():
-        if name == "core":
+        if name in ("core", "web"):  # not functions
             continue
         for props in _functions(template).values():
             for event in props.get("Events", {}).values():
@@ -239,7 +239,7 @@ def test_transcode_is_a_container_image_with_room_to_work(templates: dict) -> No
 
 def test_functions_get_this_deployments_names_and_no_endpoint(templates: dict) -> None:
     for name, template in templates.items():
-        if name == "core":
+        if name in ("core", "web"):  # not functions
             continue
         for props in _functions(template).values():
             env = props["Environment"]["Variables"]
@@ -257,3 +257,31 @@ def test_the_package_vendors_the_core_and_never_touches_the_source_tree(
     root = Path(__file__).resolve().parents[2]
     assert not (root / "functions" / "scan" / "vendor").exists()
     assert not (root / "functions" / "scan" / ".chalice").exists()
+
+
+def test_the_web_app_is_a_private_bucket_read_only_by_its_distribution(templates: dict) -> None:
+    web = templates["web"]["Resources"]
+    bucket = web["WebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [statement] = web["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    assert "WebDistribution" in statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    dist = web["WebDistribution"]["Properties"]["DistributionConfig"]
+    assert dist["DefaultRootObject"] == "index.html"
+    # hashed assets are cached; index.html and config.json (the API's URL) are not
+    assert [b["PathPattern"] for b in dist["CacheBehaviors"]] == ["assets/*"]
+    cached = dist["CacheBehaviors"][0]["CachePolicyId"]
+    assert dist["DefaultCacheBehavior"]["CachePolicyId"] != cached
+
+
+def test_the_api_url_comes_from_configuration_into_config_json() -> None:
+    import json
+
+    from infra.web import web_config, web_template
+
+    template = web_template(Settings(web_bucket="my-web"))
+    assert "ApiBaseUrl" in template["Parameters"]
+    assert template["Resources"]["WebBucket"]["Properties"]["BucketName"] == "my-web"
+    body = json.loads(web_config("https://abc.execute-api.eu-west-1.amazonaws.com/api/"))
+    assert body == {"apiBaseUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/api"}

@@ -184,7 +184,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "plugins": {"common", *MODULES},
     "bootstrap": {"common", "storage", "plugins", *MODULES},
     "api": {"common", "bootstrap", "plugins", *MODULES},
-    "web": set(),
+    "web": {"common"},
     "local": {"common", "storage", "bootstrap", "local"},
     "cli": {"common", "local"},
     "": set(),

@@ -12,7 +12,7 @@ from pydantic.json_schema import models_json_schema
 from viewra import __version__
 from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
 from viewra.media.models.items import MediaItem
-from viewra.media.models.listing import ItemPage, ItemQuery
+from viewra.media.models.listing import ItemQuery
 from viewra.media.models.scans import Scan
 from viewra.media.service import Queued, StoreDelivery
 from viewra.playback.models.history import UserItemData
@@ -45,6 +45,13 @@ class LibraryCreated(BaseModel):
 
 class ItemDetail(MediaItem):
     artwork_url: str | None = Field(default=None, description="presigned URL of the cover art")
+
+
+class ItemDetailPage(BaseModel):
+    """``GET /items``: a page of items, each with its presigned artwork URL, and the cursor."""
+
+    items: list[ItemDetail]
+    cursor: str | None = None
 
 
 class Health(BaseModel):
@@ -103,7 +110,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     LibraryList,
     LibraryCreated,
     Scan,
-    ItemPage,
+    ItemDetailPage,
     ItemDetail,
     Health,
     ProfileList,
@@ -180,7 +187,7 @@ ROUTES: tuple[
         "/items",
         "List, filter and search items (cursor pagination)",
         None,
-        {200: ItemPage, 400: ErrorResponse, 422: ErrorResponse},
+        {200: ItemDetailPage, 400: ErrorResponse, 422: ErrorResponse},
     ),
     (
         "get",

@@ -86,6 +86,9 @@ class Settings:
     snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
+    # the built web app the API serves at / (``make web``); relative to the working directory
+    web_dir: str = "web/dist"
+    web_bucket: str = "viewra-web"  # on AWS: the built app behind CloudFront (infra/web.py)
 
     # (environment variable, field) pairs; docs/settings.md's table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -145,6 +148,8 @@ class Settings:
         ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
         ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
+        ("VIEWRA_WEB_DIR", "web_dir"),
+        ("VIEWRA_WEB_BUCKET", "web_bucket"),
     )
 
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -44,6 +45,19 @@ class _Handler(ChaliceRequestHandler):
         return
 
 
+def _quiet_disconnects(server: Any) -> None:
+    """A client that went away mid-answer (a closed tab, the web app's aborted long poll on
+    ``/events``) is normal, not a traceback on stderr; other errors are still printed."""
+    original = server.handle_error
+
+    def handle_error(request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        original(request, client_address)
+
+    server.handle_error = handle_error
+
+
 class ApiServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         app = load_function("api").app
@@ -52,6 +66,7 @@ class ApiServer:
             CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
             app.__class__ = CustomLocalChalice
         self._server = LocalDevServer(app, config, host, port, handler_cls=_Handler)
+        _quiet_disconnects(self._server.server)
         self.port = self._server.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(

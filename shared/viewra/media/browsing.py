@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from viewra.common.errors import NotFound
 from viewra.common.http_answers import to_jsonable
-from viewra.media.models.items import ItemStatus
-from viewra.media.models.listing import ItemPage, ItemQuery
+from viewra.media.models.items import ItemStatus, MediaItem
+from viewra.media.models.listing import ItemQuery
 
 if TYPE_CHECKING:
     from viewra.media.ports import MediaServices as Services
 
 
-def list_items(services: Services, query: ItemQuery) -> ItemPage:
-    return services.catalog.query(query)
+def list_items(services: Services, query: ItemQuery) -> dict[str, Any]:
+    """A page of items, each with ``artwork_url``, and the cursor to go on from."""
+    page = services.catalog.query(query)
+    return {"items": [_with_artwork(services, i) for i in page.items], "cursor": page.cursor}
 
 
 def item_view(services: Services, item_id: str) -> dict[str, Any]:
@@ -26,6 +28,11 @@ def item_view(services: Services, item_id: str) -> dict[str, Any]:
     item = services.catalog.get(item_id)
     if item is None or item.status is ItemStatus.REMOVED:
         raise NotFound(f"item {item_id!r} does not exist")
+    return _with_artwork(services, item)
+
+
+def _with_artwork(services: Services, item: MediaItem) -> dict[str, Any]:
+    """An item's JSON with a presigned ``artwork_url`` (a local signature: no request made)."""
     body = to_jsonable(item)
     body["artwork_url"] = (
         services.objects.presign_get(services.settings.content_bucket, item.artwork_key)

@@ -1,0 +1,106 @@
+"""The web app end to end, in Debian's Chromium (playwright-core drives /usr/bin/chromium; no
+browser is downloaded) against the running stack: web/e2e/run.mjs creates a library in the UI,
+the files it uploads appear without a reload, an H.264/AAC MP4 plays directly and an H.264/AC-3
+MKV through HLS with its audio transcoded, each past 3 s; the first is then under "Continue
+watching" with its position. Screenshots (desktop and mobile: home, library, detail, player) go
+to build/screenshots/, and axe-core finds no serious accessibility violation on those pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.media_factory import run_ffmpeg
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+SECONDS = 20  # stopping at ~3.5 s is 17 %: between the resume thresholds (5 % and 90 %)
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    if not (WEB / "node_modules" / "playwright-core").exists():
+        return "needs web/node_modules (make web)"
+    if not (WEB / "dist" / "index.html").exists():
+        return "needs the built app (make web)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def e2e_media(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("e2e-media")
+    video = ["-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={SECONDS}"]
+    audio = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}"]
+    h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-pix_fmt", "yuv420p"]
+    mp4 = out / "Test Pattern (2001).mp4"
+    run_ffmpeg([*video, *audio, *h264, "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart",
+                str(mp4)])  # fmt: skip
+    mkv = out / "Sine Wave (2002).mkv"
+    run_ffmpeg([*video, *audio, *h264, "-c:a", "ac3", "-b:a", "96k", str(mkv)])
+    return {"mp4": mp4, "mkv": mkv}
+
+
+def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
+    missing = _missing()
+    if missing:
+        pytest.skip(missing)
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}/"
+    s3 = stack.client("s3")
+    uploads = []
+    for name, title in (("mp4", "Test Pattern"), ("mkv", "Sine Wave")):
+        path = e2e_media[name]
+        url = s3.generate_presigned_url(
+            "put_object", Params={"Bucket": stack.bucket, "Key": prefix + path.name}
+        )
+        uploads.append({"name": name, "title": title, "url": url, "file": str(path)})
+    broken = e2e_media["mkv"].with_name("Broken (2003).mkv")
+    broken.write_bytes(os.urandom(64 * 1024))  # not media: listed under "Failed items"
+    broken_url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": stack.bucket, "Key": prefix + broken.name}
+    )
+    plan = {
+        "api": stack.api,
+        "name": f"Movies {prefix[4:-1]}",
+        "prefix": prefix,
+        "uploads": uploads,
+        "broken": {"url": broken_url, "file": str(broken), "name": broken.name},
+        "screenshots": str(SCREENSHOTS),
+    }
+    run = subprocess.run(
+        ["node", "e2e/run.mjs"],
+        cwd=WEB,
+        env={**os.environ, "VIEWRA_E2E": json.dumps(plan), "CHROMIUM": CHROMIUM},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    lines = run.stdout.strip().splitlines()
+    assert lines, f"no result from the browser run\n{run.stderr[-4000:]}"
+    result = json.loads(lines[-1])
+    assert run.returncode == 0 and result["ok"], f"{result.get('error')}\n{run.stderr[-4000:]}"
+    assert result["appeared_without_reload"]
+    assert broken.name in result["failed_items"]
+    assert result["methods"]["first"]["method"] == "DirectPlay"
+    assert result["methods"]["first"]["currentTime"] > 3
+    assert result["methods"]["second"]["method"] in {"Transcode", "DirectStream"}
+    assert "AudioCodecNotSupported" in result["methods"]["second"]["why"]
+    assert result["methods"]["second"]["currentTime"] > 3
+    for page in ("home", "library", "detail", "player"):
+        for size in ("desktop", "mobile"):
+            assert (SCREENSHOTS / f"{page}-{size}.png").stat().st_size > 0
+            serious = [
+                v for v in result["axe"][f"{page}-{size}"] if v["impact"] in {"serious", "critical"}
+            ]
+            assert serious == [], (page, size, serious)
+            assert result["overflow"][f"{page}-{size}"] <= 0, (page, size)
+    print(json.dumps({k: result[k] for k in ("seconds", "steps")}))  # shown with -s
