@@ -75,6 +75,7 @@ ALL_TABLES = (
     "transcode_jobs",
     "events",
     "enrich_cache",
+    "accounts",
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import AuthResponse, Chalice, Response
 
 from viewra import feed, playing, store_hook, transcodes
 from viewra import libraries as library_ops
-from viewra.errors import NotFound
+from viewra.accounts import access
+from viewra.accounts.access import ADMIN, HOOK, PUBLIC, USER
+from viewra.accounts.models import (
+    ApiKeyCreate,
+    GrantChange,
+    LoginRequest,
+    PasswordChange,
+    Principal,
+    RefreshRequest,
+    UserCreate,
+)
+from viewra.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from viewra.feed import EventQuery
 from viewra.health import check_health
 from viewra.http import (
@@ -40,13 +52,103 @@ def respond(status: int, body: Any) -> Response:
 
 api = guarded(respond)
 
+# Who may call what: every route has a rule here, or it answers 403 (tests/functional/
+# test_api_access.py fails for a route without one). USER: any authenticated user, whose view
+# then checks the library grants and whose data it is; ADMIN: administrators only; HOOK: the
+# store hook's own token (viewra.store_hook). On AWS every route but PUBLIC and HOOK ones also
+# has the Chalice authorizer ``gateway_auth`` in front (attached at the end of this file).
+ACCESS: dict[tuple[str, str], str] = {
+    ("/", "GET"): PUBLIC,
+    ("/health", "GET"): PUBLIC,
+    ("/openapi.json", "GET"): PUBLIC,
+    ("/auth/login", "POST"): PUBLIC,
+    ("/auth/refresh", "POST"): PUBLIC,
+    ("/auth/logout", "POST"): USER,
+    ("/me", "GET"): USER,
+    ("/me/password", "POST"): USER,
+    ("/me/api-keys", "GET"): USER,
+    ("/me/api-keys", "POST"): USER,
+    ("/me/api-keys/{key_id}", "DELETE"): USER,
+    ("/me/resume", "GET"): USER,
+    ("/me/history", "GET"): USER,
+    ("/me/next-up", "GET"): USER,
+    ("/users", "GET"): ADMIN,
+    ("/users", "POST"): ADMIN,
+    ("/users/{user_id}", "GET"): ADMIN,
+    ("/users/{user_id}", "DELETE"): ADMIN,
+    ("/users/{user_id}/libraries", "GET"): ADMIN,
+    ("/users/{user_id}/libraries", "PUT"): ADMIN,
+    ("/libraries", "GET"): USER,
+    ("/libraries", "POST"): ADMIN,
+    ("/libraries/{library_id}", "GET"): USER,
+    ("/libraries/{library_id}", "PATCH"): ADMIN,
+    ("/libraries/{library_id}", "DELETE"): ADMIN,
+    ("/libraries/{library_id}/scan", "POST"): ADMIN,
+    ("/hooks/store-events", "POST"): HOOK,
+    ("/scans/{scan_id}", "GET"): ADMIN,
+    ("/items", "GET"): USER,
+    ("/items/{item_id}", "GET"): USER,
+    ("/profiles", "GET"): USER,
+    ("/items/{item_id}/playback", "POST"): USER,
+    ("/sessions", "GET"): USER,
+    ("/sessions/{session_id}", "GET"): USER,
+    ("/sessions/{session_id}/progress", "POST"): USER,
+    ("/sessions/{session_id}/stop", "POST"): USER,
+    ("/users/{user_id}/resume", "GET"): USER,
+    ("/users/{user_id}/history", "GET"): USER,
+    ("/users/{user_id}/next-up", "GET"): USER,
+    ("/users/{user_id}/played/{item_id}", "POST"): USER,
+    ("/users/{user_id}/played/{item_id}", "DELETE"): USER,
+    ("/plugins", "GET"): ADMIN,
+    ("/transcode/providers", "GET"): ADMIN,
+    ("/transcodes", "POST"): USER,
+    ("/transcodes/{h}", "GET"): USER,
+    ("/transcodes/{h}", "DELETE"): ADMIN,  # a job is shared by everyone playing that output
+    ("/transcodes/{h}/{name}", "GET"): USER,
+    ("/transcode/cache", "GET"): ADMIN,
+    ("/transcode/cache/{h}", "DELETE"): ADMIN,
+    ("/transcode/cache/evict", "POST"): ADMIN,
+    ("/events", "GET"): ADMIN,  # every user's sessions and logins go by
+}
+
+_principal: ContextVar[Principal | None] = ContextVar("principal", default=None)
+
+
+def _me() -> Principal:
+    principal = _principal.get()
+    if principal is None:  # a USER/ADMIN route always has one; this is a guard, not a path
+        raise Unauthorized("authentication required")
+    return principal
+
+
+@api
+def _admit(request: Any) -> Principal | None:
+    """The route's rule applied to the request: its principal, or None for a public route."""
+    rule = ACCESS.get((request.path, request.method))
+    if rule is None:
+        raise Forbidden("this route has no access rule", code="NoAccessRule")
+    if rule in (PUBLIC, HOOK):
+        return None
+    principal = get_services().accounts.authenticate(request.headers)
+    if rule == ADMIN and not principal.is_admin:
+        raise Forbidden("administrators only")
+    return principal
+
 
 @app.middleware("http")
 def correlate(event: Any, get_response: Any) -> Any:
     """Every log line of a request carries its request id (made up where no gateway gave one),
     and errors Chalice answers before a view runs take the API's error shape too."""
     logger.set_correlation_id(event.context.get("requestId") or uuid.uuid4().hex)
-    response = get_response(event)
+    admitted = _admit(event)
+    if isinstance(admitted, Response):  # refused: 401, 403 (or 5xx), in the API's error shape
+        response = admitted
+    else:
+        token = _principal.set(admitted)
+        try:
+            response = get_response(event)
+        finally:
+            _principal.reset(token)
     body = framework_error_body(response.body)
     if body is not None:
         headers = {**(response.headers or {}), **JSON_HEADERS}
@@ -89,10 +191,151 @@ def openapi() -> Response:
     return respond(200, build_openapi())
 
 
+# -- accounts: login, tokens, the caller's own account, users and their grants (admins) -------
+def _client_address() -> str:
+    """The caller's address as the gateway saw it (never a header the caller writes)."""
+    identity = app.current_request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "")
+
+
+@app.route("/auth/login", methods=["POST"])
+@api
+def login() -> Response:
+    request = parse_model(LoginRequest, _body())
+    try:
+        tokens = get_services().accounts.login(
+            request.username, request.password, _client_address()
+        )
+    except TooManyRequests as exc:
+        retry = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
+        return Response(body=exc.to_dict(), status_code=429, headers={**JSON_HEADERS, **retry})
+    return respond(200, tokens)
+
+
+@app.route("/auth/refresh", methods=["POST"])
+@api
+def refresh() -> Response:
+    request = parse_model(RefreshRequest, _body())
+    return respond(200, get_services().accounts.refresh(request.refresh_token))
+
+
+@app.route("/auth/logout", methods=["POST"])
+@api
+def logout() -> Response:
+    """Every refresh token and access token of the caller stops working."""
+    get_services().accounts.logout(_me())
+    return Response(body="", status_code=204)
+
+
+@app.route("/me", methods=["GET"])
+@api
+def me() -> Response:
+    principal = _me()
+    user = get_services().accounts.get_user(principal.user_id)
+    return respond(200, {**user.public(), "libraries": sorted(principal.libraries)})
+
+
+@app.route("/me/password", methods=["POST"])
+@api
+def change_password() -> Response:
+    request = parse_model(PasswordChange, _body())
+    get_services().accounts.change_password(_me(), request.current_password, request.new_password)
+    return Response(body="", status_code=204)
+
+
+@app.route("/me/api-keys", methods=["GET"])
+@api
+def list_api_keys() -> Response:
+    return respond(200, {"api_keys": get_services().accounts.list_api_keys(_me())})
+
+
+@app.route("/me/api-keys", methods=["POST"])
+@api
+def create_api_key() -> Response:
+    """The key is in this answer and nowhere else: only its hash is kept."""
+    request = parse_model(ApiKeyCreate, _body())
+    return respond(201, get_services().accounts.create_api_key(_me(), request.name))
+
+
+@app.route("/me/api-keys/{key_id}", methods=["DELETE"])
+@api
+def revoke_api_key(key_id: str) -> Response:
+    get_services().accounts.revoke_api_key(_me(), key_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/me/resume", methods=["GET"])
+@api
+def my_resume() -> Response:
+    return user_resume(_me().user_id)
+
+
+@app.route("/me/history", methods=["GET"])
+@api
+def my_history() -> Response:
+    return user_history(_me().user_id)
+
+
+@app.route("/me/next-up", methods=["GET"])
+@api
+def my_next_up() -> Response:
+    return user_next_up(_me().user_id)
+
+
+@app.route("/users", methods=["GET"])
+@api
+def list_users() -> Response:
+    return respond(200, {"users": [u.public() for u in get_services().accounts.list_users()]})
+
+
+@app.route("/users", methods=["POST"])
+@api
+def create_user() -> Response:
+    request = parse_model(UserCreate, _body())
+    return respond(201, get_services().accounts.create_user(request, by=_me().user_id).public())
+
+
+@app.route("/users/{user_id}", methods=["GET"])
+@api
+def get_user(user_id: str) -> Response:
+    accounts = get_services().accounts
+    user = accounts.get_user(user_id)
+    return respond(200, {**user.public(), "libraries": accounts.grants(user.id)})
+
+
+@app.route("/users/{user_id}", methods=["DELETE"])
+@api
+def delete_user(user_id: str) -> Response:
+    get_services().accounts.delete_user(user_id, by=_me().user_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/users/{user_id}/libraries", methods=["GET"])
+@api
+def get_grants(user_id: str) -> Response:
+    return respond(200, {"libraries": get_services().accounts.grants(user_id)})
+
+
+@app.route("/users/{user_id}/libraries", methods=["PUT"])
+@api
+def set_grants(user_id: str) -> Response:
+    """The libraries a regular user may see (all of them: the list replaces the old one)."""
+    request = parse_model(GrantChange, _body())
+    services = get_services()
+    for library_id in request.libraries:
+        services.libraries.get(library_id)  # 404 for a library that does not exist
+    granted = services.accounts.set_grants(user_id, request.libraries, by=_me().user_id)
+    return respond(200, {"libraries": granted})
+
+
 @app.route("/libraries", methods=["GET"])
 @api
 def list_libraries() -> Response:
-    return respond(200, {"libraries": get_services().libraries.list()})
+    principal = _me()
+    libraries = [
+        lib for lib in get_services().libraries.list() if principal.can_see_library(lib.id)
+    ]
+    return respond(200, {"libraries": libraries})
 
 
 @app.route("/libraries", methods=["POST"])
@@ -106,6 +349,7 @@ def create_library() -> Response:
 @app.route("/libraries/{library_id}", methods=["GET"])
 @api
 def get_library(library_id: str) -> Response:
+    access.library(_me(), library_id)
     return respond(200, get_services().libraries.get(library_id))
 
 
@@ -148,7 +392,11 @@ def get_scan(scan_id: str) -> Response:
 @api
 def list_items() -> Response:
     query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
-    return respond(200, get_services().catalog.query(query))
+    principal = _me()
+    if query.library:
+        access.library(principal, query.library)
+    libraries = None if principal.is_admin or query.library else principal.libraries
+    return respond(200, get_services().catalog.query(query, libraries=libraries))
 
 
 @app.route("/items/{item_id}", methods=["GET"])
@@ -156,6 +404,7 @@ def list_items() -> Response:
 def get_item(item_id: str) -> Response:
     services = get_services()
     item = services.catalog.get(item_id)
+    access.item(_me(), item, item_id)
     if item is None or item.status.value == "removed":
         raise NotFound(f"item {item_id!r} does not exist")
     body = to_jsonable(item)
@@ -169,8 +418,17 @@ def get_item(item_id: str) -> Response:
 
 # -- playback: decisions, sessions, viewing history -----------------------------------------
 def _user() -> str:
-    """The user, from a header until authentication exists."""
-    return (app.current_request.headers or {}).get("x-viewra-user") or playing.DEFAULT_USER
+    """The authenticated user: sessions, resume points and history are theirs."""
+    return _me().user_id
+
+
+def _visible_item(item_id: str) -> None:
+    """404 unless the caller may see the item's library (before anything is decided)."""
+    access.item(_me(), get_services().catalog.get(item_id), item_id)
+
+
+def _own_session(session_id: str) -> None:
+    access.session(_me(), playing.get_session(get_services(), session_id))
 
 
 @app.route("/profiles", methods=["GET"])
@@ -183,6 +441,7 @@ def list_profiles() -> Response:
 @api
 def start_playback(item_id: str) -> Response:
     request = parse_model(PlaybackRequest, _body())
+    _visible_item(item_id)
     session = playing.start_playback(get_services(), item_id, _user(), request, _base_url())
     return respond(201, session)
 
@@ -190,12 +449,15 @@ def start_playback(item_id: str) -> Response:
 @app.route("/sessions", methods=["GET"])
 @api
 def list_sessions() -> Response:
-    return respond(200, {"sessions": playing.active_sessions(get_services())})
+    principal = _me()
+    sessions = playing.active_sessions(get_services())
+    return respond(200, {"sessions": [s for s in sessions if principal.may_act_for(s.user_id)]})
 
 
 @app.route("/sessions/{session_id}", methods=["GET"])
 @api
 def get_session(session_id: str) -> Response:
+    _own_session(session_id)
     return respond(200, playing.get_session(get_services(), session_id))
 
 
@@ -203,6 +465,7 @@ def get_session(session_id: str) -> Response:
 @api
 def session_progress(session_id: str) -> Response:
     report = parse_model(ProgressReport, _body())
+    _own_session(session_id)
     return respond(200, playing.report_progress(get_services(), session_id, report))
 
 
@@ -210,31 +473,40 @@ def session_progress(session_id: str) -> Response:
 @api
 def session_stop(session_id: str) -> Response:
     report = parse_model(StopReport, _body())
+    _own_session(session_id)
     return respond(200, playing.stop_playback(get_services(), session_id, report))
 
 
 @app.route("/users/{user_id}/resume", methods=["GET"])
 @api
 def user_resume(user_id: str) -> Response:
-    return respond(200, {"items": playing.resume_list(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playing.resume_list(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/history", methods=["GET"])
 @api
 def user_history(user_id: str) -> Response:
-    return respond(200, {"items": playing.history(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playing.history(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/next-up", methods=["GET"])
 @api
 def user_next_up(user_id: str) -> Response:
-    return respond(200, {"items": playing.next_up(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playing.next_up(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/played/{item_id}", methods=["POST", "DELETE"])
 @api
 def user_played(user_id: str, item_id: str) -> Response:
     played = app.current_request.method == "POST"
+    access.user_data(_me(), user_id)
+    _visible_item(item_id)
     return respond(200, playing.set_played(get_services(), user_id, item_id, played))
 
 
@@ -255,6 +527,7 @@ def transcode_providers() -> Response:
 @api
 def create_transcode() -> Response:
     request = parse_model(TranscodeRequest, _body())
+    _visible_item(request.item_id)
     result = transcodes.create(get_services(), request, _base_url())
     return respond(200 if result["ready"] else 202, result)
 
@@ -262,7 +535,13 @@ def create_transcode() -> Response:
 @app.route("/transcodes/{h}", methods=["GET"])
 @api
 def get_transcode(h: str) -> Response:
-    return respond(200, transcodes.get(get_services(), h))
+    job = transcodes.get(get_services(), h)
+    _visible_transcode(job.get("source"))
+    return respond(200, job)
+
+
+def _visible_transcode(source: dict[str, Any] | None) -> None:
+    access.transcode_source(_me(), source, get_services().libraries.list_recent(30))
 
 
 @app.route("/transcodes/{h}", methods=["DELETE"])
@@ -274,6 +553,7 @@ def cancel_transcode(h: str) -> Response:
 @app.route("/transcodes/{h}/{name}", methods=["GET"])
 @api
 def transcode_output(h: str, name: str) -> Response:
+    _visible_transcode(transcodes.get(get_services(), h).get("source"))
     kind, body = transcodes.output(get_services(), h, name, _base_url())
     if kind == "redirect":
         return Response(body="", status_code=302, headers={"Location": body})
@@ -316,3 +596,25 @@ def list_events() -> Response:
 )
 def handle_events_queue(event: Any) -> dict[str, Any]:
     return feed.store_deliveries(get_services(), event)
+
+
+# -- on AWS: the same check as a Chalice authorizer in front of every private route ----------
+@app.authorizer(ttl_seconds=60)
+def gateway_auth(auth_request: Any) -> AuthResponse:
+    """API Gateway calls this before the api function (VIEWRA_API_AUTHORIZER, set by
+    ``make package``): any valid token or key passes (roles, grants and ownership are the
+    function's to check); anything else is refused with 401 before the function runs."""
+    try:
+        principal = get_services().accounts.authenticate({"authorization": auth_request.token})
+    except Unauthorized:
+        raise Exception("Unauthorized") from None  # API Gateway's word for a 401
+    return AuthResponse(
+        routes=["*"], principal_id=principal.user_id, context={"role": principal.role.value}
+    )
+
+
+if get_settings().api_authorizer:
+    for _path, _methods in app.routes.items():
+        for _method, _entry in _methods.items():
+            if ACCESS.get((_path, _method)) not in access.GATEWAY_OPEN:
+                _entry.authorizer = gateway_auth
