@@ -146,9 +146,10 @@ class Accounts:
         wait = 0.0
         for key in keys:
             failures, last = self.store.failures(key, now)
-            over = failures - s.auth_throttle_free_attempts
-            if over >= 0:
-                delay = min(s.auth_throttle_base_seconds * 2**over, s.auth_throttle_max_seconds)
+            over = failures - s.auth_throttle_free_attempts  # the first ones cost nothing
+            if over > 0:
+                delay = s.auth_throttle_base_seconds * 2 ** min(over - 1, 30)
+                delay = min(delay, s.auth_throttle_max_seconds)
                 wait = max(wait, last + delay - now)
         if wait > 0:
             raise TooManyRequests(
