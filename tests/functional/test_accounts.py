@@ -198,7 +198,7 @@ def test_a_throttled_login_answers_429_with_retry_after(api, chalice_client, ser
         ("iloveyou1234", "common"),
         ("my name is carol!", "user name"),
         ("aaaaaaaaaaaaaaaa", "different characters"),
-            ("aaaaaaaaaaaa", "common"),
+        ("aaaaaaaaaaaa", "common"),
         ("abababababababab", "different characters"),
     ],
 )
