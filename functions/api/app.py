@@ -11,7 +11,7 @@ from chalice import AuthResponse, Chalice, Response
 from viewra import feed, playing, store_hook, transcodes
 from viewra import libraries as library_ops
 from viewra.accounts import access
-from viewra.accounts.access import ADMIN, HOOK, PUBLIC, USER
+from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, USER
 from viewra.accounts.models import (
     ApiKeyCreate,
     GrantChange,
@@ -105,6 +105,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/transcodes/{h}", "GET"): USER,
     ("/transcodes/{h}", "DELETE"): ADMIN,  # a job is shared by everyone playing that output
     ("/transcodes/{h}/{name}", "GET"): USER,
+    ("/signed/{token}/transcodes/{h}/{name}", "GET"): MEDIA,
     ("/transcode/cache", "GET"): ADMIN,
     ("/transcode/cache/{h}", "DELETE"): ADMIN,
     ("/transcode/cache/evict", "POST"): ADMIN,
@@ -127,7 +128,7 @@ def _admit(request: Any) -> Principal | None:
     rule = ACCESS.get((request.path, request.method))
     if rule is None:
         raise Forbidden("this route has no access rule", code="NoAccessRule")
-    if rule in (PUBLIC, HOOK):
+    if rule in (PUBLIC, HOOK, MEDIA):
         return None
     principal = get_services().accounts.authenticate(request.headers)
     if rule == ADMIN and not principal.is_admin:
@@ -427,6 +428,17 @@ def _visible_item(item_id: str) -> None:
     access.item(_me(), get_services().catalog.get(item_id), item_id)
 
 
+def _media_base_url(item_id: str | None = None) -> str:
+    """The base of the playlist URLs handed to a player: the API's, plus a media token of the
+    caller's that lives as long as the item plays (and a margin), no longer."""
+    services = get_services()
+    s = services.settings
+    item = services.catalog.get(item_id) if item_id else None
+    duration = int(item.duration or 0) if item else 0
+    ttl = min(duration + s.auth_media_margin_seconds, s.auth_media_max_ttl_seconds)
+    return f"{_base_url()}/signed/{services.accounts.media_token(_me(), ttl)}"
+
+
 def _own_session(session_id: str) -> None:
     access.session(_me(), playing.get_session(get_services(), session_id))
 
@@ -442,7 +454,9 @@ def list_profiles() -> Response:
 def start_playback(item_id: str) -> Response:
     request = parse_model(PlaybackRequest, _body())
     _visible_item(item_id)
-    session = playing.start_playback(get_services(), item_id, _user(), request, _base_url())
+    session = playing.start_playback(
+        get_services(), item_id, _user(), request, _media_base_url(item_id)
+    )
     return respond(201, session)
 
 
@@ -528,7 +542,7 @@ def transcode_providers() -> Response:
 def create_transcode() -> Response:
     request = parse_model(TranscodeRequest, _body())
     _visible_item(request.item_id)
-    result = transcodes.create(get_services(), request, _base_url())
+    result = transcodes.create(get_services(), request, _media_base_url(request.item_id))
     return respond(200 if result["ready"] else 202, result)
 
 
@@ -554,7 +568,22 @@ def cancel_transcode(h: str) -> Response:
 @api
 def transcode_output(h: str, name: str) -> Response:
     _visible_transcode(transcodes.get(get_services(), h).get("source"))
-    kind, body = transcodes.output(get_services(), h, name, _base_url())
+    return _transcode_output(h, name, _media_base_url())
+
+
+@app.route("/signed/{token}/transcodes/{h}/{name}", methods=["GET"])
+@api
+def signed_transcode_output(token: str, h: str, name: str) -> Response:
+    """A transcode's playlists for a player that cannot send headers: the media token in the
+    path (from the session or transcode answer) stands for the user, whose grants apply."""
+    principal = get_services().accounts.authenticate_media(token)
+    source = transcodes.get(get_services(), h).get("source")
+    access.transcode_source(principal, source, get_services().libraries.list_recent(30))
+    return _transcode_output(h, name, f"{_base_url()}/signed/{token}")
+
+
+def _transcode_output(h: str, name: str, base_url: str) -> Response:
+    kind, body = transcodes.output(get_services(), h, name, base_url)
     if kind == "redirect":
         return Response(body="", status_code=302, headers={"Location": body})
     return Response(

@@ -61,6 +61,10 @@ class Settings:
     auth_audience: str = "viewra-api"
     auth_access_ttl_seconds: int = 900
     auth_refresh_ttl_seconds: int = 30 * 24 * 3600
+    # the signed playlist URLs of a playback or transcode (players fetch them without headers):
+    # the item's duration plus this margin, at most auth_media_max_ttl_seconds
+    auth_media_margin_seconds: int = 1800
+    auth_media_max_ttl_seconds: int = 6 * 3600
     # argon2id (RFC 9106's second recommended option: 64 MiB, 3 passes); tests lower them
     auth_argon2_time_cost: int = 3
     auth_argon2_memory_kib: int = 65536
@@ -105,6 +109,8 @@ class Settings:
     snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
+    api_key: str = ""  # an API key (viewra.accounts); else the token `viewra login` kept
+    config_dir: str = ""  # where `viewra login` keeps its token; empty: ~/.config/viewra
 
     # (environment variable, field) pairs; the README's settings table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -140,6 +146,8 @@ class Settings:
         ("VIEWRA_AUTH_AUDIENCE", "auth_audience"),
         ("VIEWRA_AUTH_ACCESS_TTL_SECONDS", "auth_access_ttl_seconds"),
         ("VIEWRA_AUTH_REFRESH_TTL_SECONDS", "auth_refresh_ttl_seconds"),
+        ("VIEWRA_AUTH_MEDIA_MARGIN_SECONDS", "auth_media_margin_seconds"),
+        ("VIEWRA_AUTH_MEDIA_MAX_TTL_SECONDS", "auth_media_max_ttl_seconds"),
         ("VIEWRA_AUTH_ARGON2_TIME_COST", "auth_argon2_time_cost"),
         ("VIEWRA_AUTH_ARGON2_MEMORY_KIB", "auth_argon2_memory_kib"),
         ("VIEWRA_AUTH_ARGON2_PARALLELISM", "auth_argon2_parallelism"),
@@ -179,6 +187,8 @@ class Settings:
         ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
         ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
+        ("VIEWRA_API_KEY", "api_key"),
+        ("VIEWRA_CONFIG_DIR", "config_dir"),
     )
 
     @classmethod

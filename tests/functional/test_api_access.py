@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from tests.functional.conftest import AUTH_TEST_ENV, PASSWORD
-from viewra.accounts.access import ADMIN, HOOK, PUBLIC, RULES, USER
+from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, RULES, USER
 from viewra.local.functions import load_function
 from viewra.models import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
@@ -27,6 +27,7 @@ PARAMS = {
     "session_id": "session-x",
     "scan_id": "scan-x",
     "key_id": "key-x",
+    "token": "not-a-media-token",
 }
 
 
@@ -63,8 +64,9 @@ def test_without_credentials_every_private_route_answers_401(anonymous) -> None:
     for path, method in routes():
         rule = load_function("api").ACCESS[(path, method)]
         r = call(anonymous, method, concrete(path))
-        if rule in (USER, ADMIN):
-            if r.status_code != 401 or error_code(r) != "Unauthorized":
+        if rule in (USER, ADMIN, MEDIA):
+            expected = "InvalidToken" if rule == MEDIA else "Unauthorized"
+            if r.status_code != 401 or error_code(r) != expected:
                 wrong[(method, path)] = (r.status_code, r.body[:100])
         elif r.status_code == 401 and rule == PUBLIC:
             wrong[(method, path)] = "a public route asked for credentials"
@@ -273,3 +275,35 @@ def test_one_user_cannot_read_or_change_anothers_data(two_libraries, api, as_use
     history = call(api, "GET", "/users/alice/history").json_body["items"]
     assert [x["item"]["id"] for x in history] == ["g1"]
     assert call(alice, "GET", "/users/alice/history").json_body["items"] == history
+
+
+# -- signed media URLs: a player's playlist fetches carry the user's media token --------------
+def test_transcode_urls_are_signed_for_the_user_and_checked_against_the_grants(
+    two_libraries, api
+) -> None:
+    alice = two_libraries[0]
+    mine = call(alice, "POST", "/transcodes", {"item_id": "g1", "max_height": 480})
+    assert mine.status_code in (200, 202), mine.json_body
+    url = mine.json_body["url"]
+    assert "/signed/" in url and url.endswith("/master.m3u8")
+    token = url.split("/signed/")[1].split("/")[0]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 1000 + 1800  # the item's duration and a margin
+    h = mine.json_body["h"]
+    theirs = call(api, "POST", "/transcodes", {"item_id": "h1", "max_height": 480}).json_body["h"]
+    # the job's status: alice may see her item's, not the hidden one's
+    assert call(alice, "GET", f"/transcodes/{h}").status_code == 200
+    r = call(alice, "GET", f"/transcodes/{theirs}")
+    assert (r.status_code, error_code(r)) == (404, "NotFound")
+    # her media token opens nothing of the hidden library, with or without headers
+    r = call(alice, "GET", f"/signed/{token}/transcodes/{theirs}/master.m3u8", Authorization="")
+    assert (r.status_code, error_code(r)) == (404, "NotFound")
+    # an access token is not a media token, and a media token is not an access token
+    r = call(alice, "GET", f"/signed/{alice.http.token}/transcodes/{h}/master.m3u8")
+    assert (r.status_code, error_code(r)) == (401, "InvalidToken")
+    r = call(alice, "GET", "/me", Authorization=f"Bearer {token}")
+    assert (r.status_code, error_code(r)) == (401, "InvalidToken")
+    # and it dies with her logout
+    assert call(alice, "POST", "/auth/logout").status_code == 204
+    r = call(api, "GET", f"/signed/{token}/transcodes/{h}/master.m3u8", Authorization="")
+    assert (r.status_code, error_code(r)) == (401, "TokenRevoked")

@@ -18,8 +18,9 @@ PUBLIC = "public"  # no credentials
 USER = "user"  # any authenticated user (the view checks grants and ownership)
 ADMIN = "admin"  # administrators only
 HOOK = "hook"  # its own shared token (the store hook), not a user's
-RULES = (PUBLIC, USER, ADMIN, HOOK)
-GATEWAY_OPEN = (PUBLIC, HOOK)  # routes the AWS authorizer does not guard
+MEDIA = "media"  # a media token in the path (players that cannot send headers), checked by the view
+RULES = (PUBLIC, USER, ADMIN, HOOK, MEDIA)
+GATEWAY_OPEN = (PUBLIC, HOOK, MEDIA)  # routes the AWS authorizer does not guard
 
 
 def library(principal: Principal, library_id: str) -> None:

@@ -300,6 +300,22 @@ class Accounts:
             raise Unauthorized("the API key is not valid", code="InvalidApiKey")
         return self._principal(user, "api_key")
 
+    def media_token(self, principal: Principal, ttl_seconds: int) -> str:
+        """A token for the URLs of a playback (playlists a player fetches without headers):
+        signed, this user's, of kind "media", living ``ttl_seconds``."""
+        user = self.get_user(principal.user_id)
+        return self.tokens.issue(
+            user.id, user.role, user.epoch, self.clock(), kind="media", ttl_seconds=ttl_seconds
+        )
+
+    def authenticate_media(self, token: str) -> Principal:
+        """The principal of a media token (401 if expired, foreign, revoked or of another kind)."""
+        claims = self.tokens.check(token, kind="media")
+        user = self.store.get_user(claims.user_id)
+        if user is None or user.epoch != claims.epoch:
+            raise Unauthorized("the media token was revoked", code="TokenRevoked")
+        return self._principal(user, "media")
+
     def _principal(self, user: User, via: str) -> Principal:
         libraries = frozenset() if user.is_admin else frozenset(self.store.grants(user.id))
         return Principal(user_id=user.id, role=user.role, via=via, libraries=libraries)

@@ -43,7 +43,18 @@ class AccessTokens:
         self.audience = audience
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, user_id: str, role: Role, epoch: int, now: float | None = None) -> str:
+    def issue(
+        self,
+        user_id: str,
+        role: Role,
+        epoch: int,
+        now: float | None = None,
+        *,
+        kind: str = "access",
+        ttl_seconds: int | None = None,
+    ) -> str:
+        """A signed token; ``kind`` "media" makes one only the signed media routes take (a
+        player that cannot send headers carries it in the URL's path)."""
         issued = int(time.time() if now is None else now)
         claims = {
             "iss": self.issuer,
@@ -51,16 +62,16 @@ class AccessTokens:
             "sub": user_id,
             "role": role.value,
             "ep": epoch,
-            "typ": "access",
+            "typ": kind,
             "iat": issued,
-            "exp": issued + self.ttl_seconds,
+            "exp": issued + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def check(self, token: str) -> AccessClaims:
+    def check(self, token: str, kind: str = "access") -> AccessClaims:
         """The token's claims; 401 for a bad signature, another issuer or audience, an expired
-        token or one that is not an access token."""
+        token or one of another kind."""
         try:
             claims = jwt.decode(
                 token,
@@ -70,8 +81,8 @@ class AccessTokens:
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
-            if claims.get("typ") != "access":
-                raise jwt.InvalidTokenError("not an access token")
+            if claims.get("typ") != kind:
+                raise jwt.InvalidTokenError(f"not an {kind} token")
             return AccessClaims(str(claims["sub"]), Role(claims["role"]), int(claims["ep"]))
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the access token has expired", code="TokenExpired") from exc
