@@ -189,7 +189,7 @@ def health() -> Response:
 @app.route("/openapi.json", methods=["GET"])
 @api
 def openapi() -> Response:
-    return respond(200, build_openapi())
+    return respond(200, build_openapi(tuple(ACCESS.items())))
 
 
 # -- accounts: login, tokens, the caller's own account, users and their grants (admins) -------

@@ -307,3 +307,24 @@ def test_transcode_urls_are_signed_for_the_user_and_checked_against_the_grants(
     assert call(alice, "POST", "/auth/logout").status_code == 204
     r = call(api, "GET", f"/signed/{token}/transcodes/{h}/master.m3u8", Authorization="")
     assert (r.status_code, error_code(r)) == (401, "TokenRevoked")
+
+
+def test_the_openapi_document_states_each_routes_security(anonymous) -> None:
+    doc = call(anonymous, "GET", "/openapi.json").json_body
+    assert set(doc["components"]["securitySchemes"]) == {
+        "bearerAuth",
+        "apiKeyAuth",
+        "storeHookToken",
+    }
+    assert doc["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
+    access = load_function("api").ACCESS
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            rule = access[(path, method.upper())]
+            if rule in (PUBLIC, MEDIA):
+                assert op["security"] == [], (method, path)
+            elif rule == HOOK:
+                assert op["security"] == [{"storeHookToken": []}]
+            else:
+                assert "security" not in op and "401" in op["responses"], (method, path)
+                assert ("403" in op["responses"]) is (rule == ADMIN), (method, path)
