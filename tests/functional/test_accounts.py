@@ -284,6 +284,8 @@ def test_login_refresh_and_admin_user_management_over_http(api, chalice_client, 
     r = api.http.get("/me", headers={"Authorization": f"Bearer {fresh}"})
     assert r.status_code == 401  # a deleted user's tokens die with it
     assert api.http.get("/users/erin").status_code == 404
+    r = api.http.delete("/users/admin")  # the only administrator: nobody could manage users
+    assert (r.status_code, r.json_body["error"]["code"]) == (409, "LastAdmin")
 
 
 def test_make_user_is_the_cli_path_too(services) -> None:

@@ -130,6 +130,8 @@ class Accounts:
 
     def delete_user(self, user_id: str, by: str) -> None:
         user = self.get_user(user_id)
+        if user.is_admin and not any(u.is_admin and u.id != user.id for u in self.list_users()):
+            raise Conflict("the last administrator cannot be deleted", code="LastAdmin")
         self.store.bump_epoch(user.id)  # its live access tokens die with it
         self.store.delete_refresh_tokens(user.id)
         for key in self.store.list_api_keys(user.id):
