@@ -105,6 +105,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/transcodes/{h}", "GET"): USER,
     ("/transcodes/{h}", "DELETE"): ADMIN,  # a job is shared by everyone playing that output
     ("/transcodes/{h}/{name}", "GET"): USER,
+    ("/signed/{token}/transcodes/{h}", "GET"): MEDIA,
     ("/signed/{token}/transcodes/{h}/{name}", "GET"): MEDIA,
     ("/transcode/cache", "GET"): ADMIN,
     ("/transcode/cache/{h}", "DELETE"): ADMIN,
@@ -571,15 +572,27 @@ def transcode_output(h: str, name: str) -> Response:
     return _transcode_output(h, name, _media_base_url())
 
 
+@app.route("/signed/{token}/transcodes/{h}", methods=["GET"])
+@api
+def signed_transcode(token: str, h: str) -> Response:
+    """A session's ``status_url``: the job, for the holder of the media token."""
+    return respond(200, _signed_job(token, h))
+
+
 @app.route("/signed/{token}/transcodes/{h}/{name}", methods=["GET"])
 @api
 def signed_transcode_output(token: str, h: str, name: str) -> Response:
     """A transcode's playlists for a player that cannot send headers: the media token in the
     path (from the session or transcode answer) stands for the user, whose grants apply."""
-    principal = get_services().accounts.authenticate_media(token)
-    source = transcodes.get(get_services(), h).get("source")
-    access.transcode_source(principal, source, get_services().libraries.list_recent(30))
+    _signed_job(token, h)
     return _transcode_output(h, name, f"{_base_url()}/signed/{token}")
+
+
+def _signed_job(token: str, h: str) -> dict[str, Any]:
+    principal = get_services().accounts.authenticate_media(token)
+    job = transcodes.get(get_services(), h)
+    access.transcode_source(principal, job.get("source"), get_services().libraries.list_recent(30))
+    return job
 
 
 def _transcode_output(h: str, name: str, base_url: str) -> Response:

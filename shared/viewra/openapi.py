@@ -339,6 +339,13 @@ ROUTES: tuple[
     ),
     (
         "get",
+        "/signed/{token}/transcodes/{h}",
+        "A job's status for the holder of a media token (a session's status_url)",
+        None,
+        {200: Job, 401: ErrorResponse, 404: ErrorResponse},
+    ),
+    (
+        "get",
         "/signed/{token}/transcodes/{h}/{name}",
         "The same playlists for a player that cannot send headers: the media token from the "
         "session or transcode answer is in the path",

@@ -298,6 +298,10 @@ def test_transcode_urls_are_signed_for_the_user_and_checked_against_the_grants(
     # her media token opens nothing of the hidden library, with or without headers
     r = call(alice, "GET", f"/signed/{token}/transcodes/{theirs}/master.m3u8", Authorization="")
     assert (r.status_code, error_code(r)) == (404, "NotFound")
+    status = call(alice, "GET", f"/signed/{token}/transcodes/{h}", Authorization="")
+    assert status.status_code == 200 and status.json_body["h"] == h
+    r = call(alice, "GET", f"/signed/{token}/transcodes/{theirs}", Authorization="")
+    assert (r.status_code, error_code(r)) == (404, "NotFound")
     # an access token is not a media token, and a media token is not an access token
     r = call(alice, "GET", f"/signed/{alice.http.token}/transcodes/{h}/master.m3u8")
     assert (r.status_code, error_code(r)) == (401, "InvalidToken")
