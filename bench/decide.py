@@ -192,6 +192,7 @@ def measure_http(
     profiles = sorted(load_builtin_profiles())
     pairs = [(p, name) for p in profiles for name in items]
     http = requests.Session()
+    http.headers.update(running.stack.headers)  # the administrator start_stack signed in
     api = running.stack.api
 
     def ask(profile: str, name: str) -> tuple[float, requests.Response]:

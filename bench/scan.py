@@ -263,14 +263,16 @@ def wait_queue_idle(sqs: Any, queue_url: str, timeout: float = 90.0) -> float:
     raise TimeoutError(f"scan queue still busy after {timeout}s")
 
 
-def api_count(api: str, library_id: str, timeout: float = 30.0) -> tuple[int, int]:
+def api_count(
+    api: str, library_id: str, timeout: float = 30.0, headers: dict[str, str] | None = None
+) -> tuple[int, int]:
     """(items listed, requests made) for the library, following cursors, 500 a page."""
     listed, calls, cursor = 0, 0, None
     for _ in range(10_000):
         params = {"library": library_id, "limit": "500"}
         if cursor:
             params["cursor"] = cursor
-        r = requests.get(f"{api}/items", params=params, timeout=timeout)
+        r = requests.get(f"{api}/items", params=params, headers=headers, timeout=timeout)
         r.raise_for_status()
         calls += 1
         page = r.json()
@@ -465,6 +467,7 @@ def measure_throughput(
             "prefix": f"bench-drop-{uuid.uuid4().hex[:6]}/",
             "kind": "movies",
         },
+        headers=ctx.headers,
         timeout=30,
     )
     r.raise_for_status()
@@ -500,7 +503,7 @@ def measure_throughput(
     complete = False
     while True:
         if poll == "api":
-            listed, calls = api_count(ctx.api, library_id)
+            listed, calls = api_count(ctx.api, library_id, headers=ctx.headers)
             polls += calls
             finished = listed
         else:
@@ -549,7 +552,7 @@ def measure_throughput(
     upload_seconds = max(uploaded_at.values()) - t0 if uploaded_at else float("nan")
 
     started = time.monotonic()
-    listed, calls = api_count(ctx.api, library_id)
+    listed, calls = api_count(ctx.api, library_id, headers=ctx.headers)
     confirm_seconds = time.monotonic() - started
     with stack.log.lock:
         latencies = [
@@ -604,6 +607,19 @@ class Context:
         endpoint = self.stack.ready["endpoint"]
         self.api = self.stack.ready["api"]
         self.bucket = self.stack.ready["bucket"]
+        # an administrator's API key for the API calls (every route but /health needs one)
+        from viewra.local.launch import Stack as Launched
+
+        admin = Launched(
+            endpoint=endpoint,
+            api=self.api,
+            bucket=self.bucket,
+            env=dict(self.stack.env),
+            process=self.stack.proc,  # type: ignore[arg-type]
+            endpoints=dict(self.stack.ready.get("endpoints") or {}),  # type: ignore[arg-type]
+        )
+        admin.sign_in_admin()
+        self.headers = admin.headers
         base = {"AWS_ENDPOINT_URL": endpoint, "VIEWRA_LOG_LEVEL": "WARNING"}
         direct = Settings.from_env(base)
         via_proxy = Settings.from_env({**base, "AWS_ENDPOINT_URL_S3": self.proxy.url})

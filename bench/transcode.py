@@ -147,9 +147,10 @@ class Results:
 
 # -- ours: one job through the API -----------------------------------------------------------------
 class Api:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
         self.base = base
         self.http = requests.Session()
+        self.http.headers.update(headers or {})  # the administrator start_stack signed in
 
     def post(self, path: str, body: Any) -> requests.Response:
         return self.http.post(self.base + path, json=body, timeout=60)
@@ -447,7 +448,7 @@ def run(args: argparse.Namespace) -> Results:
     try:
         step("starting the stack")
         running = launch(state)
-        api = Api(running.stack.api)
+        api = Api(running.stack.api, running.stack.headers)
         library = running.stack.library("movies")
         key = f"{library['prefix']}Bench Source {uuid.uuid4().hex[:6]} (2024).mp4"
         step(f"uploading the source to s3://{running.stack.bucket}/{key}")

@@ -43,6 +43,10 @@ SQS_CONSUME = (
 )
 SQS_SEND = ("sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
 
+# The access tokens' signing key on AWS: an SSM SecureString parameter made once per deployment
+# (infra/README.md), read by the api function and its authorizer.
+SIGNING_KEY_PARAMETER = "/viewra/auth-signing-key"
+
 ARTWORK_PREFIX = "artwork/"
 CONTENT_PREFIX = "content/"
 
@@ -75,6 +79,7 @@ ALL_TABLES = (
     "transcode_jobs",
     "events",
     "enrich_cache",
+    "accounts",
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -139,6 +144,9 @@ def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dic
         "VIEWRA_PLUGIN_CONFIG_DIR": "/var/task/chalicelib/config/plugins",
         **spec.env,
     }
+    if spec.name == "api":
+        env["VIEWRA_API_AUTHORIZER"] = "true"
+        env["VIEWRA_AUTH_SIGNING_KEY_PARAMETER"] = signing_key_parameter(settings)
     if stack.topics:
         env["VIEWRA_EVENTS_TOPIC"] = stack.topics[0].name
         env["VIEWRA_EVENTS_QUEUE"] = settings.events_queue
@@ -147,6 +155,10 @@ def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dic
     else:
         env["VIEWRA_EVENTS_TOPIC"] = ""
     return env
+
+
+def signing_key_parameter(settings: Settings) -> str:
+    return settings.auth_signing_key_parameter or SIGNING_KEY_PARAMETER
 
 
 def _statement(sid: str, actions: tuple[str, ...] | list[str], resources: list[Any]) -> dict:
@@ -208,6 +220,12 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
                 "QueuesSend",
                 SQS_SEND,
                 [queue(settings.scan_queue), queue(settings.transcode_queue)],
+            ),
+            # the signing key (the function and its authorizer share this role)
+            _statement(
+                "SigningKeyRead",
+                ("ssm:GetParameter",),
+                [service_arn("ssm", "parameter/" + signing_key_parameter(settings).lstrip("/"))],
             ),
         ]
         consumed = [q.name for q in stack.queues if q.name == getattr(settings, "events_queue", "")]
@@ -274,9 +292,36 @@ def chalice_config(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> 
     }
 
 
+# API Gateway's own refusals (the authorizer's 401 and 403) in the API's error shape
+GATEWAY_ERRORS = {
+    "UNAUTHORIZED": ("401", "Unauthorized"),
+    "ACCESS_DENIED": ("403", "Forbidden"),
+}
+
+
+def gateway_responses(sam: dict[str, Any]) -> dict[str, Any]:
+    """``AWS::ApiGateway::GatewayResponse`` resources for the REST API in ``sam``, if any."""
+    apis = [lid for lid, r in sam["Resources"].items() if r["Type"] == "AWS::Serverless::Api"]
+    resources: dict[str, Any] = {}
+    for api in apis:
+        for kind, (status, code) in GATEWAY_ERRORS.items():
+            body = '{"error":{"code":"CODE","message":$context.error.messageString}}'
+            body = body.replace("CODE", code)
+            resources[f"{api}{kind.title().replace('_', '')}Response"] = {
+                "Type": "AWS::ApiGateway::GatewayResponse",
+                "Properties": {
+                    "RestApiId": {"Ref": api},
+                    "ResponseType": kind,
+                    "StatusCode": status,
+                    "ResponseTemplates": {"application/json": body},
+                },
+            }
+    return resources
+
+
 def merge_template(spec: FunctionSpec, sam: dict[str, Any]) -> dict[str, Any]:
     """What to merge into Chalice's template ``sam`` (from a first ``chalice package``)."""
-    resources: dict[str, Any] = {}
+    resources: dict[str, Any] = gateway_responses(sam)
     for lid, res in sam["Resources"].items():
         if res["Type"] != "AWS::Serverless::Function":
             continue

@@ -104,6 +104,9 @@ def chalice_package(build: Path, out_dir: Path, merge: Path | None = None) -> di
         cmd += ["--merge-template", str(merge)]
     cmd.append(str(out_dir))
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    # the api app attaches its Chalice authorizer to every private route when this is on (the
+    # app is imported by chalice package: the routes it sees are the deployed ones)
+    env["VIEWRA_API_AUTHORIZER"] = "true"
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         env.pop(var, None)
     shutil.rmtree(out_dir, ignore_errors=True)

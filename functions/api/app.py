@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import AuthResponse, Chalice, Response
 
+from viewra.accounts import access
+from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, USER
+from viewra.accounts.models import (
+    ApiKeyCreate,
+    GrantChange,
+    LoginRequest,
+    PasswordChange,
+    Principal,
+    RefreshRequest,
+    UserCreate,
+)
 from viewra.api.health import check_health
 from viewra.api.openapi import build_openapi
 from viewra.bootstrap import get_services
 from viewra.common import event_feed as feed
+from viewra.common.errors import Forbidden, TooManyRequests, Unauthorized
 from viewra.common.event_feed import EventQuery
 from viewra.common.http_answers import (
     JSON_HEADERS,
@@ -41,13 +54,107 @@ def respond(status: int, body: Any) -> Response:
 
 api = guarded(respond)
 
+# Who may call what: every route has a rule here, or it answers 403 (tests/functional/
+# test_api_access.py fails for a route without one). USER: any authenticated user, whose view
+# then checks the library grants and whose data it is; ADMIN: administrators only; HOOK: the
+# store hook's own token (viewra.media.store_hook). On AWS every route but PUBLIC and HOOK ones also
+# has the Chalice authorizer ``gateway_auth`` in front (attached at the end of this file).
+ACCESS: dict[tuple[str, str], str] = {
+    ("/", "GET"): PUBLIC,
+    ("/config.json", "GET"): PUBLIC,  # the web app: its files carry no data
+    ("/assets/{name}", "GET"): PUBLIC,
+    ("/health", "GET"): PUBLIC,
+    ("/openapi.json", "GET"): PUBLIC,
+    ("/auth/login", "POST"): PUBLIC,
+    ("/auth/refresh", "POST"): PUBLIC,
+    ("/auth/logout", "POST"): USER,
+    ("/me", "GET"): USER,
+    ("/me/password", "POST"): USER,
+    ("/me/api-keys", "GET"): USER,
+    ("/me/api-keys", "POST"): USER,
+    ("/me/api-keys/{key_id}", "DELETE"): USER,
+    ("/me/resume", "GET"): USER,
+    ("/me/history", "GET"): USER,
+    ("/me/next-up", "GET"): USER,
+    ("/users", "GET"): ADMIN,
+    ("/users", "POST"): ADMIN,
+    ("/users/{user_id}", "GET"): ADMIN,
+    ("/users/{user_id}", "DELETE"): ADMIN,
+    ("/users/{user_id}/libraries", "GET"): ADMIN,
+    ("/users/{user_id}/libraries", "PUT"): ADMIN,
+    ("/libraries", "GET"): USER,
+    ("/libraries", "POST"): ADMIN,
+    ("/libraries/{library_id}", "GET"): USER,
+    ("/libraries/{library_id}", "PATCH"): ADMIN,
+    ("/libraries/{library_id}", "DELETE"): ADMIN,
+    ("/libraries/{library_id}/scan", "POST"): ADMIN,
+    ("/hooks/store-events", "POST"): HOOK,
+    ("/scans/{scan_id}", "GET"): ADMIN,
+    ("/items", "GET"): USER,
+    ("/items/{item_id}", "GET"): USER,
+    ("/profiles", "GET"): USER,
+    ("/items/{item_id}/playback", "POST"): USER,
+    ("/sessions", "GET"): USER,
+    ("/sessions/{session_id}", "GET"): USER,
+    ("/sessions/{session_id}/progress", "POST"): USER,
+    ("/sessions/{session_id}/stop", "POST"): USER,
+    ("/users/{user_id}/resume", "GET"): USER,
+    ("/users/{user_id}/history", "GET"): USER,
+    ("/users/{user_id}/next-up", "GET"): USER,
+    ("/users/{user_id}/played/{item_id}", "POST"): USER,
+    ("/users/{user_id}/played/{item_id}", "DELETE"): USER,
+    ("/plugins", "GET"): ADMIN,
+    ("/transcode/providers", "GET"): ADMIN,
+    ("/transcodes", "POST"): USER,
+    ("/transcodes/{h}", "GET"): USER,
+    ("/transcodes/{h}", "DELETE"): ADMIN,  # a job is shared by everyone playing that output
+    ("/transcodes/{h}/{name}", "GET"): USER,
+    ("/signed/{token}/transcodes/{h}", "GET"): MEDIA,
+    ("/signed/{token}/transcodes/{h}/{name}", "GET"): MEDIA,
+    ("/transcode/cache", "GET"): ADMIN,
+    ("/transcode/cache/{h}", "DELETE"): ADMIN,
+    ("/transcode/cache/evict", "POST"): ADMIN,
+    ("/events", "GET"): ADMIN,  # every user's sessions and logins go by
+}
+
+_principal: ContextVar[Principal | None] = ContextVar("principal", default=None)
+
+
+def _me() -> Principal:
+    principal = _principal.get()
+    if principal is None:  # a USER/ADMIN route always has one; this is a guard, not a path
+        raise Unauthorized("authentication required")
+    return principal
+
+
+@api
+def _admit(request: Any) -> Principal | None:
+    """The route's rule applied to the request: its principal, or None for a public route."""
+    rule = ACCESS.get((request.path, request.method))
+    if rule is None:
+        raise Forbidden("this route has no access rule", code="NoAccessRule")
+    if rule in (PUBLIC, HOOK, MEDIA):
+        return None
+    principal = get_services().accounts.authenticate(request.headers)
+    if rule == ADMIN and not principal.is_admin:
+        raise Forbidden("administrators only")
+    return principal
+
 
 @app.middleware("http")
 def correlate(event: Any, get_response: Any) -> Any:
     """Every log line of a request carries its request id (made up where no gateway gave one),
     and errors Chalice answers before a view runs take the API's error shape too."""
     logger.set_correlation_id(event.context.get("requestId") or uuid.uuid4().hex)
-    response = get_response(event)
+    admitted = _admit(event)
+    if isinstance(admitted, Response):  # refused: 401, 403 (or 5xx), in the API's error shape
+        response = admitted
+    else:
+        token = _principal.set(admitted)
+        try:
+            response = get_response(event)
+        finally:
+            _principal.reset(token)
     body = framework_error_body(response.body)
     if body is not None:
         headers = {**(response.headers or {}), **JSON_HEADERS}
@@ -106,13 +213,154 @@ def health() -> Response:
 @app.route("/openapi.json", methods=["GET"])
 @api
 def openapi() -> Response:
-    return respond(200, build_openapi())
+    return respond(200, build_openapi(tuple(ACCESS.items())))
+
+
+# -- accounts: login, tokens, the caller's own account, users and their grants (admins) -------
+def _client_address() -> str:
+    """The caller's address as the gateway saw it (never a header the caller writes)."""
+    identity = app.current_request.context.get("identity") or {}
+    return str(identity.get("sourceIp") or "")
+
+
+@app.route("/auth/login", methods=["POST"])
+@api
+def login() -> Response:
+    request = parse_model(LoginRequest, _body())
+    try:
+        tokens = get_services().accounts.login(
+            request.username, request.password, _client_address()
+        )
+    except TooManyRequests as exc:
+        retry = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
+        return Response(body=exc.to_dict(), status_code=429, headers={**JSON_HEADERS, **retry})
+    return respond(200, tokens)
+
+
+@app.route("/auth/refresh", methods=["POST"])
+@api
+def refresh() -> Response:
+    request = parse_model(RefreshRequest, _body())
+    return respond(200, get_services().accounts.refresh(request.refresh_token))
+
+
+@app.route("/auth/logout", methods=["POST"])
+@api
+def logout() -> Response:
+    """Every refresh token and access token of the caller stops working."""
+    get_services().accounts.logout(_me())
+    return Response(body="", status_code=204)
+
+
+@app.route("/me", methods=["GET"])
+@api
+def me() -> Response:
+    principal = _me()
+    user = get_services().accounts.get_user(principal.user_id)
+    return respond(200, {**user.public(), "libraries": sorted(principal.libraries)})
+
+
+@app.route("/me/password", methods=["POST"])
+@api
+def change_password() -> Response:
+    request = parse_model(PasswordChange, _body())
+    get_services().accounts.change_password(_me(), request.current_password, request.new_password)
+    return Response(body="", status_code=204)
+
+
+@app.route("/me/api-keys", methods=["GET"])
+@api
+def list_api_keys() -> Response:
+    return respond(200, {"api_keys": get_services().accounts.list_api_keys(_me())})
+
+
+@app.route("/me/api-keys", methods=["POST"])
+@api
+def create_api_key() -> Response:
+    """The key is in this answer and nowhere else: only its hash is kept."""
+    request = parse_model(ApiKeyCreate, _body())
+    return respond(201, get_services().accounts.create_api_key(_me(), request.name))
+
+
+@app.route("/me/api-keys/{key_id}", methods=["DELETE"])
+@api
+def revoke_api_key(key_id: str) -> Response:
+    get_services().accounts.revoke_api_key(_me(), key_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/me/resume", methods=["GET"])
+@api
+def my_resume() -> Response:
+    return user_resume(_me().user_id)
+
+
+@app.route("/me/history", methods=["GET"])
+@api
+def my_history() -> Response:
+    return user_history(_me().user_id)
+
+
+@app.route("/me/next-up", methods=["GET"])
+@api
+def my_next_up() -> Response:
+    return user_next_up(_me().user_id)
+
+
+@app.route("/users", methods=["GET"])
+@api
+def list_users() -> Response:
+    return respond(200, {"users": [u.public() for u in get_services().accounts.list_users()]})
+
+
+@app.route("/users", methods=["POST"])
+@api
+def create_user() -> Response:
+    request = parse_model(UserCreate, _body())
+    return respond(201, get_services().accounts.create_user(request, by=_me().user_id).public())
+
+
+@app.route("/users/{user_id}", methods=["GET"])
+@api
+def get_user(user_id: str) -> Response:
+    accounts = get_services().accounts
+    user = accounts.get_user(user_id)
+    return respond(200, {**user.public(), "libraries": accounts.grants(user.id)})
+
+
+@app.route("/users/{user_id}", methods=["DELETE"])
+@api
+def delete_user(user_id: str) -> Response:
+    get_services().accounts.delete_user(user_id, by=_me().user_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/users/{user_id}/libraries", methods=["GET"])
+@api
+def get_grants(user_id: str) -> Response:
+    return respond(200, {"libraries": get_services().accounts.grants(user_id)})
+
+
+@app.route("/users/{user_id}/libraries", methods=["PUT"])
+@api
+def set_grants(user_id: str) -> Response:
+    """The libraries a regular user may see (all of them: the list replaces the old one)."""
+    request = parse_model(GrantChange, _body())
+    services = get_services()
+    for library_id in request.libraries:
+        services.libraries.get(library_id)  # 404 for a library that does not exist
+    granted = services.accounts.set_grants(user_id, request.libraries, by=_me().user_id)
+    return respond(200, {"libraries": granted})
 
 
 @app.route("/libraries", methods=["GET"])
 @api
 def list_libraries() -> Response:
-    return respond(200, {"libraries": media.list_libraries(get_services())})
+    principal = _me()
+    libraries = [
+        lib for lib in media.list_libraries(get_services()) if principal.can_see_library(lib.id)
+    ]
+    return respond(200, {"libraries": libraries})
 
 
 @app.route("/libraries", methods=["POST"])
@@ -126,6 +374,7 @@ def create_library() -> Response:
 @app.route("/libraries/{library_id}", methods=["GET"])
 @api
 def get_library(library_id: str) -> Response:
+    access.library(_me(), library_id)
     return respond(200, media.get_library(get_services(), library_id))
 
 
@@ -168,19 +417,45 @@ def get_scan(scan_id: str) -> Response:
 @api
 def list_items() -> Response:
     query = parse_model(ItemQuery, dict(app.current_request.query_params or {}))
-    return respond(200, media.list_items(get_services(), query))
+    principal = _me()
+    if query.library:
+        access.library(principal, query.library)
+    libraries = None if principal.is_admin or query.library else principal.libraries
+    return respond(200, media.list_items(get_services(), query, libraries=libraries))
 
 
 @app.route("/items/{item_id}", methods=["GET"])
 @api
 def get_item(item_id: str) -> Response:
-    return respond(200, media.item_view(get_services(), item_id))
+    services = get_services()
+    access.item(_me(), services.catalog.get(item_id), item_id)
+    return respond(200, media.item_view(services, item_id))
 
 
 # -- playback: decisions, sessions, viewing history -----------------------------------------
 def _user() -> str:
-    """The user, from a header until authentication exists."""
-    return (app.current_request.headers or {}).get("x-viewra-user") or playback.DEFAULT_USER
+    """The authenticated user: sessions, resume points and history are theirs."""
+    return _me().user_id
+
+
+def _visible_item(item_id: str) -> None:
+    """404 unless the caller may see the item's library (before anything is decided)."""
+    access.item(_me(), get_services().catalog.get(item_id), item_id)
+
+
+def _media_base_url(item_id: str | None = None) -> str:
+    """The base of the playlist URLs handed to a player: the API's, plus a media token of the
+    caller's that lives as long as the item plays (and a margin), no longer."""
+    services = get_services()
+    s = services.settings
+    item = services.catalog.get(item_id) if item_id else None
+    duration = int(item.duration or 0) if item else 0
+    ttl = min(duration + s.auth_media_margin_seconds, s.auth_media_max_ttl_seconds)
+    return f"{_base_url()}/signed/{services.accounts.media_token(_me(), ttl)}"
+
+
+def _own_session(session_id: str) -> None:
+    access.session(_me(), playback.get_session(get_services(), session_id))
 
 
 @app.route("/profiles", methods=["GET"])
@@ -193,19 +468,25 @@ def list_profiles() -> Response:
 @api
 def start_playback(item_id: str) -> Response:
     request = parse_model(PlaybackRequest, _body())
-    session = playback.start_playback(get_services(), item_id, _user(), request, _base_url())
+    _visible_item(item_id)
+    session = playback.start_playback(
+        get_services(), item_id, _user(), request, _media_base_url(item_id)
+    )
     return respond(201, session)
 
 
 @app.route("/sessions", methods=["GET"])
 @api
 def list_sessions() -> Response:
-    return respond(200, {"sessions": playback.active_sessions(get_services())})
+    principal = _me()
+    sessions = playback.active_sessions(get_services())
+    return respond(200, {"sessions": [s for s in sessions if principal.may_act_for(s.user_id)]})
 
 
 @app.route("/sessions/{session_id}", methods=["GET"])
 @api
 def get_session(session_id: str) -> Response:
+    _own_session(session_id)
     return respond(200, playback.get_session(get_services(), session_id))
 
 
@@ -213,6 +494,7 @@ def get_session(session_id: str) -> Response:
 @api
 def session_progress(session_id: str) -> Response:
     report = parse_model(ProgressReport, _body())
+    _own_session(session_id)
     return respond(200, playback.report_progress(get_services(), session_id, report))
 
 
@@ -220,31 +502,40 @@ def session_progress(session_id: str) -> Response:
 @api
 def session_stop(session_id: str) -> Response:
     report = parse_model(StopReport, _body())
+    _own_session(session_id)
     return respond(200, playback.stop_playback(get_services(), session_id, report))
 
 
 @app.route("/users/{user_id}/resume", methods=["GET"])
 @api
 def user_resume(user_id: str) -> Response:
-    return respond(200, {"items": playback.resume_list(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playback.resume_list(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/history", methods=["GET"])
 @api
 def user_history(user_id: str) -> Response:
-    return respond(200, {"items": playback.history(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playback.history(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/next-up", methods=["GET"])
 @api
 def user_next_up(user_id: str) -> Response:
-    return respond(200, {"items": playback.next_up(get_services(), user_id)})
+    access.user_data(_me(), user_id)
+    rows = playback.next_up(get_services(), user_id)
+    return respond(200, {"items": access.rows_with_items(_me(), rows)})
 
 
 @app.route("/users/{user_id}/played/{item_id}", methods=["POST", "DELETE"])
 @api
 def user_played(user_id: str, item_id: str) -> Response:
     played = app.current_request.method == "POST"
+    access.user_data(_me(), user_id)
+    _visible_item(item_id)
     return respond(200, playback.set_played(get_services(), user_id, item_id, played))
 
 
@@ -265,14 +556,21 @@ def transcode_providers() -> Response:
 @api
 def create_transcode() -> Response:
     request = parse_model(TranscodeRequest, _body())
-    result = transcoding.create(get_services(), request, _base_url())
+    _visible_item(request.item_id)
+    result = transcoding.create(get_services(), request, _media_base_url(request.item_id))
     return respond(200 if result["ready"] else 202, result)
 
 
 @app.route("/transcodes/{h}", methods=["GET"])
 @api
 def get_transcode(h: str) -> Response:
-    return respond(200, transcoding.get(get_services(), h))
+    job = transcoding.get(get_services(), h)
+    _visible_transcode(job.get("source"))
+    return respond(200, job)
+
+
+def _visible_transcode(source: dict[str, Any] | None) -> None:
+    access.transcode_source(_me(), source, get_services().libraries.list_recent(30))
 
 
 @app.route("/transcodes/{h}", methods=["DELETE"])
@@ -284,7 +582,35 @@ def cancel_transcode(h: str) -> Response:
 @app.route("/transcodes/{h}/{name}", methods=["GET"])
 @api
 def transcode_output(h: str, name: str) -> Response:
-    kind, body = transcoding.output(get_services(), h, name, _base_url())
+    _visible_transcode(transcoding.get(get_services(), h).get("source"))
+    return _transcode_output(h, name, _media_base_url())
+
+
+@app.route("/signed/{token}/transcodes/{h}", methods=["GET"])
+@api
+def signed_transcode(token: str, h: str) -> Response:
+    """A session's ``status_url``: the job, for the holder of the media token."""
+    return respond(200, _signed_job(token, h))
+
+
+@app.route("/signed/{token}/transcodes/{h}/{name}", methods=["GET"])
+@api
+def signed_transcode_output(token: str, h: str, name: str) -> Response:
+    """A transcode's playlists for a player that cannot send headers: the media token in the
+    path (from the session or transcode answer) stands for the user, whose grants apply."""
+    _signed_job(token, h)
+    return _transcode_output(h, name, f"{_base_url()}/signed/{token}")
+
+
+def _signed_job(token: str, h: str) -> dict[str, Any]:
+    principal = get_services().accounts.authenticate_media(token)
+    job = transcoding.get(get_services(), h)
+    access.transcode_source(principal, job.get("source"), get_services().libraries.list_recent(30))
+    return job
+
+
+def _transcode_output(h: str, name: str, base_url: str) -> Response:
+    kind, body = transcoding.output(get_services(), h, name, base_url)
     if kind == "redirect":
         return Response(body="", status_code=302, headers={"Location": body})
     return Response(
@@ -326,3 +652,25 @@ def list_events() -> Response:
 )
 def handle_events_queue(event: Any) -> dict[str, Any]:
     return feed.store_deliveries(get_services(), event)
+
+
+# -- on AWS: the same check as a Chalice authorizer in front of every private route ----------
+@app.authorizer(ttl_seconds=60)
+def gateway_auth(auth_request: Any) -> AuthResponse:
+    """API Gateway calls this before the api function (VIEWRA_API_AUTHORIZER, set by
+    ``make package``): any valid token or key passes (roles, grants and ownership are the
+    function's to check); anything else is refused with 401 before the function runs."""
+    try:
+        principal = get_services().accounts.authenticate({"authorization": auth_request.token})
+    except Unauthorized:
+        raise Exception("Unauthorized") from None  # API Gateway's word for a 401
+    return AuthResponse(
+        routes=["*"], principal_id=principal.user_id, context={"role": principal.role.value}
+    )
+
+
+if get_settings().api_authorizer:
+    for _path, _methods in app.routes.items():
+        for _method, _entry in _methods.items():
+            if ACCESS.get((_path, _method)) not in access.GATEWAY_OPEN:
+                _entry.authorizer = gateway_auth

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+from viewra.accounts.service import Accounts, signing_key
 from viewra.common.events import LogPublisher, Publisher
 from viewra.common.settings import Settings, get_settings
 from viewra.media.service import Clients, clients_for
 from viewra.plugins.cue import CueEvaluator
 from viewra.plugins.registry import PluginRegistry
+from viewra.storage.accounts import AccountStore, ParameterSecrets
 from viewra.storage.catalog import Catalog
 from viewra.storage.enrich_cache import DynamoCache
 from viewra.storage.eventbus import EventStore, SnsPublisher
@@ -56,7 +58,9 @@ class Services:
     sessions: SessionStore
     userdata: UserDataStore
     event_store: EventStore
+    account_store: AccountStore
     events: Publisher = field(default_factory=LogPublisher)
+    _accounts: Accounts | None = field(default=None, init=False, repr=False)
     _plugins: PluginRegistry | None = field(default=None, init=False, repr=False)
     _enrich: Clients | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -72,6 +76,16 @@ class Services:
                     handshake_timeout=float(s.plugin_handshake_timeout_seconds),
                 )
             return self._plugins
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, tokens, API keys, grants: built on first use (the argon2 dummy hash, the
+        signing key: from the settings, else the SSM parameter they name)."""
+        with self._lock:
+            if self._accounts is None:
+                key = signing_key(self.settings, ParameterSecrets(self.settings))
+                self._accounts = Accounts(self.settings, self.account_store, self.events, key)
+            return self._accounts
 
     def enrich_clients(self) -> Clients:
         """TMDB/MusicBrainz clients, made once (their rate limits and memory caches are per
@@ -116,6 +130,7 @@ class Services:
             sessions=SessionStore(tables),
             userdata=UserDataStore(tables),
             event_store=EventStore(tables, settings.events_ttl_seconds),
+            account_store=AccountStore(tables),
             events=SnsPublisher(settings) if settings.events_topic else LogPublisher(),
         )
 

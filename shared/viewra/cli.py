@@ -1,8 +1,14 @@
-"""``viewra``: the command line, a client of the HTTP API (it never touches AWS directly)."""
+"""``viewra``: the command line, a client of the HTTP API (it never touches AWS directly, but
+for ``viewra users create``, which makes the first administrator before anyone can log in).
+
+Credentials: ``VIEWRA_API_KEY``, else the tokens ``viewra login`` kept (refreshed when the access
+token has expired)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
 import sys
 import time
 from typing import Any
@@ -12,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from viewra import credentials
 from viewra.common.settings import Settings
 
 console = Console()
@@ -22,15 +29,41 @@ class ApiError(Exception):
 
 
 class Client:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, settings: Settings | None = None) -> None:
         self.base = base_url.rstrip("/")
         self.http = requests.Session()
+        self.settings = settings or Settings(api_url=self.base)
+
+    def _authorization(self) -> dict[str, str]:
+        if self.settings.api_key:
+            return {"Authorization": f"Bearer {self.settings.api_key}"}
+        kept = credentials.load(self.settings)
+        return {"Authorization": f"Bearer {kept['access_token']}"} if kept else {}
+
+    def _refresh(self) -> bool:
+        """New tokens for the kept refresh token (it is used up: rotation); False if none."""
+        kept = credentials.load(self.settings)
+        if self.settings.api_key or not kept:
+            return False
+        r = self.http.post(
+            self.base + "/auth/refresh", json={"refresh_token": kept["refresh_token"]}, timeout=30
+        )
+        if r.status_code != 200:
+            return False
+        credentials.save(self.settings, r.json())
+        return True
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            r = self.http.request(method, self.base + path, timeout=30, **kwargs)
+            r = self._send(method, path, **kwargs)
+            if r.status_code == 401 and self._refresh():
+                r = self._send(method, path, **kwargs)
         except requests.ConnectionError as exc:
             raise ApiError(f"cannot reach the API at {self.base} (is `make run` running?)") from exc
+        if r.status_code == 401 and not self.settings.api_key:
+            body = r.json() if r.content else {}
+            message = (body.get("error") or {}).get("message", "")
+            raise ApiError(f"401: {message} (log in with `viewra login` or set VIEWRA_API_KEY)")
         if r.status_code == 204:
             return None
         body = r.json() if r.content else None
@@ -38,6 +71,10 @@ class Client:
             err = (body or {}).get("error", {})
             raise ApiError(f"{r.status_code} {err.get('code', '')}: {err.get('message', r.text)}")
         return body
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {**self._authorization(), **kwargs.pop("headers", {})}
+        return self.http.request(method, self.base + path, timeout=30, headers=headers, **kwargs)
 
     def library(self, ref: str) -> dict[str, Any]:
         """A library by id or (case-insensitive) name."""
@@ -260,6 +297,79 @@ def _transcode(c: Client, a: argparse.Namespace) -> None:
     print(f"url: {s['url']}", flush=True)
 
 
+def read_password(prompt: str = "password: ", confirm: bool = True) -> str:
+    """Asked twice at a terminal; else the first line of stdin. Never a default."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("again: ") != first:
+            raise ApiError("the two passwords differ")
+        return first
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ApiError("no password on stdin")
+    return line
+
+
+def _users_create(c: Client, a: argparse.Namespace) -> None:
+    """Straight into the accounts table (the first admin cannot log in to create itself), with
+    the settings' AWS endpoints and names, as the API would."""
+    from viewra.accounts.models import UserCreate
+    from viewra.bootstrap import get_services
+    from viewra.common.errors import ViewraError
+    from viewra.common.http_answers import validation_message
+
+    try:
+        request = UserCreate(name=a.name, password=read_password(), admin=a.admin)
+    except ValueError as exc:
+        raise ApiError(validation_message(exc) if hasattr(exc, "errors") else str(exc)) from exc
+    try:
+        user = get_services().accounts.create_user(request)
+    except ViewraError as exc:
+        raise ApiError(f"{exc.code}: {exc.message}") from exc
+    console.print(f"user [bold]{user.id}[/] created ({user.role.value})")
+
+
+def _users_list(c: Client, a: argparse.Namespace) -> None:
+    t = Table("id", "role", "created")
+    for user in c.call("GET", "/users")["users"]:
+        t.add_row(user["id"], user["role"], user["created_at"])
+    console.print(t)
+
+
+def _grant(c: Client, a: argparse.Namespace) -> None:
+    ids = [c.library(ref)["id"] for ref in a.libraries]
+    r = c.call("PUT", f"/users/{a.name}/libraries", json={"libraries": ids})
+    console.print(f"{a.name} may see: {', '.join(r['libraries']) or 'nothing'}")
+
+
+def _login(c: Client, a: argparse.Namespace) -> None:
+    name = a.user or input("user: ")
+    password = read_password(confirm=False)
+    r = c.http.post(
+        c.base + "/auth/login", json={"username": name, "password": password}, timeout=30
+    )
+    if r.status_code != 200:
+        err = (r.json() if r.content else {}).get("error", {})
+        raise ApiError(f"{r.status_code} {err.get('code', '')}: {err.get('message', r.text)}")
+    where = credentials.save(c.settings, r.json())
+    console.print(f"logged in as [bold]{r.json()['user']['id']}[/] (token kept in {where})")
+
+
+def _logout(c: Client, a: argparse.Namespace) -> None:
+    if credentials.load(c.settings):
+        try:
+            c.call("POST", "/auth/logout")
+        finally:
+            credentials.forget(c.settings)
+    console.print("logged out")
+
+
+def _api_key(c: Client, a: argparse.Namespace) -> None:
+    r = c.call("POST", "/me/api-keys", json={"name": a.name})
+    console.print(f"API key {r['id']} ({r['name']}); shown this once, keep it:")
+    print(r["key"], flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="viewra", description="Viewra media library, from the shell")
     p.add_argument("--api", default=None, help="API base URL (default $VIEWRA_API_URL)")
@@ -306,6 +416,31 @@ def build_parser() -> argparse.ArgumentParser:
     tx.add_argument("--timeout", type=float, default=3600)
     tx.set_defaults(func=_transcode)
 
+    users = sub.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    create = users.add_parser(
+        "create", help="create a user (password prompted, or the first line of stdin)"
+    )
+    create.add_argument("name")
+    create.add_argument("--admin", action="store_true", help="an administrator")
+    create.set_defaults(func=_users_create)
+    users.add_parser("list", help="list users (admins)").set_defaults(func=_users_list)
+    grant = users.add_parser("grant", help="the libraries a user may see (replaces the list)")
+    grant.add_argument("name")
+    grant.add_argument("libraries", nargs="*", help="library ids or names")
+    grant.set_defaults(func=_grant)
+
+    login = sub.add_parser("login", help="log in and keep the token (0600, user config dir)")
+    login.add_argument("--user", "-u")
+    login.set_defaults(func=_login)
+    sub.add_parser("logout", help="revoke every token and forget the kept one").set_defaults(
+        func=_logout
+    )
+    key = sub.add_parser("api-key", help="create an API key for scripts (VIEWRA_API_KEY)")
+    key.add_argument("name")
+    key.set_defaults(func=_api_key)
+
     dev = sub.add_parser("dev", help="run the local stack (what `make run` does)")
     dev.set_defaults(func=None)
     return p
@@ -319,7 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_main(rest)
     if rest:
         build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
-    client = Client(args.api or Settings.from_env().api_url)
+    settings = Settings.from_env()
+    if args.api:
+        settings = dataclasses.replace(settings, api_url=args.api)
+    client = Client(settings.api_url, settings)
     try:
         args.func(client, args)
     except ApiError as exc:

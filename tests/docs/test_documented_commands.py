@@ -18,6 +18,7 @@ from tests.docs.commands import ROOT, Block, all_blocks, blocks, commands
 RUNNER = "tests/integration/test_documented_blocks.py::test_documented_block_runs_as_it_stands"
 MAKE_TEST = "tests/docs/test_documented_commands.py::test_make_run_and_make_test_run_what_is_tested"
 CLI = "tests/integration/test_cli_and_scans.py::"
+ACCOUNTS = "tests/integration/test_accounts.py::"
 CLI_SCAN = CLI + "test_cli_adds_a_library_over_existing_files_and_scans_with_progress"
 
 # (pattern the whole command matches, the test that runs it)
@@ -35,6 +36,25 @@ RUN_BY: list[tuple[str, str]] = [
     (
         r"viewra play ITEM --profile chrome",
         "tests/integration/test_playback.py::test_cli_play_prints_decision_reasons_and_url",
+    ),
+    # docs/auth.md: accounts from the shell
+    (
+        r"viewra users create --admin NAME",
+        ACCOUNTS + "test_users_create_refuses_weak_passwords_and_taken_names",
+    ),
+    (
+        r"viewra login \[--user NAME\]",
+        ACCOUNTS + "test_cli_login_keeps_a_0600_token_and_logout_revokes_it",
+    ),
+    (r"viewra logout", ACCOUNTS + "test_cli_login_keeps_a_0600_token_and_logout_revokes_it"),
+    (r"viewra api-key NAME", RUNNER),
+    (
+        r"viewra users list",
+        ACCOUNTS + "test_an_admin_lists_users_and_grants_libraries_from_the_shell",
+    ),
+    (
+        r"viewra users grant NAME LIBRARY\.\.\.",
+        ACCOUNTS + "test_an_admin_lists_users_and_grants_libraries_from_the_shell",
     ),
     (
         r"viewra transcode ITEM --profile roku --wait",

@@ -55,6 +55,8 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("VIEWRA_EVENTS_TOPIC", f"events-{tag}")
     monkeypatch.setenv("VIEWRA_EVENTS_QUEUE", f"events-{tag}")
     monkeypatch.setenv("VIEWRA_ENRICH_QUEUE", f"enrich-{tag}")
+    for var, value in AUTH_TEST_ENV.items():
+        monkeypatch.setenv(var, value)
     with mock_aws():
         get_settings.cache_clear()
         reset_services()
@@ -64,10 +66,106 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     reset_services()
 
 
+# argon2 at its cheapest so the suite stays fast (production: viewra.common.settings' defaults)
+AUTH_TEST_ENV = {
+    "VIEWRA_AUTH_SIGNING_KEY": "functional-tests-signing-key-0123456789abcdef",
+    "VIEWRA_AUTH_ARGON2_TIME_COST": "1",
+    "VIEWRA_AUTH_ARGON2_MEMORY_KIB": "64",
+    "VIEWRA_AUTH_ARGON2_PARALLELISM": "1",
+}
+ADMIN = "admin"
+PASSWORD = "correct horse battery"  # passes the rules; never a default anywhere but tests
+
+
+class AuthedHTTP:
+    """``chalice.test.Client.http`` whose requests carry ``Authorization`` (a bearer token)
+    unless the test passes its own headers with one, or ``token`` is None (no credentials)."""
+
+    def __init__(self, http: Any, token: str | None) -> None:
+        self._http = http
+        self.token = token
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: Any = b""
+    ) -> Any:
+        headers = dict(headers or {})
+        if self.token and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self._http.request(method, path, headers=headers, body=body)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Any:
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Any:
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.request("DELETE", path, **kw)
+
+
+class AuthedClient:
+    def __init__(self, client: Client, token: str | None, services: Services | None = None) -> None:
+        self._client = client
+        self._services = services
+        self.http = AuthedHTTP(client.http, token)
+
+    def as_user(self, name: str, admin: bool = False) -> AuthedClient:
+        """The same API as another user (created on first use), logged in."""
+        assert self._services is not None
+        if self._services.account_store.get_user(name) is None:
+            make_user(self._services, name, admin)
+        token = login(self._client, name)["access_token"]
+        return AuthedClient(self._client, token, self._services)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def login(client: Client, name: str, password: str = PASSWORD) -> dict[str, Any]:
+    r = client.http.post(
+        "/auth/login",
+        body=json.dumps({"username": name, "password": password}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.json_body
+    return r.json_body
+
+
+def make_user(services: Services, name: str, admin: bool = False) -> None:
+    from viewra.accounts.models import UserCreate
+
+    services.accounts.create_user(UserCreate(name=name, password=PASSWORD, admin=admin))
+
+
 @pytest.fixture
-def api(services: Services) -> Iterator[Client]:
+def chalice_client(services: Services) -> Iterator[Client]:
     with Client(load_function("api").app) as client:
         yield client
+
+
+@pytest.fixture
+def api(services: Services, chalice_client: Client) -> AuthedClient:
+    """The API as an administrator (logged in with a password, as the CLI or web app would)."""
+    make_user(services, ADMIN, admin=True)
+    return AuthedClient(chalice_client, login(chalice_client, ADMIN)["access_token"], services)
+
+
+@pytest.fixture
+def anonymous(chalice_client: Client) -> AuthedClient:
+    """The API with no credentials."""
+    return AuthedClient(chalice_client, None)
+
+
+@pytest.fixture
+def as_user(api: AuthedClient):
+    """``as_user("alice")``: the API as that regular user (``admin=True``: an administrator)."""
+    return api.as_user
 
 
 def scan_event(services: Services, *bodies: dict[str, Any]) -> dict[str, Any]:

@@ -285,3 +285,46 @@ def test_the_api_url_comes_from_configuration_into_config_json() -> None:
     assert template["Resources"]["WebBucket"]["Properties"]["BucketName"] == "my-web"
     body = json.loads(web_config("https://abc.execute-api.eu-west-1.amazonaws.com/api/"))
     assert body == {"apiBaseUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/api"}
+
+
+def test_every_route_but_the_public_ones_has_the_authorizer(templates: dict) -> None:
+    """The api's Chalice authorizer (the same check as the function's, from the same code)
+    guards every route API Gateway serves, except the public ones, the store hook (its own
+    token) and the media-token playlists (checked by the function)."""
+    from viewra.accounts.access import GATEWAY_OPEN
+    from viewra.local.functions import load_function
+
+    access = load_function("api").ACCESS
+    (api,) = (
+        r["Properties"]["DefinitionBody"]
+        for r in templates["api"]["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Api"
+    )
+    auth = api["securityDefinitions"]["gateway_auth"]
+    assert auth["x-amazon-apigateway-authtype"] == "custom"
+    assert "GatewayAuth.Arn" in auth["x-amazon-apigateway-authorizer"]["authorizerUri"]["Fn::Sub"]
+    seen = set()
+    for path, ops in api["paths"].items():
+        for method, op in ops.items():
+            rule = access[(path, method.upper())]
+            guarded = op.get("security") == [{"gateway_auth": []}]
+            assert guarded is (rule not in GATEWAY_OPEN), (method, path, rule)
+            seen.add((path, method.upper()))
+    assert seen == set(access)  # every route is deployed, with its rule
+    # the authorizer's refusals answer in the API's error shape, and it may read the key
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in templates["api"]["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+    assert (
+        '"code":"Unauthorized"'
+        in responses["UNAUTHORIZED"]["ResponseTemplates"]["application/json"]
+    )
+    key = "arn:aws:ssm:us-east-1:1234:parameter/viewra/auth-signing-key"
+    assert can(templates, "api", "ssm:GetParameter", key)
+    assert not can(templates, "scan", "ssm:GetParameter", key)
+    table = "arn:aws:dynamodb:us-east-1:1234:table/viewra-accounts"
+    assert can(templates, "api", "dynamodb:GetItem", table)
+    assert not can(templates, "transcode", "dynamodb:GetItem", table)

@@ -17,6 +17,10 @@ TEST_ENV = {
     "VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "2",
     "VIEWRA_WORKER_THREADS": "3",
     "VIEWRA_STORE_HOOK_TOKEN": STORE_HOOK_TOKEN,
+    # argon2 at its cheapest: the suite logs in often (production: viewra.common.settings' defaults)
+    "VIEWRA_AUTH_ARGON2_TIME_COST": "1",
+    "VIEWRA_AUTH_ARGON2_MEMORY_KIB": "64",
+    "VIEWRA_AUTH_ARGON2_PARALLELISM": "1",
 }
 
 
@@ -29,6 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def start_test_stack(state_dir, *extra: str) -> Stack:
+    """A stack with an administrator signed in: ``stack.get``/``post`` and the CLI (through
+    ``VIEWRA_API_KEY`` in ``stack.env``) act as it; ``stack.admin`` is its name and password."""
     return start_stack(state_dir, *EXTERNAL, *extra, env_extra=TEST_ENV)
 
 

@@ -118,6 +118,7 @@ def test_library_survives_a_restart(tmp_path, media_dir) -> None:
     finally:
         first.stop()
     second = start_test_stack(tmp_path)
+    second.headers = first.headers  # the admin and its API key came back with the snapshot
     try:
         assert [x["id"] for x in second.get("/libraries").json()["libraries"]] == [lib["id"]]
         after = second.item_at(lib["id"], key, timeout=5)

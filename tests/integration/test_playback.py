@@ -50,7 +50,7 @@ def test_session_lifecycle_over_http(stack, probed) -> None:
     assert r.json()["state"] == "paused"
     stack.post(f"/sessions/{session['id']}/stop", {"position": half})
     assert session["id"] not in {s["id"] for s in stack.get("/sessions").json()["sessions"]}
-    resume = stack.get("/users/default/resume").json()["items"]
+    resume = stack.get("/me/resume").json()["items"]
     assert any(
         x["item"]["id"] == item["id"] and x["user_data"]["position"] == pytest.approx(half)
         for x in resume

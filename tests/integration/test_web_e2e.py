@@ -70,6 +70,7 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
     )
     plan = {
         "api": stack.api,
+        "user": {"name": stack.admin[0], "password": stack.admin[1]},
         "name": f"Movies {prefix[4:-1]}",
         "prefix": prefix,
         "uploads": uploads,
@@ -95,6 +96,7 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
     assert result["methods"]["second"]["method"] in {"Transcode", "DirectStream"}
     assert "AudioCodecNotSupported" in result["methods"]["second"]["why"]
     assert result["methods"]["second"]["currentTime"] > 3
+    assert result["signed_in"]
     for page in ("home", "library", "detail", "player"):
         for size in ("desktop", "mobile"):
             assert (SCREENSHOTS / f"{page}-{size}.png").stat().st_size > 0

@@ -1,10 +1,11 @@
 """The layout rules of the design card and of the module map, checked on the source itself.
 
-The modules are ``viewra.media``, ``viewra.playback`` and ``viewra.transcoding``; what they share
-is ``viewra.common``. Direction: handlers (``functions/``) and the API's own pieces
-(``viewra.api``) → the composition root (``viewra.bootstrap``) → module faces → module cores →
-models. Storage adapters sit beside the composition root and depend on module records, never the
-reverse. A module reaches another only through its face.
+The modules are ``viewra.media``, ``viewra.playback``, ``viewra.transcoding`` and
+``viewra.accounts`` (users, logins, keys, access rules); what they share is ``viewra.common``.
+Direction: handlers (``functions/``) and the API's own pieces (``viewra.api``) → the composition
+root (``viewra.bootstrap``) → module faces → module cores → models. Storage adapters sit beside
+the composition root and depend on module records, never the reverse. A module reaches another
+only through its face.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ AWS_SDKS = {"boto3", "botocore", "pynamodb", "minio"}
 # The storage adapters may import the SDKs; so may the launcher that drives a running local stack
 # from outside (a client harness for tests and benchmarks, like the aws CLI, not core code).
 ALLOWED = {PACKAGE / "storage", PACKAGE / "local" / "launch.py"}
-MODULES = ("media", "playback", "transcoding")
+MODULES = ("media", "playback", "transcoding", "accounts")
+# Faces beyond service/ports/models: the decision engine, and the route and object rules every
+# handler applies.
+EXTRA_FACES = {"viewra.playback.decision", "viewra.accounts.access"}
 
 
 def _name(path: Path) -> str:
@@ -84,7 +88,7 @@ def _is_face(target: str) -> bool:
         return True
     if "models" in parts[2:]:
         return True
-    return target == "viewra.playback.decision"
+    return target in EXTRA_FACES
 
 
 def _area(module: str) -> str:
@@ -180,13 +184,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "media": {"common", "playback", "transcoding"},
     "playback": {"common", "media", "transcoding"},
     "transcoding": {"common", "media", "playback"},
+    "accounts": {"common", "media", "playback"},
+    "credentials": {"common"},
     "storage": {"common", *MODULES},
     "plugins": {"common", *MODULES},
     "bootstrap": {"common", "storage", "plugins", *MODULES},
     "api": {"common", "bootstrap", "plugins", *MODULES},
     "web": {"common"},
     "local": {"common", "storage", "bootstrap", "local"},
-    "cli": {"common", "local"},
+    "cli": {"common", "local", "credentials", "accounts", "bootstrap"},
     "": set(),
 }
 

@@ -76,9 +76,19 @@ try {
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.setDefaultTimeout(20_000);
 
-  step('home');
+  step('login');
   await page.goto(plan.api + '/');
+  // Signed out, the app shows its sign-in form (every API route but /health answers 401).
+  const signIn = page.getByRole('form', { name: 'Sign in' });
+  await signIn.waitFor();
+  await page.screenshot({ path: join(plan.screenshots, 'login-desktop.png') });
+  await signIn.getByLabel('User name').fill(plan.user.name);
+  await signIn.getByLabel('Password').fill(plan.user.password);
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+
+  step('home');
   await page.getByRole('heading', { name: 'Recently added' }).waitFor();
+  results.signed_in = true;
 
   step('create a library in the UI');
   await page.getByRole('link', { name: 'Libraries', exact: true }).click();

@@ -10,6 +10,16 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from viewra import __version__
+from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, USER
+from viewra.accounts.models import (
+    ApiKeyCreate,
+    GrantChange,
+    LoginRequest,
+    PasswordChange,
+    RefreshRequest,
+    Tokens,
+    UserCreate,
+)
 from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
 from viewra.media.models.items import MediaItem
 from viewra.media.models.listing import ItemQuery
@@ -102,8 +112,49 @@ class UserItemList(BaseModel):
     items: list[UserItemEntry]
 
 
+class UserView(BaseModel):
+    id: str
+    role: str
+    created_at: str
+    libraries: list[str] | None = None
+
+
+class UserList(BaseModel):
+    users: list[UserView]
+
+
+class ApiKeyView(BaseModel):
+    id: str
+    name: str
+    created_at: str
+
+
+class ApiKeyCreated(ApiKeyView):
+    key: str = Field(description="the key, shown this once (only its hash is kept)")
+
+
+class ApiKeyList(BaseModel):
+    api_keys: list[ApiKeyView]
+
+
+class Grants(BaseModel):
+    libraries: list[str]
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     ErrorResponse,
+    LoginRequest,
+    RefreshRequest,
+    Tokens,
+    PasswordChange,
+    UserCreate,
+    UserView,
+    UserList,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyList,
+    GrantChange,
+    Grants,
     Library,
     LibraryCreate,
     LibraryUpdate,
@@ -201,7 +252,7 @@ ROUTES: tuple[
         "post",
         "/items/{item_id}/playback",
         "Decide DirectPlay / DirectStream / Transcode for a device profile and open a session "
-        "(user from the X-Viewra-User header)",
+        "for the caller (a transcode's URL is signed with the caller's media token)",
         PlaybackRequest,
         {201: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
     ),
@@ -297,10 +348,118 @@ ROUTES: tuple[
         None,
         {200: None, 302: None, 404: ErrorResponse},
     ),
+    (
+        "get",
+        "/signed/{token}/transcodes/{h}",
+        "A job's status for the holder of a media token (a session's status_url)",
+        None,
+        {200: Job, 401: ErrorResponse, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/signed/{token}/transcodes/{h}/{name}",
+        "The same playlists for a player that cannot send headers: the media token from the "
+        "session or transcode answer is in the path",
+        None,
+        {200: None, 302: None, 401: ErrorResponse, 404: ErrorResponse},
+    ),
     ("get", "/transcode/cache", "Transcoded content with sizes", None, {200: CacheList}),
     ("delete", "/transcode/cache/{h}", "Evict one hash", None, {200: None}),
     ("post", "/transcode/cache/evict", "LRU eviction down to a byte budget", None, {200: None}),
+    # accounts
+    (
+        "post",
+        "/auth/login",
+        "Log in: a short-lived access token and a refresh token",
+        LoginRequest,
+        {200: Tokens, 401: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse},
+    ),
+    (
+        "post",
+        "/auth/refresh",
+        "New tokens for a refresh token, which is used up (rotation)",
+        RefreshRequest,
+        {200: Tokens, 401: ErrorResponse},
+    ),
+    ("post", "/auth/logout", "Revoke every token of the caller", None, {204: None}),
+    ("get", "/me", "The caller, and the libraries granted", None, {200: UserView}),
+    (
+        "post",
+        "/me/password",
+        "Change the password (every token is revoked)",
+        PasswordChange,
+        {204: None, 401: ErrorResponse, 422: ErrorResponse},
+    ),
+    ("get", "/me/api-keys", "The caller's API keys (never the keys)", None, {200: ApiKeyList}),
+    (
+        "post",
+        "/me/api-keys",
+        "Create an API key (shown once)",
+        ApiKeyCreate,
+        {201: ApiKeyCreated},
+    ),
+    ("delete", "/me/api-keys/{key_id}", "Revoke an API key", None, {204: None, 404: ErrorResponse}),
+    ("get", "/me/resume", "The caller's continue watching", None, {200: UserItemList}),
+    ("get", "/me/history", "The caller's viewing history", None, {200: UserItemList}),
+    ("get", "/me/next-up", "The caller's next episodes", None, {200: UserItemList}),
+    ("get", "/users", "Users (admins)", None, {200: UserList}),
+    (
+        "post",
+        "/users",
+        "Create a user (admins)",
+        UserCreate,
+        {201: UserView, 409: ErrorResponse, 422: ErrorResponse},
+    ),
+    ("get", "/users/{user_id}", "A user (admins)", None, {200: UserView, 404: ErrorResponse}),
+    (
+        "delete",
+        "/users/{user_id}",
+        "Delete a user and revoke its tokens and keys (admins)",
+        None,
+        {204: None, 404: ErrorResponse},
+    ),
+    ("get", "/users/{user_id}/libraries", "A user's library grants (admins)", None, {200: Grants}),
+    (
+        "put",
+        "/users/{user_id}/libraries",
+        "Set a user's library grants, all of them (admins)",
+        GrantChange,
+        {200: Grants, 404: ErrorResponse},
+    ),
 )
+
+# How a client authenticates (components.securitySchemes): an access token from /auth/login,
+# or an API key, both as ``Authorization: Bearer``; the store hook has its own token.
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "an access token from POST /auth/login (or /auth/refresh)",
+    },
+    "apiKeyAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "vk.<user>.<id>.<secret>",
+        "description": "an API key from POST /me/api-keys",
+    },
+    "storeHookToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "VIEWRA_STORE_HOOK_TOKEN (the store hook only)",
+    },
+}
+
+
+def _security(rule: str | None) -> list[dict[str, list[str]]] | None:
+    """An operation's security: None (the document's default: a token or a key) for user and
+    admin routes; none at all for public and media-token routes; the hook's own token."""
+    if rule in (PUBLIC, MEDIA):
+        return []
+    if rule == HOOK:
+        return [{"storeHookToken": []}]
+    return None
 
 
 def _query_parameters() -> list[dict[str, Any]]:
@@ -311,8 +470,11 @@ def _query_parameters() -> list[dict[str, Any]]:
     ]
 
 
-@lru_cache(maxsize=1)
-def build_openapi() -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[str, Any]:
+    """The document; ``access`` is the api function's route rules ((path, METHOD) → rule), for
+    each operation's security and its 401/403 answers."""
+    rules = dict(access)
     _, defs = models_json_schema(
         [(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}"
     )
@@ -339,6 +501,14 @@ def build_openapi() -> dict[str, Any]:
             params += _query_parameters()
         if params:
             op["parameters"] = params
+        rule = rules.get((path, method.upper()))
+        security = _security(rule)
+        if security is not None:
+            op["security"] = security
+        if rule in (USER, ADMIN):
+            responses = {**responses, 401: ErrorResponse}
+            if rule == ADMIN:
+                responses[403] = ErrorResponse
         if request is not None:
             op["requestBody"] = {
                 "required": True,
@@ -362,5 +532,6 @@ def build_openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Viewra API", "version": __version__},
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "security": [{"bearerAuth": []}, {"apiKeyAuth": []}],
     }

@@ -37,6 +37,13 @@ class Unauthorized(ViewraError):
     code = "Unauthorized"
 
 
+class Forbidden(ViewraError):
+    """Authenticated, but not allowed (a regular user on an admin route)."""
+
+    status = 403
+    code = "Forbidden"
+
+
 class NotFound(ViewraError):
     status = 404
     code = "NotFound"
@@ -50,6 +57,17 @@ class Conflict(ViewraError):
 class Unprocessable(ViewraError):
     status = 422
     code = "ValidationError"
+
+
+class TooManyRequests(ViewraError):
+    """Too many failed attempts: ``retry_after`` seconds until the next one is heard."""
+
+    status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, message: str, *, retry_after: float = 0.0, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 class ObjectChanged(ViewraError):

@@ -114,6 +114,73 @@ class SessionStopped(SessionEvent):
     TYPE = "SessionStopped"
 
 
+# -- accounts: the audit trail (never a password, a token or a key's secret) -------------------
+class UserCreated(DomainEvent):
+    TYPE = "UserCreated"
+    user_id: str
+    role: str
+    by: str | None = None  # the admin who created it (None: the CLI)
+
+
+class UserDeleted(DomainEvent):
+    TYPE = "UserDeleted"
+    user_id: str
+    by: str
+
+
+class UserLoggedIn(DomainEvent):
+    TYPE = "UserLoggedIn"
+    user_id: str
+    client: str
+
+
+class LoginFailed(DomainEvent):
+    """A refused login: ``reason`` is ``credentials`` or ``throttled``; the name is the one
+    given, whether such a user exists or not."""
+
+    TYPE = "LoginFailed"
+    username: str
+    client: str
+    reason: str
+
+
+class UserLoggedOut(DomainEvent):
+    TYPE = "UserLoggedOut"
+    user_id: str
+
+
+class PasswordChanged(DomainEvent):
+    TYPE = "PasswordChanged"
+    user_id: str
+
+
+class RefreshTokenReused(DomainEvent):
+    """A rotated refresh token came back: every token of the user was revoked."""
+
+    TYPE = "RefreshTokenReused"
+    user_id: str
+
+
+class ApiKeyCreated(DomainEvent):
+    TYPE = "ApiKeyCreated"
+    user_id: str
+    key_id: str
+    name: str
+
+
+class ApiKeyRevoked(DomainEvent):
+    TYPE = "ApiKeyRevoked"
+    user_id: str
+    key_id: str
+
+
+class GrantsChanged(DomainEvent):
+    TYPE = "GrantsChanged"
+    user_id: str
+    libraries: list[str]
+    by: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
@@ -130,6 +197,16 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         SessionStarted,
         SessionProgress,
         SessionStopped,
+        UserCreated,
+        UserDeleted,
+        UserLoggedIn,
+        LoginFailed,
+        UserLoggedOut,
+        PasswordChanged,
+        RefreshTokenReused,
+        ApiKeyCreated,
+        ApiKeyRevoked,
+        GrantsChanged,
     )
 }
 

@@ -54,6 +54,30 @@ class Settings:
     enrich_queue: str = "viewra-enrich"  # subscribed to ItemAdded/ItemUpdated on the topic
     # empty: POST /hooks/store-events is off (see viewra.media.store_hook)
     store_hook_token: str = ""
+    # accounts (viewra.accounts): the access tokens' signing key (HS256); on AWS it comes from the
+    # SSM SecureString parameter named by auth_signing_key_parameter (see infra/README.md)
+    auth_signing_key: str = ""  # empty and no parameter: a random key per process
+    auth_signing_key_parameter: str = ""
+    auth_issuer: str = "viewra"
+    auth_audience: str = "viewra-api"
+    auth_access_ttl_seconds: int = 900
+    auth_refresh_ttl_seconds: int = 30 * 24 * 3600
+    # the signed playlist URLs of a playback or transcode (players fetch them without headers):
+    # the item's duration plus this margin, at most auth_media_max_ttl_seconds
+    auth_media_margin_seconds: int = 1800
+    auth_media_max_ttl_seconds: int = 6 * 3600
+    # argon2id (RFC 9106's second recommended option: 64 MiB, 3 passes); tests lower them
+    auth_argon2_time_cost: int = 3
+    auth_argon2_memory_kib: int = 65536
+    auth_argon2_parallelism: int = 4
+    auth_password_min_length: int = 12
+    # failed logins: free attempts per user and per client address, then a lockout that doubles
+    # with each further failure (base, cap); failures are forgotten after the window
+    auth_throttle_free_attempts: int = 5
+    auth_throttle_base_seconds: float = 1.0
+    auth_throttle_max_seconds: float = 900.0
+    auth_throttle_window_seconds: int = 3600
+    api_authorizer: bool = False  # the deployed api: a Chalice authorizer on every private route
     tmdb_api_key: str = ""  # empty: TMDB is off
     tmdb_base_url: str = "https://api.themoviedb.org/3"
     tmdb_image_base_url: str = "https://image.tmdb.org/t/p"
@@ -89,6 +113,8 @@ class Settings:
     # the built web app the API serves at / (``make web``); relative to the working directory
     web_dir: str = "web/dist"
     web_bucket: str = "viewra-web"  # on AWS: the built app behind CloudFront (infra/web.py)
+    api_key: str = ""  # an API key (viewra.accounts); else the token `viewra login` kept
+    config_dir: str = ""  # where `viewra login` keeps its token; empty: ~/.config/viewra
 
     # (environment variable, field) pairs; docs/settings.md's table is this list.
     ENV: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -118,6 +144,23 @@ class Settings:
         ("VIEWRA_EVENTS_TTL_SECONDS", "events_ttl_seconds"),
         ("VIEWRA_ENRICH_QUEUE", "enrich_queue"),
         ("VIEWRA_STORE_HOOK_TOKEN", "store_hook_token"),
+        ("VIEWRA_AUTH_SIGNING_KEY", "auth_signing_key"),
+        ("VIEWRA_AUTH_SIGNING_KEY_PARAMETER", "auth_signing_key_parameter"),
+        ("VIEWRA_AUTH_ISSUER", "auth_issuer"),
+        ("VIEWRA_AUTH_AUDIENCE", "auth_audience"),
+        ("VIEWRA_AUTH_ACCESS_TTL_SECONDS", "auth_access_ttl_seconds"),
+        ("VIEWRA_AUTH_REFRESH_TTL_SECONDS", "auth_refresh_ttl_seconds"),
+        ("VIEWRA_AUTH_MEDIA_MARGIN_SECONDS", "auth_media_margin_seconds"),
+        ("VIEWRA_AUTH_MEDIA_MAX_TTL_SECONDS", "auth_media_max_ttl_seconds"),
+        ("VIEWRA_AUTH_ARGON2_TIME_COST", "auth_argon2_time_cost"),
+        ("VIEWRA_AUTH_ARGON2_MEMORY_KIB", "auth_argon2_memory_kib"),
+        ("VIEWRA_AUTH_ARGON2_PARALLELISM", "auth_argon2_parallelism"),
+        ("VIEWRA_AUTH_PASSWORD_MIN_LENGTH", "auth_password_min_length"),
+        ("VIEWRA_AUTH_THROTTLE_FREE_ATTEMPTS", "auth_throttle_free_attempts"),
+        ("VIEWRA_AUTH_THROTTLE_BASE_SECONDS", "auth_throttle_base_seconds"),
+        ("VIEWRA_AUTH_THROTTLE_MAX_SECONDS", "auth_throttle_max_seconds"),
+        ("VIEWRA_AUTH_THROTTLE_WINDOW_SECONDS", "auth_throttle_window_seconds"),
+        ("VIEWRA_API_AUTHORIZER", "api_authorizer"),
         ("VIEWRA_TMDB_API_KEY", "tmdb_api_key"),
         ("VIEWRA_TMDB_BASE_URL", "tmdb_base_url"),
         ("VIEWRA_TMDB_IMAGE_BASE_URL", "tmdb_image_base_url"),
@@ -150,6 +193,8 @@ class Settings:
         ("VIEWRA_API_URL", "api_url"),
         ("VIEWRA_WEB_DIR", "web_dir"),
         ("VIEWRA_WEB_BUCKET", "web_bucket"),
+        ("VIEWRA_API_KEY", "api_key"),
+        ("VIEWRA_CONFIG_DIR", "config_dir"),
     )
 
     @classmethod

@@ -34,6 +34,8 @@ class Stack:
     env: dict[str, str]
     process: subprocess.Popen[str]
     endpoints: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # the admin's API key, once signed in
+    admin: tuple[str, str] | None = None  # (name, password) of the admin start_stack made
 
     def client(self, service: str) -> Any:
         import boto3  # a client of the stack, like the aws CLI (see tests/unit/test_layout.py)
@@ -49,10 +51,61 @@ class Stack:
         )
 
     def get(self, path: str, **params: Any) -> requests.Response:
-        return requests.get(self.api + path, params=params, timeout=30)
+        return requests.get(self.api + path, params=params, headers=self.headers, timeout=30)
 
     def post(self, path: str, body: Any = None) -> requests.Response:
-        return requests.post(self.api + path, json=body, timeout=30)
+        return requests.post(self.api + path, json=body, headers=self.headers, timeout=30)
+
+    def operator_env(self) -> dict[str, str]:
+        """The environment of an operator's command on this stack's AWS (``viewra users``)."""
+        env = {**self.env, "AWS_ENDPOINT_URL": self.endpoint}
+        env.setdefault("AWS_ACCESS_KEY_ID", "viewra-local")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "viewra-local")
+        for service, url in self.endpoints.items():
+            env[f"AWS_ENDPOINT_URL_{service.upper()}"] = url
+        return env
+
+    def create_user(self, name: str, password: str, admin: bool = False) -> None:
+        """``viewra users create`` (the password on stdin), as an operator makes the first admin."""
+        done = subprocess.run(
+            [sys.executable, "-m", "viewra.cli", "users", "create", name]
+            + (["--admin"] if admin else []),
+            input=password + "\n",
+            env=self.operator_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"viewra users create failed: {done.stdout}{done.stderr}")
+
+    def login(self, name: str, password: str) -> dict[str, Any]:
+        r = requests.post(
+            self.api + "/auth/login", json={"username": name, "password": password}, timeout=30
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"login failed: {r.status_code} {r.text}")
+        return r.json()
+
+    def sign_in_admin(self, name: str = "admin") -> None:
+        """Make an administrator, log in, and use an API key of its from then on (HTTP calls
+        of this object, and the CLI through ``VIEWRA_API_KEY`` in :attr:`env`)."""
+        import secrets
+
+        password = secrets.token_urlsafe(18)
+        self.create_user(name, password, admin=True)
+        token = self.login(name, password)["access_token"]
+        r = requests.post(
+            self.api + "/me/api-keys",
+            json={"name": "launch"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        r.raise_for_status()
+        key = r.json()["key"]
+        self.admin = (name, password)
+        self.headers = {"Authorization": f"Bearer {key}"}
+        self.env["VIEWRA_API_KEY"] = key
 
     def library(self, kind: str) -> dict[str, Any]:
         """A fresh library on a unique prefix, so callers never see each other's items."""
@@ -117,8 +170,14 @@ class Stack:
             self.process.wait()
 
 
-def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None = None) -> Stack:
-    """``python -m viewra.local.run --ready-json`` on free ports; returns once it is ready.
+def start_stack(
+    state_dir: Path,
+    *extra: str,
+    env_extra: dict[str, str] | None = None,
+    admin: bool = True,
+) -> Stack:
+    """``python -m viewra.local.run --ready-json`` on free ports; returns once it is ready,
+    with an administrator signed in (``admin``: see :meth:`Stack.sign_in_admin`).
     With ``--external-endpoints`` in ``extra`` the runner starts no emulator and uses the
     per-service endpoints of the environment (``make test-localstack``)."""
     env = {
@@ -144,7 +203,7 @@ def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None =
         proc.wait(timeout=10)
         raise RuntimeError(f"the stack did not start (exit {proc.returncode})")
     ready = json.loads(line)
-    return Stack(
+    stack = Stack(
         endpoint=ready["endpoint"],
         api=ready["api"],
         bucket=ready["bucket"],
@@ -152,3 +211,10 @@ def start_stack(state_dir: Path, *extra: str, env_extra: dict[str, str] | None =
         process=proc,
         endpoints=ready.get("endpoints", {}),
     )
+    if admin and not ready.get("has_users"):
+        try:
+            stack.sign_in_admin()
+        except Exception:
+            stack.stop()
+            raise
+    return stack

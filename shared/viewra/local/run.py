@@ -28,6 +28,21 @@ def _configure_environment(endpoint: str) -> None:
     get_settings.cache_clear()
 
 
+def _signing_key(state: Path) -> None:
+    """Access tokens outlive a restart: without VIEWRA_AUTH_SIGNING_KEY, a random key is made
+    once and kept in the state dir (0600), and every process of the stack reads it."""
+    if os.environ.get("VIEWRA_AUTH_SIGNING_KEY"):
+        return
+    path = state / "signing-key"
+    if not path.exists():
+        import secrets
+
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    os.environ["VIEWRA_AUTH_SIGNING_KEY"] = path.read_text().strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viewra-dev", description=__doc__)
     parser.add_argument("--no-restore", action="store_true", help="start with an empty stack")
@@ -50,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     boot = Settings.from_env()
     state = Path(boot.state_dir)
     state.mkdir(parents=True, exist_ok=True)
+    _signing_key(state)
     emulator = None
     if not args.external_endpoints:
         emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
@@ -96,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         endpoints = {
             svc: settings.endpoint_for(svc) or "" for svc in ("s3", "sqs", "dynamodb", "sns")
         }
-        _announce(settings, endpoints, api.url, args.ready_json)
+        from viewra.bootstrap import get_services
+
+        has_users = get_services().account_store.has_users()
+        _announce(settings, endpoints, api.url, args.ready_json, has_users)
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
@@ -132,7 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _announce(settings: object, endpoints: dict[str, str], api_url: str, as_json: bool) -> None:
+def first_admin_hint(endpoint: str) -> str:
+    """How to make the first administrator (printed while no user exists)."""
+    return f"""No user exists yet. Create the first administrator (the password is asked for):
+  AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \\
+    .venv/bin/viewra users create --admin NAME
+then log in (the token is kept in ~/.config/viewra, mode 0600):
+  .venv/bin/viewra login --user NAME
+"""
+
+
+def _announce(
+    settings: object, endpoints: dict[str, str], api_url: str, as_json: bool, has_users: bool
+) -> None:
     s = settings
     endpoint = endpoints["s3"]
     if as_json:
@@ -141,6 +172,7 @@ def _announce(settings: object, endpoints: dict[str, str], api_url: str, as_json
             "endpoints": endpoints,
             "api": api_url,
             "bucket": s.media_bucket,  # type: ignore[attr-defined]
+            "has_users": has_users,
         }
         print(json.dumps(ready), flush=True)
         return
@@ -152,7 +184,7 @@ Viewra is running.
   API         {api_url}        (try: curl {api_url}/health)
   emulator    {endpoint}       (S3, SQS, DynamoDB)
   bucket      s3://{bucket}/
-
+{"" if has_users else chr(10) + first_admin_hint(endpoint)}
 Create a library, then drop files into its prefix:
   .venv/bin/viewra libraries add Movies movies/ --kind movies
   .venv/bin/aws --endpoint-url {endpoint} s3 cp film.mkv s3://{bucket}/movies/

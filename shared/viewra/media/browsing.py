@@ -6,6 +6,7 @@ Scan; an item's artwork is answered as a presigned URL of the content bucket.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from viewra.common.errors import NotFound
@@ -17,9 +18,12 @@ if TYPE_CHECKING:
     from viewra.media.ports import MediaServices as Services
 
 
-def list_items(services: Services, query: ItemQuery) -> dict[str, Any]:
-    """A page of items, each with ``artwork_url``, and the cursor to go on from."""
-    page = services.catalog.query(query)
+def list_items(
+    services: Services, query: ItemQuery, libraries: Collection[str] | None = None
+) -> dict[str, Any]:
+    """A page of items, each with ``artwork_url``, and the cursor to go on from; ``libraries``
+    (a user's grants) limits it to those libraries inside the index query, so paging holds."""
+    page = services.catalog.query(query, libraries=libraries)
     return {"items": [_with_artwork(services, i) for i in page.items], "cursor": page.cursor}
 
 

@@ -5,6 +5,7 @@ imports no adapter and not the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from viewra.common.events import Publisher
@@ -25,7 +26,7 @@ class CatalogRecords(Protocol):
     def put(self, item: MediaItem, order: str) -> bool: ...
     def amend(self, item: MediaItem) -> bool: ...
     def remove(self, item_id: str, order: str, now: str) -> bool: ...
-    def query(self, query: ItemQuery) -> ItemPage: ...
+    def query(self, query: ItemQuery, libraries: Collection[str] | None = None) -> ItemPage: ...
 
 
 class LibraryRecords(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Collection
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -137,9 +138,12 @@ class Catalog:
         return True
 
     # -- listing -----------------------------------------------------------------------------
-    def query(self, query: ItemQuery) -> ItemPage:
-        """One page of items: a Query on the index for the sort (never a Scan), filters applied."""
+    def query(self, query: ItemQuery, libraries: Collection[str] | None = None) -> ItemPage:
+        """One page of items: a Query on the index for the sort (never a Scan), filters applied.
+        ``libraries`` (a regular user's grants) keeps only items of those libraries."""
         model = self._model
+        if libraries is not None and not libraries:
+            return ItemPage(items=[], cursor=None)
         scope = "lib" if query.library else "all"
         suffix = {SortField.TITLE: "title", SortField.ADDED: "added", SortField.YEAR: "year"}
         index_name = f"{scope}-{suffix[query.sort]}"
@@ -175,6 +179,8 @@ class Catalog:
             filters.append(model.resolution == query.resolution)
         if query.q:
             filters.append(model.search.contains(query.q.casefold()))
+        if libraries is not None:
+            filters.append(model.library_id.is_in(*sorted(libraries)))
         filter_condition = None
         for f in filters:
             filter_condition = f if filter_condition is None else filter_condition & f

@@ -42,6 +42,7 @@ NUMERIC_RANGES = frozenset({"year_sort", "episode_order"})
 SERIES_INDEX = ("series-episodes", "series_key", "episode_order")
 SESSION_INDEX = ("active-seen", "active", "last_seen")
 USER_INDEXES = (("user-resume", "user_id", "resume_at"), ("user-history", "user_id", "last_played"))
+ACCOUNT_INDEX = ("users-by-id", "listed", "pk")  # user profile rows only: listing users
 
 
 def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex]:
@@ -116,6 +117,7 @@ class Tables:
     transcode_jobs: type[Model]
     events: type[Model]
     enrich_cache: type[Model]
+    accounts: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
         return (
@@ -127,6 +129,7 @@ class Tables:
             self.transcode_jobs,
             self.events,
             self.enrich_cache,
+            self.accounts,
         )
 
 
@@ -220,6 +223,27 @@ def tables_for(settings: Settings) -> Tables:
     for name, hash_attr, range_attr in USER_INDEXES:
         user_attrs[name.replace("-", "_")] = _index(name, hash_attr, range_attr)()
     userdata = type("UserDataRecord", (Model,), user_attrs)
+    # users, their grants, refresh tokens and API keys (one partition per user) and the failed
+    # login counters (one partition per user name or client address): viewra.storage.accounts
+    accounts = type(
+        "AccountRecord",
+        (Model,),
+        {
+            "Meta": _meta(settings, "accounts"),
+            "pk": UnicodeAttribute(hash_key=True),
+            "sk": UnicodeAttribute(range_key=True),
+            "listed": UnicodeAttribute(null=True),  # "user" on profile rows: the sparse index
+            "doc": JSONAttribute(null=True),
+            "epoch": NumberAttribute(null=True),
+            "secret": UnicodeAttribute(null=True),  # a user's password hash
+            "changed_at": UnicodeAttribute(null=True),  # ... and when it was last changed
+            "used_at": UnicodeAttribute(null=True),
+            "failures": NumberAttribute(null=True),
+            "last": NumberAttribute(null=True),
+            "expires": TTLAttribute(null=True),
+            "users_by_id": _index(*ACCOUNT_INDEX)(),
+        },
+    )
     return Tables(
         items=items,
         libraries=libraries,
@@ -238,6 +262,7 @@ def tables_for(settings: Settings) -> Tables:
                 "expires": TTLAttribute(null=True),
             },
         ),
+        accounts=accounts,
         enrich_cache=type(
             "EnrichCacheRecord",
             (Model,),
