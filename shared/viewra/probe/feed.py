@@ -1,0 +1,198 @@
+"""Feeding MediaInfo a head and a tail: our own buffer loop, so a parser's sequential run is capped.
+
+MediaInfo reads some containers straight through: an MPEG-PS file for 8 MB from each end, an ASF
+file for its first few MB of packets, an AVI's first frames past its index, an MPEG-TS file for
+16 MB from each end (``MpegTs_MaximumOffset``). pymediainfo's own loop honours the seeks MediaInfo
+asks for but cannot stop a run, so this module drives libmediainfo's buffer API itself:
+
+- a seek MediaInfo asks for is honoured (the moov at the end, an AVI's ``idx1``, an FLV's last tag);
+- a contiguous run is capped (:attr:`ReadPlan.run_cap`); when it is reached, MediaInfo is moved
+  (``Open_Buffer_Init`` with the new offset, as after a seek it asked for) to the last
+  :attr:`ReadPlan.tail` bytes, once; a second capped run ends the parse (end of file, so MediaInfo
+  still finalises and frees its handle).
+
+Which plan a container gets is decided from its first bytes (:func:`sniff`), before MediaInfo runs.
+What MediaInfo then misses (a PS duration, which it takes from its own jump to the end; a TS frame
+rate) is read from the same head and tail by :mod:`viewra.probe.timestamps`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from pymediainfo import MediaInfo
+
+from viewra.probe.reader import BlockReader, BudgetExceeded
+
+_NO_SEEK = ctypes.c_uint64(-1).value
+_FINISHED = 0x08  # Open_Buffer_Continue's "finished" bit (File__Analyze.h)
+
+
+class Family(StrEnum):
+    """Container families by their first bytes: what decides the read plan."""
+
+    ISO_BMFF = "iso"
+    MATROSKA = "matroska"
+    MPEG_TS = "ts"
+    M2TS = "m2ts"  # MPEG-TS with a 4-byte timecode before each 188-byte packet (192 bytes)
+    MPEG_PS = "ps"
+    AVI = "avi"
+    ASF = "asf"
+    FLV = "flv"
+    OTHER = "other"
+
+
+_ISO_BMFF_FIRST_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+_ASF_HEADER_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+
+
+def _sync_at(head: bytes, offset: int, stride: int, count: int = 4) -> bool:
+    """Whether MPEG-TS sync bytes (0x47) repeat ``count`` times every ``stride`` bytes."""
+    positions = [offset + i * stride for i in range(count)]
+    return len(head) > positions[-1] and all(head[p] == 0x47 for p in positions)
+
+
+def sniff(head: bytes) -> Family:
+    """The container family of an object from its first bytes (a few KB are plenty)."""
+    if head[4:8] in _ISO_BMFF_FIRST_BOXES:
+        return Family.ISO_BMFF
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return Family.MATROSKA
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return Family.AVI
+    if head[:16] == _ASF_HEADER_GUID:
+        return Family.ASF
+    if head[:3] == b"FLV":
+        return Family.FLV
+    if head[:4] == b"\x00\x00\x01\xba":
+        return Family.MPEG_PS
+    if _sync_at(head, 0, 188):
+        return Family.MPEG_TS
+    if _sync_at(head, 4, 192):
+        return Family.M2TS
+    return Family.OTHER
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """How MediaInfo may read one family: its parse speed, options, run cap and tail."""
+
+    parse_speed: float
+    run_cap: int | None = None  # longest contiguous run fed to MediaInfo; None: no cap
+    tail: int = 0  # bytes at the end MediaInfo is moved to when a run is capped
+    ts_offset: int = 0  # MpegTs_MaximumOffset, set for every parse (the library keeps it)
+
+    @property
+    def settings(self) -> tuple[float, int]:
+        """What libmediainfo keeps across handles: parses may overlap only when these agree."""
+        return (self.parse_speed, self.ts_offset)
+
+
+# Sizes measured with bench/probe_bytes.py. 256 KB of head holds the program tables and the first
+# frames' headers of every generated and recorded file we tried; a TS or PS packet with a PCR or
+# PTS is found in the last 128 KB of any stream over ~10 kbit/s.
+HEAD_RUN = 128 * 1024
+TAIL = 64 * 1024
+TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each end of a TS
+TS_OFFSET_RETRY = 1024 * 1024  # once more, wider, when the first frames' headers were not met
+
+_TS = ReadPlan(parse_speed=0.0, run_cap=TS_OFFSET + HEAD_RUN, tail=TS_OFFSET)
+_CAPPED = ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN, tail=TAIL)
+
+PLANS: dict[Family, ReadPlan] = {
+    # the moov only (see viewra.probe's docstring)
+    Family.ISO_BMFF: ReadPlan(parse_speed=-1.0),
+    # Matroska and FLV jump by themselves (SeekHead and Cues; the last tag) and read little
+    Family.MATROSKA: ReadPlan(parse_speed=0.0),
+    Family.FLV: ReadPlan(parse_speed=0.0),
+    Family.MPEG_TS: _TS,
+    Family.M2TS: _TS,
+    Family.MPEG_PS: _CAPPED,
+    Family.AVI: _CAPPED,
+    Family.ASF: _CAPPED,
+    Family.OTHER: ReadPlan(parse_speed=0.0),
+}
+
+
+def plan_for(family: Family, *, wider: bool = False) -> ReadPlan:
+    """The family's plan; ``wider`` is the TS retry when the head held no video frame header."""
+    plan = replace(PLANS[family], ts_offset=TS_OFFSET)
+    if wider and family in {Family.MPEG_TS, Family.M2TS}:
+        return replace(plan, run_cap=TS_OFFSET_RETRY + HEAD_RUN, ts_offset=TS_OFFSET_RETRY)
+    return plan
+
+
+class _Run:
+    """Where the current contiguous run started, and whether the tail was visited."""
+
+    def __init__(self) -> None:
+        self.start = 0
+        self.tail_visited = False
+
+
+def parse(reader: BlockReader, plan: ReadPlan) -> MediaInfo:
+    """Run MediaInfo over ``reader`` following ``plan``; raise what the reader raised.
+
+    A budget overrun ends the parse like an end of file (MediaInfo must still finalise and free
+    its handle) and is re-raised afterwards.
+    """
+    lib, handle, _, _ = MediaInfo._get_library()  # noqa: SLF001: pymediainfo's loaded library
+    options = {
+        "CharSet": "UTF-8",
+        "Inform": "OLDXML",
+        "Complete": "1",
+        "Cover_Data": "base64",
+        "LegacyStreamDisplay": "",
+        "ParseSpeed": str(plan.parse_speed),
+        "MpegTs_MaximumOffset": str(plan.ts_offset),
+    }
+    error: BudgetExceeded | None = None
+    try:
+        for name, value in options.items():
+            lib.MediaInfo_Option(handle, name, value)
+        error = _feed(lib, handle, reader, plan)
+        lib.MediaInfo_Open_Buffer_Finalize(handle)
+        xml = lib.MediaInfo_Inform(handle, 0)
+    finally:
+        lib.MediaInfo_Close(handle)
+        lib.MediaInfo_Delete(handle)
+    if error is not None:
+        raise error
+    return MediaInfo(xml)
+
+
+def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetExceeded | None:
+    size = reader.size
+    tail_start = max(0, size - plan.tail)
+    run = _Run()
+    pos = 0
+    lib.MediaInfo_Open_Buffer_Init(handle, size, 0)
+    while pos < size:
+        if plan.run_cap is not None and pos - run.start >= plan.run_cap and pos < tail_start:
+            if run.tail_visited or plan.tail == 0:
+                break
+            pos = run.start = tail_start
+            run.tail_visited = True
+            lib.MediaInfo_Open_Buffer_Init(handle, size, pos)
+            continue
+        reader.seek(pos)
+        capped = plan.run_cap is not None and pos < tail_start
+        fetch_until = run.start + plan.run_cap if capped and plan.run_cap else None
+        try:
+            data = reader.read_chunk(reader.block_size, fetch_until=fetch_until)
+        except BudgetExceeded as exc:
+            return exc
+        if not data:
+            break
+        pos += len(data)
+        if lib.MediaInfo_Open_Buffer_Continue(handle, data, len(data)) & _FINISHED:
+            break
+        seek = lib.MediaInfo_Open_Buffer_Continue_GoTo_Get(handle)
+        if seek != _NO_SEEK:
+            pos = run.start = min(int(seek), size)
+            run.tail_visited = run.tail_visited or pos >= tail_start
+            lib.MediaInfo_Open_Buffer_Init(handle, size, pos)
+    return None
