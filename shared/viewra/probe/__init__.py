@@ -30,7 +30,7 @@ from typing import Any
 from pymediainfo import MediaInfo
 
 from viewra.models import MediaStream, ProbeResult, StreamType
-from viewra.probe import feed, mapping, timestamps
+from viewra.probe import damage, feed, mapping, timestamps
 from viewra.probe.feed import Family
 from viewra.probe.reader import (
     BlockReader,
@@ -74,12 +74,17 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     family, info = _mediainfo(reader)
     general = _general_track(info)
     streams = _streams(info)
+    harm = damage.check(reader, family)
+    if harm is not None and not harm.playable:
+        raise ProbeError(harm.reason)
     if not any(s.type in {StreamType.VIDEO, StreamType.AUDIO} for s in streams):
         raise ProbeError(_no_stream_reason(general))
     tags = tags_from_mediainfo(general)
     duration = mapping.duration_seconds(general) or _longest_stream(info)
     if family in _TIMESTAMPED:
         duration, streams = _from_timestamps(reader, family, duration, streams)
+    if harm is not None and harm.duration:
+        duration = harm.duration
     if not any(s.type is StreamType.VIDEO for s in streams):
         reader.seek(0)
         music = read_with_mutagen(reader)
@@ -96,6 +101,7 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         tags=tags,
         cover=cover,
         cover_mime=cover_mime if cover else None,
+        damage=harm.reason if harm else None,
     )
 
 
@@ -162,8 +168,9 @@ def _frame_headers_seen(info: MediaInfo) -> bool:
 
 
 # How much of each end the timestamp scan reads: what MediaInfo was fed already (cached blocks).
-# A tail with no timestamp at all (a very high bitrate, a long frame) is read wider, up to 2 MB.
-_SCAN_HEAD = feed.HEAD_RUN
+# A tail with no timestamp at all (a very high bitrate), or with too few video frames to measure
+# their spacing when the stream does not say its frame rate, is read wider, up to 2 MB.
+_SCAN_HEAD = 64 * 1024  # the first timestamps are in the first PES packets
 _SCAN_TAIL = feed.TAIL
 _SCAN_TAIL_MAX = 2 * 1024 * 1024
 
@@ -179,8 +186,11 @@ def _from_timestamps(
     head_scan = _scan(reader, family, 0, _SCAN_HEAD)
     span = _SCAN_TAIL
     tail_scan = _scan(reader, family, reader.size - span, span)
-    while tail_scan.last is None and span < min(_SCAN_TAIL_MAX, reader.size):
-        span *= 4
+    wants_rate = any(s.type is StreamType.VIDEO and s.frame_rate is None for s in streams)
+    while span < min(_SCAN_TAIL_MAX, reader.size) and (
+        tail_scan.last is None or (wants_rate and tail_scan.video_count < 3)
+    ):
+        span *= 2
         tail_scan = _scan(reader, family, reader.size - span, span)
     duration = timestamps.duration(head_scan, tail_scan) or duration
     rate = timestamps.frame_rate(head_scan, tail_scan)

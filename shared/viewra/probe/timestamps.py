@@ -54,6 +54,11 @@ class Scan:
         times.pts.append(pts)
 
     @property
+    def video_count(self) -> int:
+        """How many video timestamps were seen (frames, when each frame is one PES packet)."""
+        return sum(len(t.pts) for t in self.streams.values() if t.video)
+
+    @property
     def first(self) -> int | None:
         """The earliest timestamp of any stream (what ffprobe calls the start time)."""
         firsts = [min(t.pts) for t in self.streams.values() if t.pts]
@@ -67,13 +72,7 @@ class Scan:
 
 def pts_value(b: bytes | memoryview) -> int:
     """The 33-bit timestamp in the 5-byte PTS/DTS field of a PES header."""
-    return (
-        ((b[0] >> 1) & 0x07) << 30
-        | b[1] << 22
-        | (b[2] >> 1) << 15
-        | b[3] << 7
-        | b[4] >> 1
-    )
+    return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
 
 
 def _pes_pts(payload: bytes | memoryview) -> int | None:
@@ -209,7 +208,9 @@ def frame_rate(*scans: Scan) -> float | None:
         video = [t for t in scan.streams.values() if t.video and t.pts]
         if video:
             ordered = sorted(set(video[0].pts))
-            steps += [b - a for a, b in zip(ordered, ordered[1:], strict=False) if 0 < b - a < CLOCK]
+            steps += [
+                b - a for a, b in zip(ordered, ordered[1:], strict=False) if 0 < b - a < CLOCK
+            ]
     if not steps:
         return None
     typical = max(set(steps), key=steps.count)
