@@ -1,6 +1,6 @@
 """What a probe costs the store, per container, against plain ffprobe on the same object.
 
-    .venv/bin/python bench/probe_bytes.py [--workdir /tmp/probe-media] [--only ts,avi] [--no-ffprobe]
+    .venv/bin/python bench/probe_bytes.py [--workdir DIR] [--only ts,avi] [--no-ffprobe]
 
 For every file of bench/probe_media.py (one per container at ~50 MB and ~500 MB, an OpenDML AVI
 over 1 GB; made once with ffmpeg and reused) the objects are served by a small HTTP range server

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 CLOCK = 90_000  # PTS/DTS and PCR base ticks per second
 WRAP = 1 << 33  # PTS and PCR base are 33-bit counters
@@ -191,7 +192,7 @@ def duration(head: Scan, tail: Scan) -> float | None:
 
 def _typical_step(ordered: list[int]) -> int | None:
     """The most common spacing of sorted timestamps (a frame's duration), if there are any."""
-    steps = [b - a for a, b in zip(ordered, ordered[1:], strict=False) if 0 < b - a < CLOCK]
+    steps = [b - a for a, b in pairwise(ordered) if 0 < b - a < CLOCK]
     if not steps:
         return None
     return max(set(steps), key=steps.count)
@@ -208,9 +209,7 @@ def frame_rate(*scans: Scan) -> float | None:
         video = [t for t in scan.streams.values() if t.video and t.pts]
         if video:
             ordered = sorted(set(video[0].pts))
-            steps += [
-                b - a for a, b in zip(ordered, ordered[1:], strict=False) if 0 < b - a < CLOCK
-            ]
+            steps += [b - a for a, b in pairwise(ordered) if 0 < b - a < CLOCK]
     if not steps:
         return None
     typical = max(set(steps), key=steps.count)
