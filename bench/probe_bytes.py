@@ -194,6 +194,15 @@ def _rate(text: str | None) -> float | None:
     return float(num) / float(den or 1)
 
 
+# ISO 639-2/B codes ffprobe passes through from some containers, and their /T spelling Viewra keeps
+_BIBLIOGRAPHIC = {
+    "alb": "sqi", "arm": "hye", "baq": "eus", "bur": "mya", "chi": "zho", "cze": "ces",
+    "dut": "nld", "fre": "fra", "geo": "kat", "ger": "deu", "gre": "ell", "ice": "isl",
+    "mac": "mkd", "mao": "mri", "may": "msa", "per": "fas", "rum": "ron", "slo": "slk",
+    "tib": "bod", "wel": "cym",
+}  # fmt: skip
+
+
 def compare(ours: ProbeResult, ref: dict[str, Any]) -> str:
     """ "✓", or what differs from ffprobe's answer on the whole local file."""
     problems: list[str] = []
@@ -214,7 +223,7 @@ def compare(ours: ProbeResult, ref: dict[str, Any]) -> str:
         if mine.codec != theirs["codec_name"]:
             problems.append(f"{kind} codec {mine.codec} vs {theirs['codec_name']}")
         language = (theirs.get("tags") or {}).get("language")
-        language = None if language in (None, "und") else language
+        language = None if language in (None, "und") else _BIBLIOGRAPHIC.get(language, language)
         if mine.language != language:
             problems.append(f"{kind} language {mine.language} vs {language}")
         if kind == "video":

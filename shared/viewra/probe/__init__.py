@@ -30,7 +30,7 @@ from typing import Any
 from pymediainfo import MediaInfo
 
 from viewra.models import MediaStream, ProbeResult, StreamType
-from viewra.probe import damage, feed, mapping, timestamps
+from viewra.probe import asf, damage, feed, mapping, timestamps
 from viewra.probe.feed import Family
 from viewra.probe.reader import (
     BlockReader,
@@ -83,6 +83,10 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     duration = mapping.duration_seconds(general) or _longest_stream(info)
     if family in _TIMESTAMPED:
         duration, streams = _from_timestamps(reader, family, duration, streams)
+    elif family is Family.ASF and _lacks_rate(streams):
+        streams = _with_rate(streams, _asf_frame_rate(reader))
+    elif family is Family.FLV and duration is None:
+        duration = _flv_last_tag_time(reader)
     if harm is not None and harm.duration:
         duration = harm.duration
     if not any(s.type is StreamType.VIDEO for s in streams):
@@ -144,8 +148,9 @@ def _mediainfo(reader: BlockReader) -> tuple[Family, MediaInfo]:
     bitrate) is read once more with a wider head; the blocks already fetched are not fetched again.
     """
     reader.seek(0)
-    family = feed.sniff(reader.read(1024))
-    info = _parse(reader, feed.plan_for(family))
+    head = reader.read(1024)
+    family = feed.sniff(head)
+    info = _parse(reader, feed.plan_for(family, head))
     if family in {Family.MPEG_TS, Family.M2TS} and not _frame_headers_seen(info):
         info = _parse(reader, feed.plan_for(family, wider=True))
     return family, info
@@ -186,22 +191,70 @@ def _from_timestamps(
     head_scan = _scan(reader, family, 0, _SCAN_HEAD)
     span = _SCAN_TAIL
     tail_scan = _scan(reader, family, reader.size - span, span)
-    wants_rate = any(s.type is StreamType.VIDEO and s.frame_rate is None for s in streams)
+    wants_rate = _lacks_rate(streams)
     while span < min(_SCAN_TAIL_MAX, reader.size) and (
         tail_scan.last is None or (wants_rate and tail_scan.video_count < 3)
     ):
         span *= 2
         tail_scan = _scan(reader, family, reader.size - span, span)
     duration = timestamps.duration(head_scan, tail_scan) or duration
-    rate = timestamps.frame_rate(head_scan, tail_scan)
-    if rate is not None:
-        streams = [
-            s.model_copy(update={"frame_rate": rate})
-            if s.type is StreamType.VIDEO and s.frame_rate is None
-            else s
-            for s in streams
-        ]
-    return duration, streams
+    return duration, _with_rate(streams, timestamps.frame_rate(head_scan, tail_scan))
+
+
+def _lacks_rate(streams: list[MediaStream]) -> bool:
+    return any(s.type is StreamType.VIDEO and s.frame_rate is None for s in streams)
+
+
+def _with_rate(streams: list[MediaStream], rate: float | None) -> list[MediaStream]:
+    """The video streams that have no frame rate get ``rate`` (measured from timestamps)."""
+    if rate is None:
+        return streams
+    return [
+        s.model_copy(update={"frame_rate": rate})
+        if s.type is StreamType.VIDEO and s.frame_rate is None
+        else s
+        for s in streams
+    ]
+
+
+def _asf_frame_rate(reader: BlockReader) -> float | None:
+    """The frame rate from the video's presentation times in the head and tail packets.
+
+    The first frame of a file is its biggest (it fills most of the head), so the tail, on the
+    same packet grid, is read wider (like a TS tail) until it holds three frame starts.
+    """
+    reader.seek(0)
+    header = reader.read(24)
+    header_size = int.from_bytes(header[16:24], "little") if len(header) == 24 else 0
+    reader.seek(0)
+    head = reader.read(min(header_size, 64 << 20) + feed.ASF_PACKETS)  # what MediaInfo was fed
+    grid = asf.layout(head)
+    if grid is None:
+        return None
+    head_scan = asf.scan(grid, head, 0)
+    span = _SCAN_TAIL
+    while True:
+        start = max(0, grid.packets_end - span)
+        reader.seek(start)
+        tail_scan = asf.scan(grid, reader.read(grid.packets_end - start), start)
+        if tail_scan.video_count >= 3 or span >= min(_SCAN_TAIL_MAX, reader.size):
+            return timestamps.frame_rate(head_scan, tail_scan)
+        span *= 2
+
+
+def _flv_last_tag_time(reader: BlockReader) -> float | None:
+    """An FLV without a duration in its metadata: the last tag's timestamp, found through the
+    PreviousTagSize field that ends the file (8 bytes of reading)."""
+    if reader.size < 15:
+        return None
+    reader.seek(reader.size - 4)
+    previous = int.from_bytes(reader.read(4), "big")
+    if not 11 <= previous < reader.size - 4:
+        return None
+    reader.seek(reader.size - 4 - previous)
+    tag = reader.read(8)
+    millis = int.from_bytes(tag[4:7], "big") | tag[7] << 24
+    return round(millis / 1000, 3) if millis else None
 
 
 def _scan(reader: BlockReader, family: Family, start: int, length: int) -> timestamps.Scan:

@@ -42,6 +42,8 @@ class Family(StrEnum):
     AVI = "avi"
     ASF = "asf"
     FLV = "flv"
+    OGG = "ogg"
+    WAV = "wav"
     OTHER = "other"
 
 
@@ -67,6 +69,10 @@ def sniff(head: bytes) -> Family:
         return Family.ASF
     if head[:3] == b"FLV":
         return Family.FLV
+    if head[:4] == b"OggS":
+        return Family.OGG
+    if head[:4] in {b"RIFF", b"RF64"} and head[8:12] == b"WAVE":
+        return Family.WAV
     if head[:4] == b"\x00\x00\x01\xba":
         return Family.MPEG_PS
     if _sync_at(head, 0, 188):
@@ -97,6 +103,7 @@ class ReadPlan:
 HEAD_RUN = 128 * 1024
 TAIL = 64 * 1024
 TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each end of a TS
+ASF_PACKETS = 32 * 1024  # of data packets after an ASF header, for the first frames' headers
 TS_OFFSET_RETRY = 1024 * 1024  # once more, wider, when the first frames' headers were not met
 
 _TS = ReadPlan(parse_speed=0.0, run_cap=TS_OFFSET + HEAD_RUN, tail=TS_OFFSET)
@@ -105,21 +112,39 @@ _CAPPED = ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN, tail=TAIL)
 PLANS: dict[Family, ReadPlan] = {
     # the moov only (see viewra.probe's docstring)
     Family.ISO_BMFF: ReadPlan(parse_speed=-1.0),
-    # Matroska and FLV jump by themselves (SeekHead and Cues; the last tag) and read little
-    Family.MATROSKA: ReadPlan(parse_speed=0.0),
-    Family.FLV: ReadPlan(parse_speed=0.0),
+    # Matroska holds all we record before its first cluster (Tracks with the codec private data,
+    # Info, Tags or a SeekHead to them, which are honoured seeks); MediaInfo would go on through
+    # the first frames (~400 KB of a 50 MB file). Capped, the run stops: no tail to move to.
+    Family.MATROSKA: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN),
+    # FLV: the onMetaData tag (duration, sizes, rates) and the codec headers are the first tags;
+    # MediaInfo would read on through the first frames and then jump to the last tag. A run past
+    # the head is stopped; a file without a metadata duration is timed by its last tag instead
+    Family.FLV: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN // 2),
     Family.MPEG_TS: _TS,
     Family.M2TS: _TS,
     Family.MPEG_PS: _CAPPED,
     Family.AVI: _CAPPED,
     Family.ASF: _CAPPED,
+    # Ogg: MediaInfo seeks to the last ~270 KB for the last granule position; moved to a shorter
+    # tail it reports no duration, so its own read stands
+    Family.OGG: ReadPlan(parse_speed=0.0),
+    # WAV: the format chunk is in the first bytes; MediaInfo would read on into the samples
+    # (~380 KB, looking for a compressed stream in them); a run past the head is stopped
+    Family.WAV: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN // 2),
     Family.OTHER: ReadPlan(parse_speed=0.0),
 }
 
 
-def plan_for(family: Family, *, wider: bool = False) -> ReadPlan:
-    """The family's plan; ``wider`` is the TS retry when the head held no video frame header."""
+def plan_for(family: Family, head: bytes = b"", *, wider: bool = False) -> ReadPlan:
+    """The family's plan; ``wider`` is the TS retry when the head held no video frame header.
+
+    An ASF header object (codecs, sizes, tags, a WMA's cover art) must be read whole, and its size
+    is in its first bytes: the run is capped a little past its end, where the packets begin.
+    """
     plan = replace(PLANS[family], ts_offset=TS_OFFSET)
+    if family is Family.ASF and len(head) >= 24:
+        header_size = int.from_bytes(head[16:24], "little")
+        return replace(plan, run_cap=min(header_size, 64 << 20) + ASF_PACKETS)
     if wider and family in {Family.MPEG_TS, Family.M2TS}:
         return replace(plan, run_cap=TS_OFFSET_RETRY + HEAD_RUN, ts_offset=TS_OFFSET_RETRY)
     return plan
