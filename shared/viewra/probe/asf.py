@@ -54,9 +54,12 @@ def layout(head: bytes) -> Layout | None:
         if guid == _FILE_PROPERTIES and pos + 100 <= len(head):
             minimum, maximum = struct.unpack_from("<II", head, pos + 92)
             packet_size = minimum if minimum == maximum else 0
-        elif guid == _STREAM_PROPERTIES and pos + 74 <= len(head):
-            if head[pos + 24 : pos + 40] == _VIDEO_MEDIA:
-                video.add(struct.unpack_from("<H", head, pos + 72)[0] & 0x7F)
+        elif (
+            guid == _STREAM_PROPERTIES
+            and pos + 74 <= len(head)
+            and head[pos + 24 : pos + 40] == _VIDEO_MEDIA
+        ):
+            video.add(struct.unpack_from("<H", head, pos + 72)[0] & 0x7F)
         if size < 24:
             break
         pos += size
