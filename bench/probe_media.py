@@ -201,21 +201,13 @@ def _format(suffix: str) -> str:
 
 
 def cover(workdir: Path) -> Path:
-    """A ~2 MB PNG of noise (noise does not compress)."""
-    path = workdir / "cover_2mb.png"
+    """A ~2 MB PNG of noise in every channel (noise does not compress)."""
+    path = workdir / "cover_noise.png"
     if not path.exists():
+        noise = "geq=r='random(1)*255':g='random(2)*255':b='random(3)*255'"
         ffmpeg(
-            [
-                "-f",
-                "lavfi",
-                "-i",
-                "nullsrc=size=820x820,geq=random(1)*255:128:128",
-                "-frames:v",
-                "1",
-                "-pix_fmt",
-                "rgb24",
-                str(path),
-            ]
+            ["-f", "lavfi", "-i", f"color=size=1400x1000,format=rgb24,{noise}"]
+            + ["-frames:v", "1", "-pix_fmt", "rgb24", str(path)]
         )
     return path
 

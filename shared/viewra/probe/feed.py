@@ -217,6 +217,8 @@ def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetE
             break
         seek = lib.MediaInfo_Open_Buffer_Continue_GoTo_Get(handle)
         if seek != _NO_SEEK:
+            if seek == run.start and pos >= size:
+                break  # asked again for the end it was just given (an ID3v1/APE tag look-up)
             pos = run.start = min(int(seek), size)
             run.tail_visited = run.tail_visited or pos >= tail_start
             lib.MediaInfo_Open_Buffer_Init(handle, size, pos)

@@ -86,7 +86,7 @@ class BlockReader(io.RawIOBase):
         block_size: int | None = None,
         max_bytes: int | None = None,
         max_readahead: int | None = None,
-        cache_blocks: int = 64,
+        cache_blocks: int = 256,
     ) -> None:
         super().__init__()
         settings = get_settings()
