@@ -205,10 +205,8 @@ def cover(workdir: Path) -> Path:
     path = workdir / "cover_noise.png"
     if not path.exists():
         noise = "geq=r='random(1)*255':g='random(2)*255':b='random(3)*255'"
-        ffmpeg(
-            ["-f", "lavfi", "-i", f"color=size=1400x1000,format=rgb24,{noise}"]
-            + ["-frames:v", "1", "-pix_fmt", "rgb24", str(path)]
-        )
+        source = f"color=size=1400x1000,format=rgb24,{noise}"
+        ffmpeg(["-f", "lavfi", "-i", source, "-frames:v", "1", "-pix_fmt", "rgb24", str(path)])
     return path
 
 

@@ -249,6 +249,7 @@ CONTAINER_RECIPES: Mapping[str, tuple[tuple[str, ...], str]] = {
     "flv": (("-c:v", "libx264", "-c:a", "aac", "-f", "flv"), "flv"),
     "mkv": (("-c:v", "libx264", "-c:a", "aac", "-f", "matroska"), "mkv"),
     "mp4": (("-c:v", "libx264", "-c:a", "aac", "-movflags", "+faststart"), "mp4"),
+    "ogg": (("-c:v", "libtheora", "-c:a", "libvorbis", "-f", "ogg"), "ogv"),
 }
 
 

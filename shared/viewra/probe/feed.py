@@ -90,6 +90,7 @@ class ReadPlan:
     run_cap: int | None = None  # longest contiguous run fed to MediaInfo; None: no cap
     tail: int = 0  # bytes at the end MediaInfo is moved to when a run is capped
     ts_offset: int = 0  # MpegTs_MaximumOffset, set for every parse (the library keeps it)
+    clamp_tail_seeks: bool = False  # a seek near the end is moved to the last ``tail`` bytes
 
     @property
     def settings(self) -> tuple[float, int]:
@@ -125,9 +126,9 @@ PLANS: dict[Family, ReadPlan] = {
     Family.MPEG_PS: _CAPPED,
     Family.AVI: _CAPPED,
     Family.ASF: _CAPPED,
-    # Ogg: MediaInfo seeks to the last ~270 KB for the last granule position; moved to a shorter
-    # tail it reports no duration, so its own read stands
-    Family.OGG: ReadPlan(parse_speed=0.0),
+    # Ogg: MediaInfo seeks to the last ~250 KB for the last granule position; that seek is moved
+    # to the last 64 KB (a page is at most ~64 KB, so the last one starts there)
+    Family.OGG: ReadPlan(parse_speed=0.0, tail=TAIL, clamp_tail_seeks=True),
     # WAV: the format chunk is in the first bytes; MediaInfo would read on into the samples
     # (~380 KB, looking for a compressed stream in them); a run past the head is stopped
     Family.WAV: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN // 2),
@@ -220,6 +221,8 @@ def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetE
             if seek == run.start and pos >= size:
                 break  # asked again for the end it was just given (an ID3v1/APE tag look-up)
             pos = run.start = min(int(seek), size)
+            if plan.clamp_tail_seeks and tail_start > pos >= size - 8 * plan.tail:
+                pos = run.start = tail_start  # a look at the end: the last bytes are enough
             run.tail_visited = run.tail_visited or pos >= tail_start
             lib.MediaInfo_Open_Buffer_Init(handle, size, pos)
     return None
