@@ -53,6 +53,9 @@ class _RangeServer(ThreadingHTTPServer):
         self.root = root
         super().__init__(("127.0.0.1", 0), _RangeHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-body (ffprobe after its seek) is normal, not an error."""
+
 
 class _RangeHandler(BaseHTTPRequestHandler):
     """GET (whole or one ``bytes=a-b`` / ``bytes=a-`` range) and HEAD of the files in a folder."""

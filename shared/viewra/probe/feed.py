@@ -104,6 +104,7 @@ class ReadPlan:
 HEAD_RUN = 128 * 1024
 TAIL = 64 * 1024
 TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each end of a TS
+FEED_LIMIT_FACTOR = 4  # bytes fed to MediaInfo, as a multiple of the probe's byte budget
 ASF_PACKETS = 32 * 1024  # of data packets after an ASF header, for the first frames' headers
 TS_OFFSET_RETRY = 1024 * 1024  # once more, wider, when the first frames' headers were not met
 
@@ -194,9 +195,17 @@ def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetE
     size = reader.size
     tail_start = max(0, size - plan.tail)
     run = _Run()
-    pos = 0
+    pos = fed = 0
+    # Seeks back into cached blocks cost no fetch, so the byte budget cannot stop a parser that
+    # keeps asking for them (a hostile or broken file): what is fed to it is bounded as well.
+    feed_limit = FEED_LIMIT_FACTOR * reader.max_bytes if reader.max_bytes else None
     lib.MediaInfo_Open_Buffer_Init(handle, size, 0)
     while pos < size:
+        if feed_limit is not None and fed > feed_limit:
+            return BudgetExceeded(
+                f"probe read budget exceeded: the parser was fed {fed} bytes of a {size}-byte "
+                "object without finishing"
+            )
         if plan.run_cap is not None and pos - run.start >= plan.run_cap and pos < tail_start:
             if run.tail_visited or plan.tail == 0:
                 break
@@ -214,6 +223,7 @@ def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetE
         if not data:
             break
         pos += len(data)
+        fed += len(data)
         if lib.MediaInfo_Open_Buffer_Continue(handle, data, len(data)) & _FINISHED:
             break
         seek = lib.MediaInfo_Open_Buffer_Continue_GoTo_Get(handle)
