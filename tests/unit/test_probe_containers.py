@@ -146,3 +146,23 @@ def test_whole_files_are_not_damaged(media_dir: MediaSet) -> None:
     for name in FAMILIES:
         result, _ = probe_counted(media_dir[f"sample_{name}"])
         assert result.damage is None, name
+
+
+def test_a_recording_cut_mid_gop_is_read_wider_once_and_no_further(tmp_path: Path) -> None:
+    """A TS whose first key frame is ~1.5 MB in: the 64 KB head has no SPS, the 2 MB retry has."""
+    from tests.media_factory import run_ffmpeg
+
+    whole = tmp_path / "gop.ts"
+    args = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=6"]
+    args += ["-f", "lavfi", "-i", "sine=duration=6", "-vf", "noise=alls=60:allf=t"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-b:v", "8000k"]
+    args += ["-maxrate", "8000k", "-bufsize", "8000k", "-c:a", "aac", "-f", "mpegts", str(whole)]
+    run_ffmpeg(args)
+    path = tmp_path / "midgop.ts"
+    path.write_bytes(whole.read_bytes()[188 * 3000 :])  # from a packet half a second in
+
+    result, reader = probe_counted(path)
+    video = next(s for s in result.streams if s.type is StreamType.VIDEO)
+    assert (video.width, video.height, video.frame_rate) == (1280, 720, 25.0)
+    assert result.duration == pytest.approx(float(ffprobe(path)["format"]["duration"]), abs=0.5)
+    assert reader.bytes_fetched < 2 * 1024 * 1024 + 512 * 1024

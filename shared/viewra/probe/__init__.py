@@ -188,7 +188,11 @@ def _from_timestamps(
     MediaInfo takes a TS or PS duration from its own jump to the end, which a capped read does not
     make for PS; the PES headers in the head and tail say it for both families alike.
     """
-    head_scan = _scan(reader, family, 0, _SCAN_HEAD)
+    span = _SCAN_HEAD
+    head_scan = _scan(reader, family, 0, span)
+    while head_scan.first is None and span < min(_SCAN_TAIL_MAX, reader.size):
+        span *= 2  # a recording cut inside a big frame: the next PES header is further on
+        head_scan = _scan(reader, family, 0, span)
     span = _SCAN_TAIL
     tail_scan = _scan(reader, family, reader.size - span, span)
     wants_rate = _lacks_rate(streams)

@@ -90,7 +90,7 @@ class ReadPlan:
     run_cap: int | None = None  # longest contiguous run fed to MediaInfo; None: no cap
     tail: int = 0  # bytes at the end MediaInfo is moved to when a run is capped
     ts_offset: int = 0  # MpegTs_MaximumOffset, set for every parse (the library keeps it)
-    clamp_tail_seeks: bool = False  # a seek near the end is moved to the last ``tail`` bytes
+    clamp_window: int = 0  # a seek into the last ``clamp_window`` bytes goes to the last ``tail``
 
     @property
     def settings(self) -> tuple[float, int]:
@@ -106,7 +106,10 @@ TAIL = 64 * 1024
 TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each end of a TS
 FEED_LIMIT_FACTOR = 4  # bytes fed to MediaInfo, as a multiple of the probe's byte budget
 ASF_PACKETS = 32 * 1024  # of data packets after an ASF header, for the first frames' headers
-TS_OFFSET_RETRY = 1024 * 1024  # once more, wider, when the first frames' headers were not met
+# Once more, wider, when the head held no video frame header (a recording cut mid-GOP): MediaInfo
+# looks further, its run from the start is capped at 2 MB.
+TS_OFFSET_RETRY = 4 * 1024 * 1024
+TS_HEAD_RETRY = 2 * 1024 * 1024
 
 _TS = ReadPlan(parse_speed=0.0, run_cap=TS_OFFSET + HEAD_RUN, tail=TS_OFFSET)
 _CAPPED = ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN, tail=TAIL)
@@ -129,7 +132,7 @@ PLANS: dict[Family, ReadPlan] = {
     Family.ASF: _CAPPED,
     # Ogg: MediaInfo seeks to the last ~250 KB for the last granule position; that seek is moved
     # to the last 64 KB (a page is at most ~64 KB, so the last one starts there)
-    Family.OGG: ReadPlan(parse_speed=0.0, tail=TAIL, clamp_tail_seeks=True),
+    Family.OGG: ReadPlan(parse_speed=0.0, tail=TAIL, clamp_window=8 * TAIL),
     # WAV: the format chunk is in the first bytes; MediaInfo would read on into the samples
     # (~380 KB, looking for a compressed stream in them); a run past the head is stopped
     Family.WAV: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN // 2),
@@ -148,7 +151,14 @@ def plan_for(family: Family, head: bytes = b"", *, wider: bool = False) -> ReadP
         header_size = int.from_bytes(head[16:24], "little")
         return replace(plan, run_cap=min(header_size, 64 << 20) + ASF_PACKETS)
     if wider and family in {Family.MPEG_TS, Family.M2TS}:
-        return replace(plan, run_cap=TS_OFFSET_RETRY + HEAD_RUN, ts_offset=TS_OFFSET_RETRY)
+        # MediaInfo's look back from the end (only for the duration, which the timestamps give)
+        # is moved to the last TS_OFFSET bytes, so the retry costs the wider head only
+        return replace(
+            plan,
+            run_cap=TS_HEAD_RETRY,
+            ts_offset=TS_OFFSET_RETRY,
+            clamp_window=2 * TS_OFFSET_RETRY,
+        )
     return plan
 
 
@@ -231,7 +241,7 @@ def _feed(lib: Any, handle: Any, reader: BlockReader, plan: ReadPlan) -> BudgetE
             if seek == run.start and pos >= size:
                 break  # asked again for the end it was just given (an ID3v1/APE tag look-up)
             pos = run.start = min(int(seek), size)
-            if plan.clamp_tail_seeks and tail_start > pos >= size - 8 * plan.tail:
+            if tail_start > pos >= size - plan.clamp_window:
                 pos = run.start = tail_start  # a look at the end: the last bytes are enough
             run.tail_visited = run.tail_visited or pos >= tail_start
             lib.MediaInfo_Open_Buffer_Init(handle, size, pos)
