@@ -105,6 +105,7 @@ HEAD_RUN = 128 * 1024
 TAIL = 64 * 1024
 TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each end of a TS
 FEED_LIMIT_FACTOR = 4  # bytes fed to MediaInfo, as a multiple of the probe's byte budget
+FLV_FRAMES = 64 * 1024  # of tags after an FLV's onMetaData, for the codec headers
 ASF_PACKETS = 32 * 1024  # of data packets after an ASF header, for the first frames' headers
 # Once more, wider, when the head held no video frame header (a recording cut mid-GOP): MediaInfo
 # looks further, its run from the start is capped at 2 MB.
@@ -124,7 +125,7 @@ PLANS: dict[Family, ReadPlan] = {
     # FLV: the onMetaData tag (duration, sizes, rates) and the codec headers are the first tags;
     # MediaInfo would read on through the first frames and then jump to the last tag. A run past
     # the head is stopped; a file without a metadata duration is timed by its last tag instead
-    Family.FLV: ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN // 2),
+    Family.FLV: ReadPlan(parse_speed=0.0, run_cap=FLV_FRAMES),
     Family.MPEG_TS: _TS,
     Family.M2TS: _TS,
     Family.MPEG_PS: _CAPPED,
@@ -143,10 +144,16 @@ PLANS: dict[Family, ReadPlan] = {
 def plan_for(family: Family, head: bytes = b"", *, wider: bool = False) -> ReadPlan:
     """The family's plan; ``wider`` is the TS retry when the head held no video frame header.
 
-    An ASF header object (codecs, sizes, tags, a WMA's cover art) must be read whole, and its size
-    is in its first bytes: the run is capped a little past its end, where the packets begin.
+    An ASF header object (codecs, sizes, tags, a WMA's cover art) and an FLV's onMetaData tag (with
+    a keyframe index it grows with the length) must be read whole, and their sizes are in the first
+    bytes: the run is capped a little past their end.
     """
     plan = replace(PLANS[family], ts_offset=TS_OFFSET)
+    if family is Family.FLV and len(head) >= 17 and head[13] == 18:  # a script data tag first
+        metadata = (
+            13 + 11 + int.from_bytes(head[14:17], "big") + 4
+        )  # onMetaData may index keyframes
+        return replace(plan, run_cap=min(metadata, 64 << 20) + FLV_FRAMES)
     if family is Family.ASF and len(head) >= 24:
         header_size = int.from_bytes(head[16:24], "little")
         return replace(plan, run_cap=min(header_size, 64 << 20) + ASF_PACKETS)
