@@ -240,11 +240,17 @@ def compare(ours: ProbeResult, ref: dict[str, Any]) -> str:
     return "✓" if not problems else "✗ " + "; ".join(problems)
 
 
-def measure(proxy: ByteCountingProxy, path: Path, row: Row, with_ffprobe: bool) -> None:
+def measure(
+    proxy: ByteCountingProxy,
+    path: Path,
+    row: Row,
+    with_ffprobe: bool,
+    block_size: int | None = None,
+) -> None:
     object_path = "/" + path.name
     proxy.reset()
     source = HttpRangeSource(proxy.url, path.name)
-    reader = BlockReader(source, max_bytes=BUDGET)
+    reader = BlockReader(source, block_size=block_size, max_bytes=BUDGET)
     started = time.monotonic()
     try:
         result: ProbeResult | None = probe_reader(reader)
@@ -275,6 +281,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/probe-media"))
     parser.add_argument("--only", default="", help="comma-separated file names or suffixes")
     parser.add_argument("--no-ffprobe", action="store_true", help="skip the plain ffprobe column")
+    parser.add_argument(
+        "--block-size", type=int, default=None, help="reader block (default: 16 KiB)"
+    )
     args = parser.parse_args()
     wanted = {w for w in args.only.split(",") if w}
     os.environ.setdefault("VIEWRA_LOG_LEVEL", "WARNING")
@@ -292,7 +301,7 @@ def main() -> None:
                 continue
             path = make(args.workdir, sample)
             row = Row(sample.name, sample.file, path.stat().st_size)
-            measure(proxy, path, row, not args.no_ffprobe)
+            measure(proxy, path, row, not args.no_ffprobe, args.block_size)
             print(row.line(), flush=True)
     finally:
         proxy.stop()
