@@ -166,3 +166,46 @@ def test_a_recording_cut_mid_gop_is_read_wider_once_and_no_further(tmp_path: Pat
     assert (video.width, video.height, video.frame_rate) == (1280, 720, 25.0)
     assert result.duration == pytest.approx(float(ffprobe(path)["format"]["duration"]), abs=0.5)
     assert reader.bytes_fetched < 2 * 1024 * 1024 + 512 * 1024
+
+
+class _LoopingParser:
+    """Stands in for libmediainfo (not our code) in the feed loop: a parser that never finishes
+    and keeps asking for ``target`` again, as a hostile or broken file can make it do."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.fed = 0
+
+    def MediaInfo_Open_Buffer_Init(self, handle: object, size: int, offset: int) -> int:
+        return 1
+
+    def MediaInfo_Open_Buffer_Continue(self, handle: object, data: bytes, n: int) -> int:
+        self.fed += n
+        return 0
+
+    def MediaInfo_Open_Buffer_Continue_GoTo_Get(self, handle: object) -> int:
+        return self.target
+
+
+def test_a_parser_that_keeps_seeking_back_is_stopped_by_the_budget(tmp_path: Path) -> None:
+    from viewra.probe import BudgetExceeded, feed
+
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(256 * 1024))
+    reader = BlockReader(FileRangeSource(path), max_bytes=64 * 1024)
+    parser = _LoopingParser(target=0)  # back to the start, all of it cached
+    error = feed._feed(parser, None, reader, feed.ReadPlan(parse_speed=0.0))
+    assert isinstance(error, BudgetExceeded)
+    assert reader.bytes_fetched <= 64 * 1024
+    assert parser.fed <= feed.FEED_LIMIT_FACTOR * 64 * 1024 + reader.block_size
+
+
+def test_a_parser_asking_again_for_the_end_it_was_given_is_finished(tmp_path: Path) -> None:
+    from viewra.probe import feed
+
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(100_000))
+    reader = BlockReader(FileRangeSource(path), max_bytes=1 << 20)
+    parser = _LoopingParser(target=100_000 - 160)  # an ID3v1/APE look-up, asked for forever
+    assert feed._feed(parser, None, reader, feed.ReadPlan(parse_speed=0.0)) is None
+    assert parser.fed < 200_000
