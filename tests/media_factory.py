@@ -237,6 +237,46 @@ def big_mkv(path: Path, megabytes: float, seconds: int = 60) -> Path:
     return path
 
 
+# Containers a library of recordings and old rips holds, each with its usual codecs: (ffmpeg output
+# options, file suffix). ``container_sample`` makes a few-MB file of each, big enough that a probe
+# reading it whole, or a fixed share of it, is told apart from one reading a head and a tail.
+CONTAINER_RECIPES: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "ts": (("-c:v", "libx264", "-c:a", "aac", "-f", "mpegts"), "ts"),
+    "m2ts": (("-c:v", "libx264", "-c:a", "aac", "-f", "mpegts", "-mpegts_m2ts_mode", "1"), "m2ts"),
+    "mpeg_ps": (("-c:v", "mpeg2video", "-c:a", "mp2", "-f", "vob"), "mpg"),
+    "avi": (("-c:v", "mpeg4", "-c:a", "libmp3lame", "-f", "avi"), "avi"),
+    "asf": (("-c:v", "wmv2", "-c:a", "wmav2", "-f", "asf"), "wmv"),
+    "flv": (("-c:v", "libx264", "-c:a", "aac", "-f", "flv"), "flv"),
+    "mkv": (("-c:v", "libx264", "-c:a", "aac", "-f", "matroska"), "mkv"),
+    "mp4": (("-c:v", "libx264", "-c:a", "aac", "-movflags", "+faststart"), "mp4"),
+    "ogg": (("-c:v", "libtheora", "-c:a", "libvorbis", "-f", "ogg"), "ogv"),
+}
+
+
+def container_sample(root: Path, family: str, seconds: int = 8, kbps: int = 3000) -> Path:
+    """A ~``seconds * kbps / 8`` KB file of ``family`` with a French stereo audio track.
+
+    Noise over the test pattern makes the encoder spend the bitrate asked for, so the size is
+    reached in a couple of seconds of encoding at 320x240.
+    """
+    options, suffix = CONTAINER_RECIPES[family]
+    path = root / f"sample_{family}.{suffix}"
+    args = [*_video_input(seconds=seconds), *_audio_input(seconds=seconds)]
+    args += ["-vf", "noise=alls=60:allf=t", "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k"]
+    args += ["-bufsize", f"{kbps}k", "-b:a", "128k", "-ac", "2", "-metadata:s:a:0", "language=fra"]
+    if "libx264" in options:
+        args += ["-preset", "ultrafast"]
+    run_ffmpeg([*args, *options, str(path)])
+    return path
+
+
+def cut(source: Path, path: Path, keep: float = 0.5, extra: int = 77) -> Path:
+    """The first ``keep`` of ``source`` plus ``extra`` bytes: a copy that stopped mid-packet."""
+    data = source.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep) + extra])
+    return path
+
+
 class MediaSet(Mapping[str, Path]):
     """Name → generated file, built lazily: a test pays only for the files it asks for."""
 
@@ -268,6 +308,13 @@ class MediaSet(Mapping[str, Path]):
             "text": lambda: text_file(r / "notes.mp4"),
             "empty": lambda: empty(r / "empty.mp4"),
             "big_mp4_moov_end": lambda: big_mp4(r / "big_moov_end.mp4", 12, faststart=False),
+            **{
+                f"sample_{family}": (lambda family=family: container_sample(r, family))
+                for family in CONTAINER_RECIPES
+            },
+            "mkv_cut": lambda: cut(self["sample_mkv"], r / "cut.mkv"),
+            "ts_cut": lambda: cut(self["sample_ts"], r / "cut.ts"),
+            "mp4_moov_first_cut": lambda: cut(self["sample_mp4"], r / "cut.mp4", keep=0.3),
         }
 
     def __getitem__(self, name: str) -> Path:

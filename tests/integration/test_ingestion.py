@@ -216,3 +216,45 @@ def test_poison_message_ends_in_the_dead_letter_queue(stack) -> None:
         return False
 
     stack.wait_for(in_dlq, 60, "the poison message in the DLQ")
+
+
+# Recordings, DVD rips and camcorder files: every family is catalogued through the running stack
+# with its streams, duration and frame rate, whatever the scan's probe budget (kept as a guard).
+CONTAINERS = {
+    "sample_ts": ("Ronin.1998.Recording.ts", "ts", "h264"),
+    "sample_m2ts": ("Heat 1995 BDAV.m2ts", "m2ts", "h264"),
+    "sample_mpeg_ps": ("Drive (2011) DVD.mpg", "mpeg", "mpeg2video"),
+    "sample_avi": ("Alien.1979.XviD.avi", "avi", "mpeg4"),
+    "sample_asf": ("Brazil.1985.wmv", "asf", "wmv2"),
+    "sample_flv": ("Tron.1982.flv", "flv", "h264"),
+}
+
+
+@pytest.mark.parametrize("media", sorted(CONTAINERS))
+def test_every_container_family_is_catalogued_from_its_ends(stack, media_dir, media) -> None:
+    name, container, codec = CONTAINERS[media]
+    lib = stack.library("movies")
+    key = lib["prefix"] + name
+    upload(stack, key, media_dir[media])
+    item = stack.item_at(lib["id"], key)
+    assert item["status"] == "ready", item.get("failure_reason")
+    assert (item["container"], video(item)["codec"]) == (container, codec)
+    assert (video(item)["width"], video(item)["height"]) == (320, 240)
+    assert video(item)["frame_rate"] == pytest.approx(25.0)
+    assert audio(item)["channels"] == 2
+    assert item["duration"] == pytest.approx(8.0, abs=0.5)
+    assert item["damaged"] is False
+
+
+def test_a_cut_matroska_file_is_ready_but_damaged_and_a_cut_mp4_fails(stack, media_dir) -> None:
+    lib = stack.library("movies")
+    mkv, mp4 = lib["prefix"] + "Cut.2001.mkv", lib["prefix"] + "Cut.2002.mp4"
+    upload(stack, mkv, media_dir["mkv_cut"])
+    upload(stack, mp4, media_dir["mp4_moov_first_cut"])
+    damaged = stack.item_at(lib["id"], mkv)
+    assert damaged["status"] == "ready" and damaged["damaged"] is True
+    assert "Matroska segment ends at byte" in damaged["damage"]
+    assert 2.0 < damaged["duration"] < 6.0  # what plays of the 8 s the header announces
+    failed = stack.item_at(lib["id"], mp4)
+    assert failed["status"] == "failed"
+    assert "truncated: the 'mdat' box ends at byte" in failed["failure_reason"]

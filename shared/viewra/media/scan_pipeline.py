@@ -273,6 +273,8 @@ def build_item(
         genres=tags.genres,
         container=result.container,
         duration=result.duration,
+        damaged=result.damage is not None,
+        damage=result.damage,
         bitrate=result.bitrate,
         streams=result.streams,
         added_at=added_at,

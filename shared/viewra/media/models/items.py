@@ -86,6 +86,8 @@ class ProbeResult(BaseModel):
     tags: Tags = Field(default_factory=Tags)
     cover: bytes | None = Field(default=None, exclude=True)
     cover_mime: str | None = None
+    # why the file is damaged though it plays (cut short); ``duration`` is then what plays
+    damage: str | None = None
 
 
 class ItemKind(StrEnum):
@@ -200,6 +202,9 @@ class MediaItem(BaseModel):
     size: int = 0
     status: ItemStatus = ItemStatus.READY
     failure_reason: str | None = None
+    # ready but cut short (viewra.probe.damage): ``duration`` is what plays, ``damage`` says why
+    damaged: bool = False
+    damage: str | None = None
     kind: ItemKind = ItemKind.UNKNOWN
     title: str | None = None
     year: int | None = None

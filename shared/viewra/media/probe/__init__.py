@@ -15,6 +15,10 @@ a 50 MB one-minute MP4, ~170 KB of media data on top of a 35 KB moov (0.55 % of 
 of 0.13 %), for the x264 settings string. What is lost at -1 is HDR10+ and other per-frame SEI that
 only the first frames carry. Other containers (Matroska, TS, MP3, …) need ``ParseSpeed=0``: their
 headers say less, and Matroska at -1 reads whole clusters.
+
+Containers MediaInfo would read straight through (MPEG-TS/M2TS, MPEG-PS, AVI, ASF) are fed a
+capped head and the tail (:mod:`viewra.media.probe.feed`); their duration and a missing frame
+rate come from the timestamps in those same bytes (:mod:`viewra.media.probe.timestamps`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from typing import Any
 from pymediainfo import MediaInfo
 
 from viewra.media.models.items import MediaStream, ProbeResult, StreamType
-from viewra.media.probe import mapping
+from viewra.media.probe import asf, damage, feed, mapping, timestamps
+from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
     BlockReader,
     BudgetExceeded,
@@ -52,8 +57,7 @@ __all__ = [
     "probe_reader",
 ]
 
-# Top-level box types an ISO BMFF / QuickTime file can start with.
-_ISO_BMFF_FIRST_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+_TIMESTAMPED = frozenset({Family.MPEG_TS, Family.M2TS, Family.MPEG_PS})
 
 
 def probe(
@@ -68,13 +72,24 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     """Probe through a reader the caller keeps, to read its ``bytes_fetched`` afterwards."""
     if reader.size == 0:
         raise ProbeError("empty object (0 bytes)")
-    info = _mediainfo(reader)
+    family, info = _mediainfo(reader)
     general = _general_track(info)
     streams = _streams(info)
+    harm = damage.check(reader, family)
+    if harm is not None and not harm.playable:
+        raise ProbeError(harm.reason)
     if not any(s.type in {StreamType.VIDEO, StreamType.AUDIO} for s in streams):
         raise ProbeError(_no_stream_reason(general))
     tags = tags_from_mediainfo(general)
     duration = mapping.duration_seconds(general) or _longest_stream(info)
+    if family in _TIMESTAMPED:
+        duration, streams = _from_timestamps(reader, family, duration, streams)
+    elif family is Family.ASF and _lacks_rate(streams):
+        streams = _with_rate(streams, _asf_frame_rate(reader))
+    elif family is Family.FLV and duration is None:
+        duration = _flv_last_tag_time(reader)
+    if harm is not None and harm.duration:
+        duration = harm.duration
     if not any(s.type is StreamType.VIDEO for s in streams):
         reader.seek(0)
         music = read_with_mutagen(reader)
@@ -91,60 +106,26 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         tags=tags,
         cover=cover,
         cover_mime=cover_mime if cover else None,
+        damage=harm.reason if harm else None,
     )
-
-
-class _MediaInfoFeed:
-    """What pymediainfo reads from: block-sized chunks, so MediaInfo can jump after each one.
-
-    A budget overrun is turned into end-of-file and remembered, so MediaInfo still finalises and
-    frees its handle (an exception inside its read loop would leak it); the caller re-raises.
-    """
-
-    def __init__(self, reader: BlockReader) -> None:
-        self.reader = reader
-        self.error: BudgetExceeded | None = None
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.reader.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.reader.tell()
-
-    def read(self, size: int = -1) -> bytes:
-        if self.error is not None:
-            return b""
-        try:
-            return self.reader.read_chunk(size if size > 0 else self.reader.block_size)
-        except BudgetExceeded as exc:
-            self.error = exc
-            return b""
-
-
-def _parse_speed(reader: BlockReader) -> float:
-    """-1 (moov only) for ISO BMFF, 0 otherwise: see the module docstring."""
-    reader.seek(0)
-    head = reader.read(12)
-    reader.seek(0)
-    return -1.0 if head[4:8] in _ISO_BMFF_FIRST_BOXES else 0.0
 
 
 class _SettingsGate:
     """Lets probes run in parallel only while they share MediaInfo's settings.
 
-    libmediainfo keeps some options (ParseSpeed among them) where concurrent handles see them, so
-    pymediainfo warns against parallel parses *with different parameters*. The local worker
-    probes from several threads; this admits any number of probes at one parse speed and makes
-    a probe at another speed wait until those are done.
+    libmediainfo keeps some options (ParseSpeed, MpegTs_MaximumOffset) where concurrent handles
+    see them, so pymediainfo warns against parallel parses *with different parameters*. The local
+    worker probes from several threads; this admits any number of probes with the same settings
+    and makes a probe with other settings wait until those are done.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._mode: float | None = None
+        self._mode: object = None
         self._active = 0
 
     @contextmanager
-    def enter(self, mode: float) -> Iterator[None]:
+    def enter(self, mode: object) -> Iterator[None]:
         with self._cond:
             self._cond.wait_for(lambda: self._active == 0 or self._mode == mode)
             self._mode = mode
@@ -161,24 +142,133 @@ class _SettingsGate:
 _GATE = _SettingsGate()
 
 
-def _mediainfo(reader: BlockReader) -> MediaInfo:
-    parse_speed = _parse_speed(reader)
-    feed = _MediaInfoFeed(reader)
+def _mediainfo(reader: BlockReader) -> tuple[Family, MediaInfo]:
+    """The container family and MediaInfo's answer, read as the family's plan says.
+
+    A TS whose capped head held no video frame header (a recording that starts mid-GOP at a high
+    bitrate) is read once more with a wider head; the blocks already fetched are not fetched again.
+    """
+    reader.seek(0)
+    head = reader.read(1024)
+    family = feed.sniff(head)
+    info = _parse(reader, feed.plan_for(family, head))
+    if family in {Family.MPEG_TS, Family.M2TS} and not _frame_headers_seen(info):
+        info = _parse(reader, feed.plan_for(family, wider=True))
+    return family, info
+
+
+def _parse(reader: BlockReader, plan: feed.ReadPlan) -> MediaInfo:
     try:
-        with _GATE.enter(parse_speed):
-            info = MediaInfo.parse(
-                feed,
-                parse_speed=parse_speed,
-                cover_data=True,
-                full=True,
-                buffer_size=reader.block_size,
-            )
+        with _GATE.enter(plan.settings):
+            return feed.parse(reader, plan)
+    except BudgetExceeded:
+        raise
     except RuntimeError as exc:
         raise ProbeError(f"MediaInfo could not parse the object: {exc}") from exc
-    if feed.error is not None:
-        raise feed.error
-    assert isinstance(info, MediaInfo)
-    return info
+
+
+def _frame_headers_seen(info: MediaInfo) -> bool:
+    """Whether every video track has its size and there is an audio or video track at all."""
+    video = info.video_tracks
+    return bool(video or info.audio_tracks) and all(t.width for t in video)
+
+
+# How much of each end the timestamp scan reads: what MediaInfo was fed already (cached blocks).
+# A tail with no timestamp at all (a very high bitrate), or with too few video frames to measure
+# their spacing when the stream does not say its frame rate, is read wider, up to 2 MB.
+_SCAN_HEAD = 64 * 1024  # the first timestamps are in the first PES packets
+_SCAN_TAIL = feed.TAIL
+_SCAN_TAIL_MAX = 2 * 1024 * 1024
+
+
+def _from_timestamps(
+    reader: BlockReader, family: Family, duration: float | None, streams: list[MediaStream]
+) -> tuple[float | None, list[MediaStream]]:
+    """Duration from the first and last timestamps; a missing video frame rate from their spacing.
+
+    MediaInfo takes a TS or PS duration from its own jump to the end, which a capped read does not
+    make for PS; the PES headers in the head and tail say it for both families alike.
+    """
+    span = _SCAN_HEAD
+    head_scan = _scan(reader, family, 0, span)
+    while head_scan.first is None and span < min(_SCAN_TAIL_MAX, reader.size):
+        span *= 2  # a recording cut inside a big frame: the next PES header is further on
+        head_scan = _scan(reader, family, 0, span)
+    span = _SCAN_TAIL
+    tail_scan = _scan(reader, family, reader.size - span, span)
+    wants_rate = _lacks_rate(streams)
+    while span < min(_SCAN_TAIL_MAX, reader.size) and (
+        tail_scan.last is None or (wants_rate and tail_scan.video_count < 3)
+    ):
+        span *= 2
+        tail_scan = _scan(reader, family, reader.size - span, span)
+    duration = timestamps.duration(head_scan, tail_scan) or duration
+    return duration, _with_rate(streams, timestamps.frame_rate(head_scan, tail_scan))
+
+
+def _lacks_rate(streams: list[MediaStream]) -> bool:
+    return any(s.type is StreamType.VIDEO and s.frame_rate is None for s in streams)
+
+
+def _with_rate(streams: list[MediaStream], rate: float | None) -> list[MediaStream]:
+    """The video streams that have no frame rate get ``rate`` (measured from timestamps)."""
+    if rate is None:
+        return streams
+    return [
+        s.model_copy(update={"frame_rate": rate})
+        if s.type is StreamType.VIDEO and s.frame_rate is None
+        else s
+        for s in streams
+    ]
+
+
+def _asf_frame_rate(reader: BlockReader) -> float | None:
+    """The frame rate from the video's presentation times in the head and tail packets.
+
+    The first frame of a file is its biggest (it fills most of the head), so the tail, on the
+    same packet grid, is read wider (like a TS tail) until it holds three frame starts.
+    """
+    reader.seek(0)
+    header = reader.read(24)
+    header_size = int.from_bytes(header[16:24], "little") if len(header) == 24 else 0
+    reader.seek(0)
+    head = reader.read(min(header_size, 64 << 20) + feed.ASF_PACKETS)  # what MediaInfo was fed
+    grid = asf.layout(head)
+    if grid is None:
+        return None
+    head_scan = asf.scan(grid, head, 0)
+    span = _SCAN_TAIL
+    while True:
+        start = max(0, grid.packets_end - span)
+        reader.seek(start)
+        tail_scan = asf.scan(grid, reader.read(grid.packets_end - start), start)
+        if tail_scan.video_count >= 3 or span >= min(_SCAN_TAIL_MAX, reader.size):
+            return timestamps.frame_rate(head_scan, tail_scan)
+        span *= 2
+
+
+def _flv_last_tag_time(reader: BlockReader) -> float | None:
+    """An FLV without a duration in its metadata: the last tag's timestamp, found through the
+    PreviousTagSize field that ends the file (8 bytes of reading)."""
+    if reader.size < 15:
+        return None
+    reader.seek(reader.size - 4)
+    previous = int.from_bytes(reader.read(4), "big")
+    if not 11 <= previous < reader.size - 4:
+        return None
+    reader.seek(reader.size - 4 - previous)
+    tag = reader.read(8)
+    millis = int.from_bytes(tag[4:7], "big") | tag[7] << 24
+    return round(millis / 1000, 3) if millis else None
+
+
+def _scan(reader: BlockReader, family: Family, start: int, length: int) -> timestamps.Scan:
+    reader.seek(max(0, start))
+    data = reader.read(length)
+    if family is Family.MPEG_PS:
+        return timestamps.scan_ps(data)
+    size = timestamps.M2TS_PACKET if family is Family.M2TS else timestamps.TS_PACKET
+    return timestamps.scan_ts(data, size)
 
 
 def _general_track(info: MediaInfo) -> Any:

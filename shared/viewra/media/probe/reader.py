@@ -86,7 +86,7 @@ class BlockReader(io.RawIOBase):
         block_size: int | None = None,
         max_bytes: int | None = None,
         max_readahead: int | None = None,
-        cache_blocks: int = 64,
+        cache_blocks: int = 256,
     ) -> None:
         super().__init__()
         settings = get_settings()
@@ -154,27 +154,34 @@ class BlockReader(io.RawIOBase):
 
     # -- block reading ---------------------------------------------------------------------------
 
-    def read_chunk(self, size: int) -> bytes:
-        """At most ``size`` bytes, never past the end of the block the position is in."""
+    def read_chunk(self, size: int, *, fetch_until: int | None = None) -> bytes:
+        """At most ``size`` bytes, never past the end of the block the position is in.
+
+        ``fetch_until`` bounds the readahead of a fetch this read causes (an offset the caller will
+        not read past in this run), so a capped run does not pay for blocks after its cap.
+        """
         if size <= 0 or self._pos >= self.size:
             return b""
         index, offset = divmod(self._pos, self.block_size)
-        block = self._block(index)
+        block = self._block(index, fetch_until)
         chunk = block[offset : offset + size]
         self._pos += len(chunk)
         return chunk
 
-    def _block(self, index: int) -> bytes:
+    def _block(self, index: int, fetch_until: int | None = None) -> bytes:
         cached = self._cache.get(index)
         if cached is not None:
             self._cache.move_to_end(index)
             return cached
-        self._fetch_from(index)
+        self._fetch_from(index, fetch_until)
         return self._cache[index]
 
-    def _fetch_from(self, index: int) -> None:
+    def _fetch_from(self, index: int, fetch_until: int | None = None) -> None:
         """Fetch block ``index`` and, on a sequential run, the blocks after it in one request."""
         count = self._readahead_for(index)
+        if fetch_until is not None:
+            last = max(index, -(-fetch_until // self.block_size) - 1)
+            count = min(count, last - index + 1)
         start = index * self.block_size
         length = min(count * self.block_size, self.size - start)
         length = self._within_budget(start, length)
