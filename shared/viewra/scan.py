@@ -264,6 +264,7 @@ def build_item(
         duration=result.duration,
         bitrate=result.bitrate,
         streams=result.streams,
+        default_audio_stream_index=result.default_audio_stream_index,
         added_at=added_at,
         updated_at=now,
     )

@@ -152,10 +152,14 @@ def decide_audio(
         why = "transcoding is not allowed" if tps else "the profile has no audio transcoding"
         raise NoCompatibleStreamError(f"cannot play the track: {why}", ordered_reasons(reasons))
     tp = tps[0]
-    target_codec = tp.audio_codecs[0]
+    # A profile naming neither codec nor container (Jellyfin Media Player's and Kodi's bare
+    # {"Type": "Audio"}): Jellyfin's audio endpoint infers the codec from the container and
+    # keeps the source's, so the output is the source's codec in the source's container.
+    target_codec = (tp.audio_codecs or (codec or "mp3",))[0]
+    target_container = tp.target_container or (containers[0] if containers else target_codec)
     limits = Limits()
     for cp in profile.codec(CodecType.AUDIO):
-        if cp.applies_to(target_codec, (tp.target_container,)) and cnd.all_satisfied(
+        if cp.applies_to(target_codec, (target_container,)) and cnd.all_satisfied(
             cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES
         ):
             limits.apply(cp.conditions, qualified=True)
@@ -177,10 +181,10 @@ def decide_audio(
     return Decision(
         method=PlayMethod.TRANSCODE,
         reasons=ordered_reasons(reasons),
-        container=tp.target_container,
+        container=target_container,
         target=TranscodeTarget(
-            container=tp.target_container,
-            protocol=tp.protocol,
+            container=target_container,
+            protocol=tp.delivery_protocol,
             audio_codec=target_codec,
             audio_bitrate=bitrate,
             audio_channels=channels,

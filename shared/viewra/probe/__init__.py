@@ -25,7 +25,7 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from viewra.models import MediaStream, ProbeResult, StreamType
+from viewra.models import MediaStream, ProbeResult, StreamType, default_audio_index
 from viewra.probe import mapping
 from viewra.probe.reader import (
     BlockReader,
@@ -90,6 +90,7 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         tags=tags,
         cover=cover,
         cover_mime=cover_mime if cover else None,
+        default_audio_stream_index=default_audio_index(streams),
     )
 
 
