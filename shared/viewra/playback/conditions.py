@@ -183,9 +183,8 @@ class ProfileCondition(ProfileModel):
         if not value.strip():
             # Nothing to parse; _kind keeps the property's kind so is_satisfied can answer as
             # Jellyfin's ConditionProcessor does for a value it cannot parse.
-            self._kind = (
-                _NUMBER if prop in NUMBER_PROPERTIES else _BOOL if prop in BOOL_PROPERTIES else _TEXT
-            )
+            number, flag = prop in NUMBER_PROPERTIES, prop in BOOL_PROPERTIES
+            self._kind = _NUMBER if number else _BOOL if flag else _TEXT
             return
         if prop in NUMBER_PROPERTIES:
             self._kind = _NUMBER

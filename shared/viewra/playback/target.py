@@ -188,12 +188,9 @@ def build_target(
         and not exceeded
         and not copy_failures(src, profile, container, hls)
     )
-    if copy_video:
-        video_codec = COPY
-    else:
-        # Nothing left to encode to (HLS kept none of the profile's codecs): Jellyfin's
-        # encoder falls back to H.264.
-        video_codec = v_codecs[0] if v_codecs else "h264"
+    # With nothing left to encode to (HLS kept none of the profile's codecs), Jellyfin's
+    # encoder falls back to H.264.
+    video_codec = COPY if copy_video else v_codecs[0] if v_codecs else "h264"
 
     limits = Limits()
     if not copy_video:
