@@ -91,9 +91,9 @@ def decide_audio(
         else:
             if not any(p.supports_container(containers) for p in profiles):
                 reasons.add(R.CONTAINER_NOT_SUPPORTED)
-            if codec is None:
-                reasons.add(R.UNKNOWN_AUDIO_STREAM_INFO)
-            elif not any(
+            # GetTranscodeReasonsFromDirectPlayProfile: an unknown codec is an unsupported one
+            # (SupportsAudioCodec(null) is false); Jellyfin never sets UnknownAudioStreamInfo.
+            if codec is None or not any(
                 p.supports_container(containers) and p.supports_audio_codec(codec) for p in profiles
             ):
                 reasons.add(R.AUDIO_CODEC_NOT_SUPPORTED)
