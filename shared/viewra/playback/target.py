@@ -1,11 +1,14 @@
 """Remux and transcode targets: Jellyfin's ``GetVideoTranscodeProfile`` and
 ``BuildStreamVideoItem``, plus the copy decisions Jellyfin's EncodingHelper makes later.
 
-The first transcoding profile for video wins, preferring one whose video codec list holds the
-source codec and whose codec conditions the source meets in that container: then the video can
-be copied. Audio is copied when a candidate stream's codec is in the profile's list and it
-fits the channel, bitrate and sample-rate limits; otherwise it is encoded to that codec (or the
-profile's first). HLS output is limited to the codecs Jellyfin allows in HLS.
+The video transcoding profile is Jellyfin's: ranked by whether the video, then the audio, could
+be copied into it, ties to profile order. The video is copied when its codec is one the profile
+takes and it meets the limits the codec profiles put on that output (see copy_failures); the
+audio when a candidate track's codec is listed, within MaxAudioChannels and its VideoAudio
+conditions (judged as the only track of the output), and the source is under the cap.
+Otherwise each is encoded to the profile's first codec (the same codec when it is listed).
+HLS output is limited to the codecs Jellyfin allows in HLS. Building the target adds the
+reasons Jellyfin adds there (see build_target).
 """
 
 from __future__ import annotations
