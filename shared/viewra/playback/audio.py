@@ -35,7 +35,7 @@ from viewra.playback.limits import Limits, as_int
 from viewra.playback.names import canonical
 from viewra.playback.profiles import DeviceProfile, DirectPlayProfile
 from viewra.playback.streams import choose_audio
-from viewra.playback.target import max_bitrate_for
+from viewra.playback.target import ENCODABLE_AUDIO, max_bitrate_for
 
 DEFAULT_MUSIC_BITRATE = 128_000
 
@@ -147,16 +147,29 @@ def decide_audio(
         )
 
     reasons = reasons or {R.DIRECT_PLAY_ERROR}
-    tps = profile.transcoding(DlnaProfileType.AUDIO, options.context)
+    # GetOptimalAudioStream: the first profile for the context whose codec the server can
+    # encode (CanEncodeToAudioCodec(AudioCodec ?? Container)).
+    tps = [
+        tp
+        for tp in profile.transcoding(DlnaProfileType.AUDIO, options.context)
+        if not tp.audio_codecs or tp.audio_codecs[0] in ENCODABLE_AUDIO
+    ]
     if not tps or not options.allow_transcoding:
         why = "transcoding is not allowed" if tps else "the profile has no audio transcoding"
         raise NoCompatibleStreamError(f"cannot play the track: {why}", ordered_reasons(reasons))
     tp = tps[0]
     # A profile naming neither codec nor container (Jellyfin Media Player's and Kodi's bare
-    # {"Type": "Audio"}): Jellyfin's audio endpoint infers the codec from the container and
-    # keeps the source's, so the output is the source's codec in the source's container.
-    target_codec = (tp.audio_codecs or (codec or "mp3",))[0]
-    target_container = tp.target_container or (containers[0] if containers else target_codec)
+    # {"Type": "Audio"}): Jellyfin's audio endpoint infers the codec from the container and,
+    # naming none, copies the stream. We copy too, unless the source is over the cap: then
+    # (ours) MP3 at the capped bitrate, since a copy would not fit the client's bandwidth.
+    if tp.audio_codecs:
+        target_codec = tp.audio_codecs[0]
+        target_container = tp.target_container or target_codec
+    elif R.CONTAINER_BITRATE_EXCEEDS_LIMIT in reasons:
+        target_codec = target_container = "mp3"
+    else:
+        target_codec = COPY
+        target_container = containers[0] if containers else (codec or "mka")
     limits = Limits()
     for cp in profile.codec(CodecType.AUDIO):
         if cp.applies_to(target_codec, (target_container,)) and cnd.all_satisfied(
@@ -186,7 +199,7 @@ def decide_audio(
             container=target_container,
             protocol=tp.delivery_protocol,
             audio_codec=target_codec,
-            audio_bitrate=bitrate,
+            audio_bitrate=audio.bitrate or bitrate if target_codec == COPY else bitrate,
             audio_channels=channels,
             audio_sample_rate=as_int(_min(audio.sample_rate, limits.audio_sample_rate)),
             min_segments=tp.min_segments or None,

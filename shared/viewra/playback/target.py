@@ -26,6 +26,13 @@ from viewra.playback.limits import Limits, as_int, scale_video_bitrate, video_au
 from viewra.playback.names import canonical
 from viewra.playback.profiles import DeviceProfile, TranscodingProfile
 
+# What Viewra's transcoder encodes (viewra.transcode.providers: libx264/libx265 or their
+# hardware twins, and its audio encoders). Jellyfin asks the same of its ITranscoderSupport
+# (CanEncodeToAudioCodec) and its encoding options (AV1 encoding off by default): a profile's
+# first codec is the target only if the server can write it, else the first one it can.
+ENCODABLE_VIDEO = frozenset({"h264", "hevc"})
+ENCODABLE_AUDIO = frozenset({"aac", "mp3", "opus", "ac3", "flac"})
+
 # Jellyfin's HLS restrictions (_supportedHlsVideoCodecs / _supportedHlsAudioCodecs{Ts,Mp4}).
 HLS_VIDEO_CODECS = frozenset({"h264", "hevc", "vp9", "av1"})
 HLS_AUDIO_TS = frozenset({"aac", "ac3", "eac3", "mp3"})
@@ -191,9 +198,10 @@ def build_target(
         and not exceeded
         and not copy_failures(src, profile, container, hls)
     )
-    # With nothing left to encode to (HLS kept none of the profile's codecs), Jellyfin's
-    # encoder falls back to H.264.
-    video_codec = COPY if copy_video else v_codecs[0] if v_codecs else "h264"
+    # The first listed codec the transcoder writes; with none (HLS kept none of the profile's
+    # codecs, or only ones we cannot encode), H.264, as Jellyfin's encoder falls back to.
+    encode_to = next((c for c in v_codecs if c in ENCODABLE_VIDEO), "h264")
+    video_codec = COPY if copy_video else encode_to
 
     limits = Limits()
     if not copy_video:
@@ -235,7 +243,11 @@ def build_target(
         stream = supported if satisfied and supported is not None else src.audio
         audio_index = stream.index
         src_codec = canonical(stream.codec)
-        target_codec = src_codec if src_codec in a_codecs else a_codecs[0]
+        encodable = [c for c in a_codecs if c in ENCODABLE_AUDIO]
+        if src_codec in a_codecs and src_codec in ENCODABLE_AUDIO:
+            target_codec = src_codec
+        else:
+            target_codec = encodable[0] if encodable else "aac"
         alimits = Limits()
         facts = src.audio_facts(stream)
         applied_audio = [
