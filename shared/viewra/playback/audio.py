@@ -165,7 +165,9 @@ def decide_audio(
     if tp.audio_codecs:
         target_codec = tp.audio_codecs[0]
         target_container = tp.target_container or target_codec
-    elif R.CONTAINER_BITRATE_EXCEEDS_LIMIT in reasons:
+    elif R.CONTAINER_BITRATE_EXCEEDS_LIMIT in reasons or (
+        max_bitrate and (audio.bitrate or 0) > max_bitrate
+    ):
         target_codec = target_container = "mp3"
     else:
         target_codec = COPY

@@ -183,7 +183,7 @@ def build_target(
     Adds the reasons Jellyfin adds while building the target: VideoCodecNotSupported when the
     source video codec is not one the profile takes, AudioCodecNotSupported likewise for audio,
     the failed VideoAudio conditions of the stream it would copy, and AudioChannelsNotSupported
-    when the output has fewer channels than the source.
+    when that stream has more channels than the profile's MaxAudioChannels (it is downmixed).
     """
     container = (target_container(tp),)
     hls = tp.delivery_protocol is MediaStreamProtocol.HLS
@@ -299,11 +299,10 @@ def build_target(
             audio_bitrate = bitrate
             audio_channels = as_int(_min(stream.channels, channel_limit))
             sample_rate = as_int(_min(stream.sample_rate, rate_limit))
-        if channels_over or (
-            audio_channels is not None
-            and stream.channels is not None
-            and audio_channels < stream.channels
-        ):
+        if channels_over:
+            # Jellyfin's channelsExceedsLimit: the track the profile would take has more
+            # channels than the profile's MaxAudioChannels. A downmix that comes with a codec
+            # change, or from the request's own limit, adds no reason there either.
             reasons.add(R.AUDIO_CHANNELS_NOT_SUPPORTED)
 
     source_rate = src.vfacts.get(P.VIDEO_BITRATE)
