@@ -10,6 +10,8 @@ TS, MP3 and FLAC with covers, an untagged MP3), each probed with the real prober
 (``viewra.media.probe.probe(FileRangeSource(path))``) and built into a ``MediaItem`` by
 ``viewra.media.scan_pipeline.build_item``, as the scan does.
 
+0. The decision table: every row of ``tests/data/decisions/*.yaml`` checked as the loader test
+   checks it (``tests/unit/playback/decision_rows.py``); its size and pass count are printed.
 1. In-process ``decide(item, profile)`` over every built-in profile x every item, ``--iterations``
    calls per pair, each call timed alone (``perf_counter_ns``); GC left on, as in the API.
    Pairs that raise ``NoCompatibleStreamError`` are timed too (the API answers them with 422).
@@ -314,9 +316,19 @@ def _store_calls(prof: cProfile.Profile, n: int) -> dict[str, float]:
 
 
 # -- the run ---------------------------------------------------------------------------------------
+def decision_table() -> dict[str, Any]:
+    """Every row of tests/data/decisions/*.yaml checked as the loader test checks it."""
+    sys.path.insert(0, str(ROOT / "tests" / "unit" / "playback"))
+    from decision_rows import table_summary
+
+    return table_summary()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     paths = make_media(args.workdir)
     results: dict[str, Any] = {}
+    step("checking the decision table")
+    results["table"] = decision_table()
     step("probing and building the items")
     items = build_items(paths)
     step(f"timing decide in-process ({args.iterations} calls per pair)")
@@ -363,6 +375,18 @@ def render(results: dict[str, Any]) -> str:
         )
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(d["outcomes"].items()))
     out.append(f"| decisions (pairs) | {outcomes} | |")
+    t = results.get("table")
+    if t:
+        out += [
+            "",
+            f"### decision table (tests/data/decisions): {t['passed']} of {t['rows']} rows pass "
+            f"{mark(t['passed'] == t['rows'])}",
+            "",
+            "| file | rows | pass |",
+            "|---|---:|---:|",
+        ]
+        out += [f"| {name} | {n} | {ok} |" for name, (n, ok) in sorted(t["files"].items())]
+        out += [f"| failing: {row_id} | | |" for row_id in t["failing"]]
     h = results.get("http")
     if h:
         out += [

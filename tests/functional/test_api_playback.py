@@ -84,7 +84,49 @@ def post(api, path: str, body: object = None, user: str | None = None):
 
 def test_builtin_profiles_are_listed(api) -> None:
     names = {p["name"] for p in api.http.get("/profiles").json_body["profiles"]}
-    assert names == {"chrome", "firefox", "safari", "android", "ios", "roku", "dlna-tv"}
+    assert names == {
+        "chrome",
+        "firefox",
+        "safari",
+        "android",
+        "ios",
+        "roku",
+        "dlna-tv",
+        "jellyfin-web",
+        "jellyfin-media-player",
+        "androidtv-exoplayer",
+        "kodi",
+        "swiftfin",
+    }
+
+
+def test_a_real_client_profile_is_accepted_as_the_client_sends_it(api, services) -> None:
+    # Jellyfin Media Player's profile: {"Type": "Audio"} without a Container, no stream cap.
+    add(services, "jmp", container="mkv")
+    profile = {
+        "Name": "Jellyfin Media Player",
+        "MaxStaticBitrate": 1000000000,
+        "TranscodingProfiles": [
+            {"Type": "Audio"},
+            {"Container": "ts", "Type": "Video", "Protocol": "hls", "AudioCodec": "aac,mp3"},
+        ],
+        "DirectPlayProfiles": [{"Type": "Audio"}, {"Type": "Photo"}, {"Type": "Video"}],
+        "SubtitleProfiles": [{"Format": "srt", "Method": "External"}],
+    }
+    r = post(api, "/items/jmp/playback", {"profile": profile})
+    assert r.status_code == 201, r.json_body
+    assert r.json_body["method"] == "DirectPlay"
+
+
+def test_the_request_says_whether_subtitles_may_be_extracted(api, services) -> None:
+    subtitle = MediaStream(index=2, type=StreamType.SUBTITLE, codec="subrip", language="eng")
+    add(services, "subs", streams=[*H264, subtitle])
+    body = {"profile": "chrome", "subtitle_stream_index": 2}
+    extracted = post(api, "/items/subs/playback", body).json_body
+    assert extracted["decision"]["subtitle_delivery"] == "External"
+    burned = post(api, "/items/subs/playback", {**body, "allow_subtitle_extraction": False})
+    assert burned.json_body["decision"]["subtitle_delivery"] == "Encode"
+    assert "SubtitleCodecNotSupported" in burned.json_body["decision"]["reasons"]
 
 
 def test_direct_play_gets_a_presigned_url_of_the_original(api, services) -> None:

@@ -277,6 +277,7 @@ def build_item(
         damage=result.damage,
         bitrate=result.bitrate,
         streams=result.streams,
+        default_audio_stream_index=result.default_audio_stream_index,
         added_at=added_at,
         updated_at=now,
     )

@@ -102,6 +102,7 @@ def start_playback(
         allow_direct_play=request.allow_direct_play,
         allow_direct_stream=request.allow_direct_stream,
         start_position=request.start_position,
+        allow_subtitle_extraction=request.allow_subtitle_extraction,
     )
     try:
         decision = decide(item, profile, options)

@@ -27,6 +27,14 @@ from viewra.playback.decision import (
     parse_profile,
 )
 from viewra.playback.decision.direct import DIRECT_STREAM_REASONS
+from viewra.playback.decision.enums import DlnaProfileType
+from viewra.playback.decision.facts import is_audio_item, primary_video
+
+
+def decision_is_video(item: MediaItem) -> bool:
+    """Whether decide() takes the video path for ``item``."""
+    return not is_audio_item(item, primary_video(item))
+
 
 R = TranscodeReason
 BUILTINS = load_builtin_profiles()
@@ -245,7 +253,10 @@ def _decide(item: MediaItem, profile: DeviceProfile, options: PlaybackOptions) -
         return decide(item, profile, options)
     except NoCompatibleStreamError as exc:
         no_audio = not item.audio_streams
-        assert not options.allow_transcoding or no_audio, exc
+        kind = DlnaProfileType.VIDEO if decision_is_video(item) else DlnaProfileType.AUDIO
+        # A client may send no transcoding profile for a kind (Swiftfin has none for music).
+        no_target = not profile.transcoding(kind, options.context)
+        assert not options.allow_transcoding or no_audio or no_target, exc
         return None
 
 

@@ -88,6 +88,7 @@ class ProbeResult(BaseModel):
     cover_mime: str | None = None
     # why the file is damaged though it plays (cut short); ``duration`` is then what plays
     damage: str | None = None
+    default_audio_stream_index: int | None = None
 
 
 class ItemKind(StrEnum):
@@ -202,7 +203,8 @@ class MediaItem(BaseModel):
     size: int = 0
     status: ItemStatus = ItemStatus.READY
     failure_reason: str | None = None
-    # ready but cut short (viewra.probe.damage): ``duration`` is what plays, ``damage`` says why
+    # ready but cut short (viewra.media.probe.damage): ``duration`` is what plays, ``damage``
+    # says why
     damaged: bool = False
     damage: str | None = None
     kind: ItemKind = ItemKind.UNKNOWN
@@ -224,6 +226,9 @@ class MediaItem(BaseModel):
     duration: float | None = None
     bitrate: int | None = None
     streams: list[MediaStream] = Field(default_factory=list)
+    # Jellyfin's MediaSourceInfo.DefaultAudioStreamIndex: the audio stream the container marks
+    # as default, played when a request names none (see default_audio_index).
+    default_audio_stream_index: int | None = None
     artwork_key: str | None = None
     added_at: str | None = None
     updated_at: str | None = None
@@ -249,3 +254,13 @@ class ObjectHead:
     etag: str
     size: int
     version_id: str | None = None
+
+
+def default_audio_index(streams: list[MediaStream]) -> int | None:
+    """The container's default audio stream: the first embedded audio stream flagged default,
+    else the first embedded audio stream (Jellyfin's probe does the same when no language
+    preference picks one); ``None`` without audio."""
+    audio = [s for s in streams if s.type is StreamType.AUDIO and not s.external]
+    flagged = next((s for s in audio if s.default), None)
+    chosen = flagged or (audio[0] if audio else None)
+    return chosen.index if chosen is not None else None

@@ -30,7 +30,7 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from viewra.media.models.items import MediaStream, ProbeResult, StreamType
+from viewra.media.models.items import MediaStream, ProbeResult, StreamType, default_audio_index
 from viewra.media.probe import asf, damage, feed, mapping, timestamps
 from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
@@ -107,6 +107,7 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         cover=cover,
         cover_mime=cover_mime if cover else None,
         damage=harm.reason if harm else None,
+        default_audio_stream_index=default_audio_index(streams),
     )
 
 

@@ -35,7 +35,7 @@ from viewra.playback.decision.outcome import (
 )
 from viewra.playback.decision.profiles import DeviceProfile, DirectPlayProfile
 from viewra.playback.decision.streams import choose_audio
-from viewra.playback.decision.target import max_bitrate_for
+from viewra.playback.decision.target import ENCODABLE_AUDIO, max_bitrate_for
 
 DEFAULT_MUSIC_BITRATE = 128_000
 
@@ -91,9 +91,9 @@ def decide_audio(
         else:
             if not any(p.supports_container(containers) for p in profiles):
                 reasons.add(R.CONTAINER_NOT_SUPPORTED)
-            if codec is None:
-                reasons.add(R.UNKNOWN_AUDIO_STREAM_INFO)
-            elif not any(
+            # GetTranscodeReasonsFromDirectPlayProfile: an unknown codec is an unsupported one
+            # (SupportsAudioCodec(null) is false); Jellyfin never sets UnknownAudioStreamInfo.
+            if codec is None or not any(
                 p.supports_container(containers) and p.supports_audio_codec(codec) for p in profiles
             ):
                 reasons.add(R.AUDIO_CODEC_NOT_SUPPORTED)
@@ -147,15 +147,34 @@ def decide_audio(
         )
 
     reasons = reasons or {R.DIRECT_PLAY_ERROR}
-    tps = profile.transcoding(DlnaProfileType.AUDIO, options.context)
+    # GetOptimalAudioStream: the first profile for the context whose codec the server can
+    # encode (CanEncodeToAudioCodec(AudioCodec ?? Container)).
+    tps = [
+        tp
+        for tp in profile.transcoding(DlnaProfileType.AUDIO, options.context)
+        if not tp.audio_codecs or tp.audio_codecs[0] in ENCODABLE_AUDIO
+    ]
     if not tps or not options.allow_transcoding:
         why = "transcoding is not allowed" if tps else "the profile has no audio transcoding"
         raise NoCompatibleStreamError(f"cannot play the track: {why}", ordered_reasons(reasons))
     tp = tps[0]
-    target_codec = tp.audio_codecs[0]
+    # A profile naming neither codec nor container (Jellyfin Media Player's and Kodi's bare
+    # {"Type": "Audio"}): Jellyfin's audio endpoint infers the codec from the container and,
+    # naming none, copies the stream. We copy too, unless the source is over the cap: then
+    # (ours) MP3 at the capped bitrate, since a copy would not fit the client's bandwidth.
+    if tp.audio_codecs:
+        target_codec = tp.audio_codecs[0]
+        target_container = tp.target_container or target_codec
+    elif R.CONTAINER_BITRATE_EXCEEDS_LIMIT in reasons or (
+        max_bitrate and (audio.bitrate or 0) > max_bitrate
+    ):
+        target_codec = target_container = "mp3"
+    else:
+        target_codec = COPY
+        target_container = containers[0] if containers else (codec or "mka")
     limits = Limits()
     for cp in profile.codec(CodecType.AUDIO):
-        if cp.applies_to(target_codec, (tp.target_container,)) and cnd.all_satisfied(
+        if cp.applies_to(target_codec, (target_container,)) and cnd.all_satisfied(
             cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES
         ):
             limits.apply(cp.conditions, qualified=True)
@@ -177,12 +196,12 @@ def decide_audio(
     return Decision(
         method=PlayMethod.TRANSCODE,
         reasons=ordered_reasons(reasons),
-        container=tp.target_container,
+        container=target_container,
         target=TranscodeTarget(
-            container=tp.target_container,
-            protocol=tp.protocol,
+            container=target_container,
+            protocol=tp.delivery_protocol,
             audio_codec=target_codec,
-            audio_bitrate=bitrate,
+            audio_bitrate=audio.bitrate or bitrate if target_codec == COPY else bitrate,
             audio_channels=channels,
             audio_sample_rate=as_int(_min(audio.sample_rate, limits.audio_sample_rate)),
             min_segments=tp.min_segments or None,

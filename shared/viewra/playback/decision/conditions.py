@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import PrivateAttr, ValidationInfo, field_validator
+from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from viewra.playback.decision.enums import (
     ProfileConditionType,
@@ -48,6 +48,7 @@ NUMBER_PROPERTIES = frozenset(
         P.NUM_STREAMS,
         P.AUDIO_SAMPLE_RATE,
         P.AUDIO_BIT_DEPTH,
+        P.VIDEO_ROTATION,
     }
 )
 BOOL_PROPERTIES = frozenset(
@@ -102,11 +103,13 @@ REASON_FOR_PROPERTY: dict[ProfileConditionValue, TranscodeReason] = {
     P.VIDEO_PROFILE: R.VIDEO_PROFILE_NOT_SUPPORTED,
     P.VIDEO_RANGE_TYPE: R.VIDEO_RANGE_TYPE_NOT_SUPPORTED,
     P.NUM_STREAMS: R.STREAM_COUNT_EXCEEDS_LIMIT,
+    P.VIDEO_ROTATION: R.VIDEO_ROTATION_NOT_SUPPORTED,
     P.NUM_AUDIO_STREAMS: R.STREAM_COUNT_EXCEEDS_LIMIT,
     P.NUM_VIDEO_STREAMS: R.STREAM_COUNT_EXCEEDS_LIMIT,
 }
 
 Facts = Mapping[ProfileConditionValue, Any]
+_SNAKE = {"Condition": "condition", "Property": "property"}
 _NUMBER, _BOOL, _TEXT = 0, 1, 2
 
 
@@ -117,10 +120,24 @@ class ProfileCondition(ProfileModel):
     decision is a comparison, not a parse.
     """
 
+    # Jellyfin's defaults for a field the JSON leaves out: the enums' first members (Equals,
+    # AudioChannels), an empty Value, IsRequired true (ProfileCondition's constructor).
     condition: ProfileConditionType
     property: ProfileConditionValue
-    value: str
+    value: str = ""
     is_required: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _jellyfin_defaults(cls, data: Any) -> Any:
+        # Set here, not as field defaults: a default on the field named "property" would
+        # shadow the builtin in the class body.
+        if isinstance(data, dict):
+            data = dict(data)
+            for key, default in (("Condition", "Equals"), ("Property", "AudioChannels")):
+                if data.get(key) is None and data.get(_SNAKE[key]) is None:
+                    data[key] = default
+        return data
 
     _numbers: tuple[float, ...] = PrivateAttr(default=())
     _texts: frozenset[str] = PrivateAttr(default=frozenset())
@@ -146,7 +163,7 @@ class ProfileCondition(ProfileModel):
         if prop is None or cond is None:
             return value  # the property or condition error is already reported
         if not value.strip():
-            raise ValueError("a condition needs a non-empty Value")
+            return value  # Jellyfin's empty Value: see is_satisfied
         for props, allowed in _ALLOWED.items():
             if prop in props and cond not in allowed:
                 raise ValueError(f"{cond.value} cannot be applied to {prop.value}")
@@ -163,6 +180,12 @@ class ProfileCondition(ProfileModel):
 
     def model_post_init(self, __context: Any) -> None:
         prop, value = self.property, self.value
+        if not value.strip():
+            # Nothing to parse; _kind keeps the property's kind so is_satisfied can answer as
+            # Jellyfin's ConditionProcessor does for a value it cannot parse.
+            number, flag = prop in NUMBER_PROPERTIES, prop in BOOL_PROPERTIES
+            self._kind = _NUMBER if number else _BOOL if flag else _TEXT
+            return
         if prop in NUMBER_PROPERTIES:
             self._kind = _NUMBER
             parts = value.split("|") if self.condition is C.EQUALS_ANY else [value]
@@ -177,7 +200,8 @@ class ProfileCondition(ProfileModel):
 
     @property
     def numbers(self) -> tuple[float, ...]:
-        """The parsed numeric value(s); one unless the condition is ``EqualsAny``."""
+        """The parsed numeric value(s); one unless the condition is ``EqualsAny``; none if the
+        Value is empty."""
         return self._numbers
 
     @property
@@ -195,6 +219,13 @@ class ProfileCondition(ProfileModel):
             return not self.is_required
         cond = self.condition
         kind = self._kind
+        if not self.value.strip():
+            # Jellyfin's ConditionProcessor on an empty Value: a number or flag that does not
+            # parse fails the condition; text compares with "" (Equals fails, NotEquals passes)
+            # and an empty EqualsAny list takes anything (ContainerHelper's empty list).
+            if kind != _TEXT:
+                return False
+            return cond is not C.EQUALS
         if kind == _NUMBER:
             if cond is C.EQUALS_ANY:
                 return current in self._numbers

@@ -4,7 +4,7 @@ Every video direct-play profile is checked (container, video codec, an audio can
 together with container profiles, video codec profiles (gated by ApplyConditions), the audio
 candidate's VideoAudio codec profile and the subtitle's delivery. The best profile wins: one
 that allows DirectPlay, then DirectStream, then the one whose failures are least severe
-(container < audio < video), then (ours) the fewest failures, then profile order.
+(container < other audio < audio codec < other video < video codec), then profile order.
 """
 
 from __future__ import annotations
@@ -27,26 +27,25 @@ from viewra.playback.decision.names import canonical
 from viewra.playback.decision.profiles import DeviceProfile, DirectPlayProfile
 from viewra.playback.decision.subtitles import subtitle_delivery
 
-VIDEO_REASONS = frozenset(
+# Jellyfin's StreamBuilder reason groups (VideoCodecReasons, AudioCodecReasons...).
+VIDEO_CODEC_REASONS = frozenset(
     {
-        R.VIDEO_CODEC_NOT_SUPPORTED,
-        R.VIDEO_PROFILE_NOT_SUPPORTED,
-        R.VIDEO_LEVEL_NOT_SUPPORTED,
         R.VIDEO_RESOLUTION_NOT_SUPPORTED,
-        R.VIDEO_BIT_DEPTH_NOT_SUPPORTED,
-        R.VIDEO_FRAMERATE_NOT_SUPPORTED,
-        R.REF_FRAMES_NOT_SUPPORTED,
         R.ANAMORPHIC_VIDEO_NOT_SUPPORTED,
         R.INTERLACED_VIDEO_NOT_SUPPORTED,
+        R.VIDEO_BIT_DEPTH_NOT_SUPPORTED,
         R.VIDEO_BITRATE_NOT_SUPPORTED,
+        R.VIDEO_FRAMERATE_NOT_SUPPORTED,
+        R.VIDEO_LEVEL_NOT_SUPPORTED,
+        R.REF_FRAMES_NOT_SUPPORTED,
         R.VIDEO_RANGE_TYPE_NOT_SUPPORTED,
-        R.VIDEO_CODEC_TAG_NOT_SUPPORTED,
-        R.UNKNOWN_VIDEO_STREAM_INFO,
+        R.VIDEO_PROFILE_NOT_SUPPORTED,
+        R.VIDEO_ROTATION_NOT_SUPPORTED,
     }
 )
-AUDIO_REASONS = frozenset(
+VIDEO_REASONS = VIDEO_CODEC_REASONS | {R.VIDEO_CODEC_NOT_SUPPORTED}
+AUDIO_CODEC_REASONS = frozenset(
     {
-        R.AUDIO_CODEC_NOT_SUPPORTED,
         R.AUDIO_BITRATE_NOT_SUPPORTED,
         R.AUDIO_CHANNELS_NOT_SUPPORTED,
         R.AUDIO_PROFILE_NOT_SUPPORTED,
@@ -54,13 +53,27 @@ AUDIO_REASONS = frozenset(
         R.SECONDARY_AUDIO_NOT_SUPPORTED,
         R.AUDIO_BIT_DEPTH_NOT_SUPPORTED,
         R.AUDIO_IS_EXTERNAL,
-        R.UNKNOWN_AUDIO_STREAM_INFO,
     }
 )
+AUDIO_REASONS = AUDIO_CODEC_REASONS | {R.AUDIO_CODEC_NOT_SUPPORTED}
 CONTAINER_REASONS = frozenset({R.CONTAINER_NOT_SUPPORTED, R.CONTAINER_BITRATE_EXCEEDS_LIMIT})
-# Jellyfin's StreamBuilder.DirectStreamReasons: what a remux (video copied) can still fix.
-DIRECT_STREAM_REASONS = AUDIO_REASONS | {R.CONTAINER_NOT_SUPPORTED, R.STREAM_COUNT_EXCEEDS_LIMIT}
-_RANKINGS = (VIDEO_REASONS, AUDIO_REASONS, CONTAINER_REASONS)
+# Jellyfin's StreamBuilder.DirectStreamReasons: what a remux (video copied) can still fix. A
+# codec tag is one: the remux writes the tag the client wants (hev1 -> hvc1). Ours: a stream
+# count over the limit is one too (the remux drops the streams the client will not play).
+DIRECT_STREAM_REASONS = AUDIO_REASONS | {
+    R.CONTAINER_NOT_SUPPORTED,
+    R.VIDEO_CODEC_TAG_NOT_SUPPORTED,
+    R.STREAM_COUNT_EXCEEDS_LIMIT,
+}
+# Jellyfin's ranking of a failing direct-play profile, most severe first: an unsupported video
+# codec, another video failure, an unsupported audio codec, another audio failure, container.
+_RANKINGS: tuple[frozenset[R], ...] = (
+    frozenset({R.VIDEO_CODEC_NOT_SUPPORTED}),
+    VIDEO_CODEC_REASONS,
+    frozenset({R.AUDIO_CODEC_NOT_SUPPORTED}),
+    AUDIO_CODEC_REASONS,
+    CONTAINER_REASONS,
+)
 _METHOD_ORDER = {PlayMethod.DIRECT_PLAY: 2, PlayMethod.DIRECT_STREAM: 1, None: 0}
 # Subtitle deliveries that do not stop a direct play (Jellyfin's GetVideoDirectPlayProfile).
 _DIRECT_SUBTITLES = frozenset(
@@ -81,6 +94,7 @@ class Source:
     candidates: tuple[MediaStream, ...]
     afacts: dict[int, dict[P, Any]] = field(default_factory=dict)
     subtitle: MediaStream | None = None
+    can_extract: bool = True
 
     def audio_facts(self, stream: MediaStream) -> dict[P, Any]:
         facts = self.afacts.get(stream.index)
@@ -156,6 +170,7 @@ def check_direct(
             PlayMethod.DIRECT_PLAY,
             containers[0] if containers else None,
             None,
+            can_extract=src.can_extract,
         )
         if method not in _DIRECT_SUBTITLES:
             shared.add(R.SUBTITLE_CODEC_NOT_SUPPORTED)
@@ -164,7 +179,7 @@ def check_direct(
         s.index: _audio_stream_reasons(src, s, profile, containers) for s in src.candidates
     }
 
-    results: list[tuple[tuple[int, int, int, int], Direct]] = []
+    results: list[tuple[tuple[int, int, int], Direct]] = []
     container_supported = False
     for order, dp in enumerate(profile.direct_play(DlnaProfileType.VIDEO)):
         failure = set(shared)
@@ -172,11 +187,10 @@ def check_direct(
             container_supported = True
         else:
             failure.add(R.CONTAINER_NOT_SUPPORTED)
-        if src.video_codec is None:
-            failure.add(R.UNKNOWN_VIDEO_STREAM_INFO)
-        elif dp.supports_video_codec(src.video_codec):
+        if dp.supports_video_codec(src.video_codec):
             failure |= video_reasons
         else:
+            # An unknown codec is an unsupported one (ContainerHelper: no name, no match).
             failure.add(R.VIDEO_CODEC_NOT_SUPPORTED)
         selected = None
         if src.candidates:
@@ -185,8 +199,6 @@ def check_direct(
             )
             if selected is not None:
                 failure |= audio_reasons[selected.index]
-            elif canonical(src.candidates[0].codec) is None:
-                failure.add(R.UNKNOWN_AUDIO_STREAM_INFO)
             else:
                 failure.add(R.AUDIO_CODEC_NOT_SUPPORTED)
         method = None
@@ -194,10 +206,8 @@ def check_direct(
             method = PlayMethod.DIRECT_PLAY
         elif not (failure - DIRECT_STREAM_REASONS) and eligible_stream:
             method = PlayMethod.DIRECT_STREAM
-        # Jellyfin: best method, then least severe failure, then profile order. Ours: fewest
-        # failures before profile order, so an mkv the client plays is not blamed on an earlier
-        # mp4 profile that fails the same audio and the container too.
-        key = (-_METHOD_ORDER[method], -_rank(failure), len(failure), order)
+        # Jellyfin: best method, then least severe failure, then profile order.
+        key = (-_METHOD_ORDER[method], -_rank(failure), order)
         results.append((key, Direct(method, dp, selected, failure)))
 
     results.sort(key=lambda r: r[0])
@@ -205,8 +215,9 @@ def check_direct(
         if result.method is not None:
             return result
     # Jellyfin reports the best failing profile, passing over container failures when some
-    # profile did take the container. No video profile at all: the container is the problem.
+    # profile did take the container. No video profile at all: nothing failed that Jellyfin
+    # can name, so it says DirectPlayError.
     for _, result in results:
         if not container_supported or R.CONTAINER_NOT_SUPPORTED not in result.reasons:
-            return Direct(None, None, None, result.reasons)
-    return Direct(None, None, None, {R.CONTAINER_NOT_SUPPORTED} | shared)
+            return Direct(None, None, None, result.reasons or {R.DIRECT_PLAY_ERROR})
+    return Direct(None, None, None, {R.DIRECT_PLAY_ERROR})

@@ -12,7 +12,13 @@ from enum import StrEnum
 
 
 class _CaseInsensitive(StrEnum):
-    """A StrEnum that also accepts any casing of its member values."""
+    """A StrEnum that also accepts any casing of its member values.
+
+    Enums that a device profile carries also take Jellyfin's numbers: .NET's string-enum
+    converter reads ``"Type": 1`` as the member numbered 1, and our declaration order is
+    Jellyfin's numbering for those (``_numbered``). A value that is neither is refused, as
+    Jellyfin refuses it (its converter throws, and the request is a 400).
+    """
 
     @classmethod
     def _missing_(cls, value: object) -> _CaseInsensitive | None:
@@ -21,7 +27,17 @@ class _CaseInsensitive(StrEnum):
             for member in cls:
                 if member.value.casefold() == folded:
                     return member
+            if value.strip().isdigit():
+                value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and cls._is_numbered():
+            members = list(cls)
+            if 0 <= value < len(members):
+                return members[value]
         return None
+
+    @classmethod
+    def _is_numbered(cls) -> bool:
+        return cls.__name__ in _NUMBERED
 
 
 class PlayMethod(_CaseInsensitive):
@@ -71,6 +87,7 @@ class TranscodeReason(_CaseInsensitive):
     VIDEO_RANGE_TYPE_NOT_SUPPORTED = "VideoRangeTypeNotSupported"
     VIDEO_CODEC_TAG_NOT_SUPPORTED = "VideoCodecTagNotSupported"
     STREAM_COUNT_EXCEEDS_LIMIT = "StreamCountExceedsLimit"
+    VIDEO_ROTATION_NOT_SUPPORTED = "VideoRotationNotSupported"
 
 
 REASON_ORDER: dict[TranscodeReason, int] = {reason: i for i, reason in enumerate(TranscodeReason)}
@@ -120,7 +137,9 @@ class ProfileConditionType(_CaseInsensitive):
 class ProfileConditionValue(_CaseInsensitive):
     """The stream property a condition reads (Jellyfin's ``ProfileConditionValue``).
 
-    ``NumStreams`` is what current jellyfin-web sends for the Tizen stream-count limit.
+    ``NumStreams`` is what current jellyfin-web sends for the Tizen stream-count limit;
+    ``VideoRotation`` (degrees) is what Jellyfin 10.11 clients send for decoders that cannot
+    rotate (the Android TV "no HEVC rotation" quirk).
     """
 
     AUDIO_CHANNELS = "AudioChannels"
@@ -148,6 +167,7 @@ class ProfileConditionValue(_CaseInsensitive):
     AUDIO_BIT_DEPTH = "AudioBitDepth"
     VIDEO_RANGE_TYPE = "VideoRangeType"
     NUM_STREAMS = "NumStreams"
+    VIDEO_ROTATION = "VideoRotation"
 
 
 class EncodingContext(_CaseInsensitive):
@@ -162,3 +182,17 @@ class MediaStreamProtocol(_CaseInsensitive):
 
     HTTP = "http"
     HLS = "hls"
+
+
+# The enums a device profile carries, numbered in Jellyfin's order (see _CaseInsensitive).
+_NUMBERED = frozenset(
+    {
+        "SubtitleDeliveryMethod",
+        "DlnaProfileType",
+        "CodecType",
+        "ProfileConditionType",
+        "ProfileConditionValue",
+        "EncodingContext",
+        "MediaStreamProtocol",
+    }
+)

@@ -55,11 +55,11 @@ def is_audio_item(item: MediaItem, video: MediaStream | None) -> bool:
 
 
 def stream_counts(item: MediaItem) -> tuple[int, int, int]:
-    """Embedded (video, audio, all) stream counts: what the container itself carries."""
+    """(video, audio, all) stream counts as Jellyfin's ``MediaSourceInfo.GetStreamCount`` and
+    ``MediaStreams.Count`` give them: external files (subtitles, audio) count too, since the
+    client is sent them alongside the container's own streams."""
     video = audio = total = 0
     for s in item.streams:
-        if s.external:
-            continue
         total += 1
         if s.type is StreamType.VIDEO:
             video += 1
@@ -109,9 +109,19 @@ def video_facts(
             P.IS_INTERLACED: video.interlaced,
             P.REF_FRAMES: video.ref_frames,
             P.IS_AVC: is_avc,
+            P.VIDEO_ROTATION: _rotation(video.rotation),
         }
     )
     return facts
+
+
+def _rotation(degrees: int | None) -> int | None:
+    """Jellyfin's ``MediaStream.Rotation``: signed degrees, a quarter turn either way is +-90
+    and a half turn 180 (the scan stores 0-359, so 270 reads as -90)."""
+    if degrees is None:
+        return None
+    turn = degrees % 360
+    return turn - 360 if turn > 180 else turn
 
 
 def is_secondary_audio(item: MediaItem, audio: MediaStream) -> bool | None:

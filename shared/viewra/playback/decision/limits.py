@@ -63,7 +63,8 @@ class Limits:
         """Fold conditions in; ``qualified`` when they come from a codec profile."""
         for cond in conditions:
             prop = cond.property
-            if cond.condition is C.GREATER_THAN_EQUAL:
+            if cond.condition is C.GREATER_THAN_EQUAL or not cond.value.strip():
+                # Jellyfin skips an empty Value, and has "no way to express" a lower bound.
                 continue
             if prop in _NUMERIC and cond.condition in (C.EQUALS, C.LESS_THAN_EQUAL):
                 name = _NUMERIC[prop]

@@ -44,6 +44,10 @@ class PlaybackOptions(BaseModel):
     max_audio_channels: int | None = Field(default=None, gt=0)
     start_position: float = Field(default=0.0, ge=0)
     context: EncodingContext = EncodingContext.STREAMING
+    allow_subtitle_extraction: bool = True
+    """Jellyfin's ``CanExtractSubtitles``: whether the server may pull an embedded subtitle out
+    of the file to send it as a separate (External or HLS) track. When it may not, an embedded
+    subtitle the client cannot take embedded is burned in."""
 
 
 class TranscodeTarget(BaseModel):

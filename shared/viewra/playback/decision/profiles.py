@@ -33,6 +33,9 @@ from viewra.playback.decision.profile_base import ProfileModel
 
 Conditions = tuple[ProfileCondition, ...]
 
+# Transcoding containers that name a playlist rather than a media container.
+_PLAYLIST_CONTAINERS = frozenset({"m3u8", "hls"})
+
 
 class DirectPlayProfile(ProfileModel):
     """A container + codecs combination the client plays as it is (empty codec list: any)."""
@@ -40,7 +43,8 @@ class DirectPlayProfile(ProfileModel):
     container: str = ""
     audio_codec: str = ""
     video_codec: str = ""
-    type: DlnaProfileType
+    # Jellyfin's enum default (the first member) when the JSON leaves Type out.
+    type: DlnaProfileType = DlnaProfileType.AUDIO
 
     _containers: NameList = PrivateAttr()
     _audio: NameList = PrivateAttr()
@@ -51,13 +55,21 @@ class DirectPlayProfile(ProfileModel):
         self._audio = NameList.parse(self.audio_codec)
         self._video = NameList.parse(self.video_codec)
 
+    # An unknown name (no container, no codec) is never "supported", even by an empty list:
+    # ContainerHelper.ContainsContainer answers an empty input before it looks at the list.
     def supports_container(self, containers: tuple[str, ...]) -> bool:
+        if not containers:
+            return self._containers.negative
         return self._containers.matches_any(containers)
 
     def supports_video_codec(self, codec: str | None) -> bool:
+        if codec is None:
+            return self.type is DlnaProfileType.VIDEO and self._video.negative
         return self.type is DlnaProfileType.VIDEO and self._video.matches(codec)
 
     def supports_audio_codec(self, codec: str | None) -> bool:
+        if codec is None:
+            return self._audio.negative
         return self._audio.matches(codec)
 
     @property
@@ -72,8 +84,10 @@ class DirectPlayProfile(ProfileModel):
 class TranscodingProfile(ProfileModel):
     """What the client wants when it cannot direct play: first match for the media type wins."""
 
-    container: str
-    type: DlnaProfileType
+    # Jellyfin defaults what the JSON leaves out: a missing Container is "" (Jellyfin Media
+    # Player and Kodi send ``{"Type": "Audio"}`` alone), a missing Type is Audio.
+    container: str = ""
+    type: DlnaProfileType = DlnaProfileType.AUDIO
     video_codec: str = ""
     audio_codec: str = ""
     protocol: MediaStreamProtocol = MediaStreamProtocol.HTTP
@@ -91,11 +105,18 @@ class TranscodingProfile(ProfileModel):
     _video: tuple[str, ...] = PrivateAttr()
     _audio: tuple[str, ...] = PrivateAttr()
     _container: str = PrivateAttr()
+    _protocol: MediaStreamProtocol = PrivateAttr()
 
     @field_validator("protocol", mode="before")
     @classmethod
     def _empty_protocol_is_http(cls, value: object) -> object:
+        # Jellyfin's JsonDefaultStringEnumConverter: "" is the enum's [DefaultValue], http.
         return value or MediaStreamProtocol.HTTP
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _empty_context_is_streaming(cls, value: object) -> object:
+        return value or EncodingContext.STREAMING
 
     @field_validator("max_audio_channels", mode="before")
     @classmethod
@@ -108,7 +129,13 @@ class TranscodingProfile(ProfileModel):
     def model_post_init(self, __context: Any) -> None:
         self._video = NameList.parse(self.video_codec).ordered
         self._audio = NameList.parse(self.audio_codec).ordered
-        self._container = canonical(self.container) or self.container
+        container = canonical(self.container) or ""
+        self._protocol = self.protocol
+        if container in _PLAYLIST_CONTAINERS:
+            # Kodi asks for Container "m3u8": a playlist, i.e. HLS, whose segments Jellyfin
+            # writes as MPEG-TS. Our transcoder takes the segment container and the protocol.
+            container, self._protocol = "ts", MediaStreamProtocol.HLS
+        self._container = container
 
     @property
     def video_codecs(self) -> tuple[str, ...]:
@@ -117,18 +144,29 @@ class TranscodingProfile(ProfileModel):
 
     @property
     def audio_codecs(self) -> tuple[str, ...]:
-        """Target audio codecs in preference order; for music, the container names the codec."""
-        return self._audio or ((self._container,) if self.type is DlnaProfileType.AUDIO else ())
+        """Target audio codecs in preference order; for music, the container names the codec
+        (Jellyfin's ``AudioCodec ?? Container``). Empty when the profile names neither."""
+        if self._audio:
+            return self._audio
+        if self.type is DlnaProfileType.AUDIO and self._container:
+            return (self._container,)
+        return ()
 
     @property
     def target_container(self) -> str:
+        """The output container; ``""`` when the profile names none (the caller decides)."""
         return self._container
+
+    @property
+    def delivery_protocol(self) -> MediaStreamProtocol:
+        """``Protocol``, except that a playlist container (``m3u8``) means HLS."""
+        return self._protocol
 
 
 class ContainerProfile(ProfileModel):
     """Conditions on the whole file for one media type and container list (empty: any)."""
 
-    type: DlnaProfileType
+    type: DlnaProfileType = DlnaProfileType.AUDIO
     container: str = ""
     conditions: Conditions = ()
 
@@ -146,9 +184,13 @@ class CodecProfile(ProfileModel):
 
     ``ApplyConditions`` gate the profile (Jellyfin's ``ContainsAnyCodec`` plus ``ApplyConditions
     .All(...)``): when the stream fails one, the profile's ``Conditions`` are not checked at all.
+
+    A profile whose ``Container`` is ``hls`` speaks about HLS output: for it, ``SubContainer``
+    (``mp4`` for fMP4 segments, ``ts``) is what the output's segment container must match, and
+    it never applies to a file played or remuxed as it is.
     """
 
-    type: CodecType
+    type: CodecType = CodecType.VIDEO
     codec: str = ""
     container: str = ""
     sub_container: str = ""
@@ -157,6 +199,8 @@ class CodecProfile(ProfileModel):
 
     _codecs: NameList = PrivateAttr()
     _containers: NameList = PrivateAttr()
+    _sub_containers: NameList = PrivateAttr()
+    _is_hls: bool = PrivateAttr()
 
     @field_validator("conditions", "apply_conditions")
     @classmethod
@@ -174,10 +218,19 @@ class CodecProfile(ProfileModel):
     def model_post_init(self, __context: Any) -> None:
         self._codecs = NameList.parse(self.codec)
         self._containers = NameList.parse(self.container)
+        self._sub_containers = NameList.parse(self.sub_container)
+        self._is_hls = self._containers.names == {"hls"} and not self._containers.negative
 
-    def applies_to(self, codec: str | None, containers: tuple[str, ...]) -> bool:
-        """Jellyfin's ``CodecProfile.ContainsAnyCodec``: container list, then codec list."""
-        if not self._containers.matches_any(containers):
+    def applies_to(
+        self, codec: str | None, containers: tuple[str, ...], *, hls: bool = False
+    ) -> bool:
+        """Jellyfin's ``CodecProfile.ContainsAnyCodec``: container list, then codec list.
+
+        ``hls`` says ``containers`` are an HLS output's segments: then a ``Container: hls``
+        profile is matched by its ``SubContainer`` (useSubContainer in Jellyfin).
+        """
+        names = self._sub_containers if hls and self._is_hls else self._containers
+        if not names.matches_any(containers):
             return False
         return self._codecs.is_empty or (codec is not None and self._codecs.matches(codec))
 
@@ -185,8 +238,9 @@ class CodecProfile(ProfileModel):
 class SubtitleProfile(ProfileModel):
     """A subtitle format the client takes, and how (External file, Embed in the stream, Hls…)."""
 
-    format: str
-    method: SubtitleDeliveryMethod
+    format: str = ""
+    # Jellyfin's enum default, Encode (burn-in), when the JSON leaves Method out.
+    method: SubtitleDeliveryMethod = SubtitleDeliveryMethod.ENCODE
     language: str = ""
     container: str = ""
 
@@ -208,6 +262,12 @@ class SubtitleProfile(ProfileModel):
         return self._languages.matches((language or "und").lower())
 
     def supports_container(self, container: str | None) -> bool:
+        return self._containers.matches(container)
+
+    def supports_file_container(self, container: str | None) -> bool:
+        """ContainerHelper on a subtitle file: an unknown container matches no list."""
+        if container is None:
+            return self._containers.negative
         return self._containers.matches(container)
 
 

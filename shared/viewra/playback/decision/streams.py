@@ -6,14 +6,17 @@ from viewra.media.models.items import MediaItem, MediaStream, StreamType
 
 
 def choose_audio(item: MediaItem, index: int | None) -> MediaStream | None:
-    """Jellyfin's ``GetDefaultAudioStream``: the requested index, else the default-flagged
-    audio stream, else the first one. A requested index that is not an audio stream falls back
-    the same way (Jellyfin does not fail the request either)."""
+    """Jellyfin's ``GetDefaultAudioStream(options.AudioStreamIndex ?? DefaultAudioStreamIndex)``:
+    the requested index, else the item's default audio stream (what the probe read from the
+    container's default flags), else the default-flagged audio stream, else the first one. An
+    index that is not an audio stream falls back the same way (Jellyfin does not fail the
+    request either)."""
     audio = [s for s in item.streams if s.type is StreamType.AUDIO]
-    if index is not None:
-        for s in audio:
-            if s.index == index:
-                return s
+    for wanted in (index, item.default_audio_stream_index):
+        if wanted is not None:
+            for s in audio:
+                if s.index == wanted:
+                    return s
     for s in audio:
         if s.default:
             return s

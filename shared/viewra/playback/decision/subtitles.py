@@ -8,8 +8,14 @@ and finally ``Encode``: burned into re-encoded video. Rules kept from Jellyfin:
   be lost, so Jellyfin burns those in rather than flatten them);
 * picture subtitles (PGS, VobSub, DVB) never convert; an External profile must be a picture
   format for them;
-* embedding into a new container (remux or transcode) only works for Matroska output;
-* HLS delivery needs a text subtitle and an HLS output.
+* embedding into a new container (remux or transcode) only works for Matroska output, and
+  there an external text subtitle can be embedded too (the transcoder muxes the file in);
+* HLS delivery needs a text subtitle and an HLS output;
+* an External profile with a ``Container`` (``mks`` for VobSub) only takes a subtitle whose
+  file is in that container: an external file by its extension, an embedded stream by the
+  container the server extracts it to;
+* an embedded subtitle goes out as an External or HLS track only when the server may extract
+  it (Jellyfin's ``CanExtractSubtitles``); otherwise it is embedded or burned in.
 
 Ours on top: a ``Drop`` profile matching the format is used before falling back to burn-in (the
 client says "do not bother"), and ``Hls`` also serves a remux (our DirectStream is HLS too).
@@ -25,6 +31,8 @@ from viewra.playback.decision.profiles import SubtitleProfile
 
 _STYLED = frozenset({"ass", "ssa"})
 _EMBED_OUTPUTS = frozenset({"mkv"})
+# What the server extracts an embedded picture subtitle into, when not a file of its own format.
+_EXTRACT_CONTAINERS = {"dvdsub": "mks"}
 
 
 def is_text_format(fmt: str | None) -> bool:
@@ -42,12 +50,26 @@ def can_convert(source: str | None, target: str) -> bool:
     )
 
 
+def subtitle_file_container(stream: MediaStream) -> str | None:
+    """The container a subtitle reaches the client in as a separate file: an external file's
+    own (its extension: ``srt``, ``idx``, ``mks``), or the one the server extracts an embedded
+    stream to (VobSub into Matroska, ``mks``; any other format into a file of its own name)."""
+    if stream.external:
+        key = stream.external_key or ""
+        name = key.rsplit("/", 1)[-1]
+        return canonical(name.rsplit(".", 1)[-1]) if "." in name else None
+    codec = canonical(stream.codec)
+    return _EXTRACT_CONTAINERS.get(codec or "", codec)
+
+
 def subtitle_delivery(
     stream: MediaStream,
     profiles: tuple[SubtitleProfile, ...],
     method: PlayMethod,
     output_container: str | None,
     protocol: MediaStreamProtocol | None,
+    *,
+    can_extract: bool = True,
 ) -> tuple[M, str | None]:
     """The delivery method and the format the client gets for ``stream``."""
     codec = canonical(stream.codec)
@@ -56,7 +78,9 @@ def subtitle_delivery(
     hls_out = remux and protocol is MediaStreamProtocol.HLS
     container = canonical(output_container)
 
-    if not stream.external and not hls_out:
+    # An external file can only be embedded into a new container, and only a text one.
+    embeds = (not stream.external or (remux and text)) and not hls_out
+    if embeds:
         embeddable = [
             p
             for p in profiles
@@ -72,13 +96,19 @@ def subtitle_delivery(
             if text and can_convert(codec, p.canonical_format):
                 return M.EMBED, p.canonical_format
 
+    separate = stream.external or can_extract
+    file_container = subtitle_file_container(stream) if separate else None
     for allow_conversion in (False, True):
         for p in profiles:
+            if not separate:
+                break
             if p.method is M.HLS:
                 if not (hls_out and text):
                     continue
             elif p.method is M.EXTERNAL:
                 if text != is_text_format(p.canonical_format):
+                    continue
+                if p.container and not p.supports_file_container(file_container):
                     continue
             else:
                 continue

@@ -1,11 +1,14 @@
 """Remux and transcode targets: Jellyfin's ``GetVideoTranscodeProfile`` and
 ``BuildStreamVideoItem``, plus the copy decisions Jellyfin's EncodingHelper makes later.
 
-The first transcoding profile for video wins, preferring one whose video codec list holds the
-source codec and whose codec conditions the source meets in that container: then the video can
-be copied. Audio is copied when a candidate stream's codec is in the profile's list and it
-fits the channel, bitrate and sample-rate limits; otherwise it is encoded to that codec (or the
-profile's first). HLS output is limited to the codecs Jellyfin allows in HLS.
+The video transcoding profile is Jellyfin's: ranked by whether the video, then the audio, could
+be copied into it, ties to profile order. The video is copied when its codec is one the profile
+takes and it meets the limits the codec profiles put on that output (see copy_failures); the
+audio when a candidate track's codec is listed, within MaxAudioChannels and its VideoAudio
+conditions (judged as the only track of the output), and the source is under the cap.
+Otherwise each is encoded to the profile's first codec (the same codec when it is listed).
+HLS output is limited to the codecs Jellyfin allows in HLS. Building the target adds the
+reasons Jellyfin adds there (see build_target).
 """
 
 from __future__ import annotations
@@ -28,47 +31,132 @@ from viewra.playback.decision.names import canonical
 from viewra.playback.decision.outcome import COPY, PlaybackOptions, TranscodeTarget
 from viewra.playback.decision.profiles import DeviceProfile, TranscodingProfile
 
+# What Viewra's transcoder encodes (viewra.transcoding.providers: libx264/libx265 or their
+# hardware twins, and its audio encoders). Jellyfin asks the same of its ITranscoderSupport
+# (CanEncodeToAudioCodec) and its encoding options (AV1 encoding off by default): a profile's
+# first codec is the target only if the server can write it, else the first one it can.
+ENCODABLE_VIDEO = frozenset({"h264", "hevc"})
+ENCODABLE_AUDIO = frozenset({"aac", "mp3", "opus", "ac3", "flac"})
+
 # Jellyfin's HLS restrictions (_supportedHlsVideoCodecs / _supportedHlsAudioCodecs{Ts,Mp4}).
 HLS_VIDEO_CODECS = frozenset({"h264", "hevc", "vp9", "av1"})
 HLS_AUDIO_TS = frozenset({"aac", "ac3", "eac3", "mp3"})
 HLS_AUDIO_MP4 = HLS_AUDIO_TS | {"alac", "flac", "opus", "dts", "truehd"}
 
 
+def video_codecs_for(tp: TranscodingProfile, src: Source) -> tuple[str, ...]:
+    """The profile's video codecs; none listed takes the source's (Jellyfin 10.10 adds "the
+    original codec if no codec is specified"). HLS output keeps only what HLS carries."""
+    codecs = tp.video_codecs or ((src.video_codec,) if src.video_codec else ())
+    if tp.delivery_protocol is MediaStreamProtocol.HLS:
+        codecs = _hls_filter(codecs, HLS_VIDEO_CODECS)
+    return codecs
+
+
+def audio_codecs_for(tp: TranscodingProfile, stream: MediaStream | None) -> tuple[str, ...]:
+    """The profile's audio codecs (none listed: the stream's), filtered for HLS as Jellyfin
+    does: fMP4 segments carry more codecs than MPEG-TS ones."""
+    source = canonical(stream.codec) if stream is not None else None
+    codecs = tp.audio_codecs or ((source,) if source else ())
+    if tp.delivery_protocol is MediaStreamProtocol.HLS:
+        allowed = HLS_AUDIO_MP4 if tp.target_container == "mp4" else HLS_AUDIO_TS
+        codecs = _hls_filter(codecs, allowed)
+    return codecs
+
+
+def copy_facts(src: Source, stream: MediaStream) -> dict[P, object]:
+    """An audio stream's facts at copy time: Jellyfin evaluates the copy with IsSecondaryAudio
+    false, since the copy carries only the selected stream and it is the first in the output."""
+    facts = dict(src.audio_facts(stream))
+    facts[P.IS_SECONDARY_AUDIO] = False
+    return facts
+
+
+def _audio_failures(
+    facts: dict[P, object], codec: str | None, profile: DeviceProfile, container: tuple[str, ...]
+) -> list[cnd.ProfileCondition]:
+    failed: list[cnd.ProfileCondition] = []
+    for cp in profile.codec(CodecType.VIDEO_AUDIO):
+        if cp.applies_to(codec, container) and cnd.all_satisfied(
+            cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES
+        ):
+            failed += cnd.failed(cp.conditions, facts, cnd.AUDIO_PROPERTIES)
+    return failed
+
+
 def pick_transcoding(
     src: Source, profile: DeviceProfile, options: PlaybackOptions
-) -> tuple[TranscodingProfile, bool] | None:
-    """Jellyfin's ``GetVideoTranscodeProfile``; the flag says the video may be copied into it."""
+) -> TranscodingProfile | None:
+    """Jellyfin's ``GetVideoTranscodeProfile``: the first video profile for the context, ranked
+    by (video, audio): 1 when the source stream can be copied into it, 2 when its codec is
+    listed but a codec condition fails (video) or another listed codec fits (audio), 3 else."""
     candidates = profile.transcoding(DlnaProfileType.VIDEO, options.context)
     if not candidates:
         return None
-    if not options.allow_video_stream_copy or src.video_codec is None:
-        return candidates[0], False
+    audio = src.audio
+    audio_codec = canonical(audio.codec) if audio is not None else None
 
-    def rank(tp: TranscodingProfile) -> int:
-        if src.video_codec not in tp.video_codecs:
-            return 3
-        return 1 if not video_failures(src, profile, (tp.target_container,)) else 2
+    def rank(tp: TranscodingProfile) -> tuple[int, int]:
+        video_rank = audio_rank = 3
+        container = (target_container(tp),)
+        listed = tp.video_codecs
+        if (
+            options.allow_video_stream_copy
+            and src.video_codec is not None
+            and (not listed or src.video_codec in listed)
+        ):
+            video_rank = 1 if not video_failures(src, profile, container) else 2
+        if options.allow_audio_stream_copy and audio is not None:
+            facts = copy_facts(src, audio)
+            for codec in tp.audio_codecs:
+                if not _audio_failures(facts, codec, profile, container):
+                    audio_rank = min(audio_rank, 1 if codec == audio_codec else 2)
+                if audio_rank == 1:
+                    break
+        return video_rank, audio_rank
 
-    best = min(candidates, key=rank)
-    return best, rank(best) == 1
+    return min(candidates, key=rank)
+
+
+def target_container(tp: TranscodingProfile) -> str:
+    """A video profile with no Container still needs one: MPEG-TS, what Jellyfin streams."""
+    return tp.target_container or "ts"
+
+
+def copy_failures(
+    src: Source, profile: DeviceProfile, container: tuple[str, ...], hls: bool
+) -> list[cnd.ProfileCondition]:
+    """The video codec conditions a copy of the source into ``container`` fails, as Jellyfin's
+    EncodingHelper decides a copy: from the limits the codec profiles put on the output.
+
+    Limits add up (``LessThanEqual`` takes the smallest; a flag any profile sets holds), but a
+    text value (profiles, range types) is set by the first codec profile that names it
+    (Jellyfin applies them in reverse, "first codec profile has higher priority"). That is how a
+    ``Container: hls, SubContainer: mp4`` profile listing ``high 10`` lets High 10 H.264 be
+    copied into fMP4 HLS although the general H.264 profile refuses it for direct play. The
+    codec tag is not checked: the copy writes the tag the client wants (hvc1 for HEVC in MP4).
+    """
+    text_owner: dict[P, int] = {}
+    failed: list[cnd.ProfileCondition] = []
+    for i, cp in enumerate(profile.codec(CodecType.VIDEO)):
+        if not (
+            cp.applies_to(src.video_codec, container, hls=hls)
+            and cnd.all_satisfied(cp.apply_conditions, src.vfacts, cnd.VIDEO_PROPERTIES)
+        ):
+            continue
+        for cond in cp.conditions:
+            prop = cond.property
+            if prop not in cnd.VIDEO_PROPERTIES or prop is P.VIDEO_CODEC_TAG:
+                continue
+            if prop in cnd.TEXT_PROPERTIES and text_owner.setdefault(prop, i) != i:
+                continue
+            if not cond.is_satisfied(src.vfacts.get(prop)):
+                failed.append(cond)
+    return failed
 
 
 def _hls_filter(codecs: tuple[str, ...], allowed: frozenset[str]) -> tuple[str, ...]:
     return tuple(c for c in codecs if c in allowed)
-
-
-def _audio_conditions_ok(
-    src: Source, stream: MediaStream, profile: DeviceProfile, containers: tuple[str, ...]
-) -> bool:
-    facts = src.audio_facts(stream)
-    codec = canonical(stream.codec)
-    for cp in profile.codec(CodecType.VIDEO_AUDIO):
-        applies = cp.applies_to(codec, containers) and cnd.all_satisfied(
-            cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES
-        )
-        if applies and cnd.failed(cp.conditions, facts, cnd.AUDIO_PROPERTIES):
-            return False
-    return True
 
 
 def _min(*values: float | None) -> float | None:
@@ -91,29 +179,46 @@ def build_target(
     profile: DeviceProfile,
     options: PlaybackOptions,
     tp: TranscodingProfile,
-    copy_ok: bool,
+    copy_allowed: bool,
     reasons: set[R],
     max_bitrate: int | None,
 ) -> Target:
-    """Jellyfin's ``BuildStreamVideoItem`` plus the copy decisions its EncodingHelper makes."""
-    container = (tp.target_container,)
-    hls = tp.protocol is MediaStreamProtocol.HLS
-    v_codecs = _hls_filter(tp.video_codecs, HLS_VIDEO_CODECS) if hls else tp.video_codecs
-    copy_video = copy_ok and src.video_codec in v_codecs
-    if copy_video:
-        video_codec = COPY
-    elif v_codecs:
-        video_codec = v_codecs[0]
-    else:
-        video_codec = tp.video_codecs[0] if tp.video_codecs else "h264"
+    """Jellyfin's ``BuildStreamVideoItem`` plus the copy decisions its EncodingHelper makes.
+
+    Adds the reasons Jellyfin adds while building the target: VideoCodecNotSupported when the
+    source video codec is not one the profile takes, AudioCodecNotSupported likewise for audio,
+    the failed VideoAudio conditions of the stream it would copy, and AudioChannelsNotSupported
+    when that stream has more channels than the profile's MaxAudioChannels (it is downmixed).
+    """
+    container = (target_container(tp),)
+    hls = tp.delivery_protocol is MediaStreamProtocol.HLS
+    exceeded = R.CONTAINER_BITRATE_EXCEEDS_LIMIT in reasons
+    v_codecs = video_codecs_for(tp, src)
+    codec_listed = src.video_codec is not None and src.video_codec in v_codecs
+    if src.video is not None and not codec_listed:
+        reasons.add(R.VIDEO_CODEC_NOT_SUPPORTED)
+    copy_video = (
+        copy_allowed
+        and codec_listed
+        and not exceeded
+        and not copy_failures(src, profile, container, hls)
+    )
+    # The first listed codec the transcoder writes; with none (HLS kept none of the profile's
+    # codecs, or only ones we cannot encode), H.264, as Jellyfin's encoder falls back to.
+    encode_to = next((c for c in v_codecs if c in ENCODABLE_VIDEO), "h264")
+    video_codec = COPY if copy_video else encode_to
 
     limits = Limits()
     if not copy_video:
-        for cp in profile.codec(CodecType.VIDEO):
-            if cp.applies_to(video_codec, container) and cnd.all_satisfied(
-                cp.apply_conditions, src.vfacts, cnd.VIDEO_PROPERTIES
-            ):
-                limits.apply(cp.conditions, qualified=True)
+        applied = [
+            cp
+            for cp in profile.codec(CodecType.VIDEO)
+            if cp.applies_to(video_codec, container, hls=hls)
+            and cnd.all_satisfied(cp.apply_conditions, src.vfacts, cnd.VIDEO_PROPERTIES)
+        ]
+        # Reversed, as Jellyfin applies them: the first codec profile has the last word.
+        for cp in reversed(applied):
+            limits.apply(cp.conditions, qualified=True)
         if reasons & (VIDEO_REASONS | {R.CONTAINER_BITRATE_EXCEEDS_LIMIT}):
             limits.apply(tp.conditions, qualified=False)
 
@@ -121,21 +226,43 @@ def build_target(
     audio_index = src.audio.index if src.audio is not None else None
     sample_rate = None
     if src.audio is not None:
-        allowed = HLS_AUDIO_MP4 if tp.target_container == "mp4" else HLS_AUDIO_TS
-        a_codecs = _hls_filter(tp.audio_codecs, allowed) if hls else tp.audio_codecs
+        a_codecs = audio_codecs_for(tp, src.audio)
+        candidates = src.candidates or (src.audio,)
+        supported = next((s for s in candidates if canonical(s.codec) in a_codecs), None)
+        if supported is None:
+            reasons.add(R.AUDIO_CODEC_NOT_SUPPORTED)
         a_codecs = a_codecs or ("aac",)
-        direct = next((s for s in src.candidates if canonical(s.codec) in a_codecs), None)
-        stream = direct or src.audio
+        channels_over = (
+            supported is not None
+            and supported.channels is not None
+            and tp.max_audio_channels is not None
+            and supported.channels > tp.max_audio_channels
+        )
+        satisfied = False
+        if supported is not None and not channels_over:
+            failed = _audio_failures(
+                copy_facts(src, supported), canonical(supported.codec), profile, container
+            )
+            reasons |= cnd.reasons_for(failed)
+            satisfied = not failed and not exceeded
+        stream = supported if satisfied and supported is not None else src.audio
         audio_index = stream.index
         src_codec = canonical(stream.codec)
-        target_codec = src_codec if direct is not None else a_codecs[0]
+        encodable = [c for c in a_codecs if c in ENCODABLE_AUDIO]
+        if src_codec in a_codecs and src_codec in ENCODABLE_AUDIO:
+            target_codec = src_codec
+        else:
+            target_codec = encodable[0] if encodable else "aac"
         alimits = Limits()
         facts = src.audio_facts(stream)
-        for cp in profile.codec(CodecType.VIDEO_AUDIO):
-            if cp.applies_to(target_codec, container) and cnd.all_satisfied(
-                cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES
-            ):
-                alimits.apply(cp.conditions, qualified=True)
+        applied_audio = [
+            cp
+            for cp in profile.codec(CodecType.VIDEO_AUDIO)
+            if cp.applies_to(target_codec, container)
+            and cnd.all_satisfied(cp.apply_conditions, facts, cnd.AUDIO_PROPERTIES)
+        ]
+        for cp in reversed(applied_audio):
+            alimits.apply(cp.conditions, qualified=True)
         channel_limit = as_int(
             _min(
                 options.max_audio_channels,
@@ -162,8 +289,7 @@ def build_target(
         rate_limit = _min(alimits.audio_sample_rate, limits.audio_sample_rate)
         copy_audio = (
             options.allow_audio_stream_copy
-            and direct is not None
-            and _audio_conditions_ok(src, stream, profile, container)
+            and satisfied
             and _within(stream.channels, channel_limit)
             and _within(stream.bitrate, bitrate)
             and _within(stream.sample_rate, rate_limit)
@@ -178,6 +304,11 @@ def build_target(
             audio_bitrate = bitrate
             audio_channels = as_int(_min(stream.channels, channel_limit))
             sample_rate = as_int(_min(stream.sample_rate, rate_limit))
+        if channels_over:
+            # Jellyfin's channelsExceedsLimit: the track the profile would take has more
+            # channels than the profile's MaxAudioChannels. A downmix that comes with a codec
+            # change, or from the request's own limit, adds no reason there either.
+            reasons.add(R.AUDIO_CHANNELS_NOT_SUPPORTED)
 
     source_rate = src.vfacts.get(P.VIDEO_BITRATE)
     scaled = (
@@ -197,8 +328,8 @@ def build_target(
         video_bitrate = as_int(_min(limits.video_bitrate, scaled))
 
     target = TranscodeTarget(
-        container=tp.target_container,
-        protocol=tp.protocol,
+        container=container[0],
+        protocol=tp.delivery_protocol,
         video_codec=video_codec,
         audio_codec=audio_codec,
         video_bitrate=video_bitrate,

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from viewra.media.models.items import MediaItem, MediaStream
-from viewra.playback.decision.direct import Source, check_direct
+from viewra.playback.decision.direct import Direct, Source, check_direct
 from viewra.playback.decision.enums import DlnaProfileType, PlayMethod, SubtitleDeliveryMethod
 from viewra.playback.decision.enums import TranscodeReason as R
 from viewra.playback.decision.facts import UNKNOWN_BITRATE_ASSUMPTION, item_bitrate, video_facts
@@ -26,7 +26,12 @@ from viewra.playback.decision.outcome import (
 from viewra.playback.decision.profiles import DeviceProfile
 from viewra.playback.decision.streams import audio_candidates, choose_audio, choose_subtitle
 from viewra.playback.decision.subtitles import subtitle_delivery
-from viewra.playback.decision.target import build_target, max_bitrate_for, pick_transcoding
+from viewra.playback.decision.target import (
+    build_target,
+    max_bitrate_for,
+    pick_transcoding,
+    target_container,
+)
 
 
 def decide_video(
@@ -47,6 +52,7 @@ def decide_video(
         audio=audio,
         candidates=audio_candidates(item, audio, options.audio_stream_index),
         subtitle=choose_subtitle(item, options.subtitle_stream_index),
+        can_extract=options.allow_subtitle_extraction,
     )
     max_bitrate = max_bitrate_for(profile, options, audio=False)
     reasons: set[R] = set()
@@ -55,13 +61,15 @@ def decide_video(
     )
     if exceeded:
         reasons.add(R.CONTAINER_BITRATE_EXCEEDS_LIMIT)
-    direct = check_direct(
-        src,
-        profile,
-        options.allow_direct_play and not exceeded,
-        options.allow_direct_stream and not exceeded,
-    )
-    reasons |= direct.reasons
+    eligible_play = options.allow_direct_play and not exceeded
+    eligible_stream = options.allow_direct_stream and not exceeded
+    if eligible_play or eligible_stream:
+        direct = check_direct(src, profile, eligible_play, eligible_stream)
+        reasons |= direct.reasons
+    else:
+        # Jellyfin skips the direct-play analysis when neither is possible: a source over the
+        # bitrate limit reports ContainerBitrateExceedsLimit, not every profile's failures.
+        direct = Direct(None, None, None, set())
     common = {
         "media_type": DlnaProfileType.VIDEO,
         "video_stream_index": video.index if video is not None else None,
@@ -78,7 +86,12 @@ def decide_video(
         delivery = fmt = None
         if src.subtitle is not None:
             delivery, fmt = subtitle_delivery(
-                src.subtitle, profile.subtitle_profiles, PlayMethod.DIRECT_PLAY, container, None
+                src.subtitle,
+                profile.subtitle_profiles,
+                PlayMethod.DIRECT_PLAY,
+                container,
+                None,
+                can_extract=src.can_extract,
             )
         chosen_audio = direct.audio or audio
         return Decision(
@@ -96,15 +109,16 @@ def decide_video(
             f"profile {profile.name!r} has no video transcoding profile",
             ordered_reasons(reasons or {R.DIRECT_PLAY_ERROR}),
         )
-    tp, copy_ok = picked
+    tp = picked
     delivery = fmt = None
     if src.subtitle is not None:
         delivery, fmt = subtitle_delivery(
             src.subtitle,
             profile.subtitle_profiles,
             PlayMethod.TRANSCODE,
-            tp.target_container,
-            tp.protocol,
+            target_container(tp),
+            tp.delivery_protocol,
+            can_extract=src.can_extract,
         )
     burn_in = delivery is SubtitleDeliveryMethod.ENCODE
     built = build_target(
@@ -112,7 +126,7 @@ def decide_video(
         profile,
         options,
         tp,
-        copy_ok and options.allow_video_stream_copy and not exceeded and not burn_in,
+        options.allow_video_stream_copy and not burn_in,
         reasons,
         max_bitrate,
     )

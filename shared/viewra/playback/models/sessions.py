@@ -29,6 +29,8 @@ class PlaybackRequest(BaseModel):
     allow_direct_play: bool = True
     allow_direct_stream: bool = True
     start_position: float = Field(default=0.0, ge=0)
+    # Jellyfin's CanExtractSubtitles: may the server pull an embedded subtitle out of the file?
+    allow_subtitle_extraction: bool = True
 
 
 class ProgressReport(BaseModel):
