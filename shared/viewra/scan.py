@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from viewra.errors import InvalidKey, NotFound, ObjectChanged, PoisonMessage
+from viewra.event_order import event_order
 from viewra.events import (
     ItemAdded,
     ItemFailed,
@@ -45,15 +46,10 @@ LIBRARIES_MAX_AGE = 5.0
 class ObjectRef:
     bucket: str
     key: str
-    order: str  # event time, then the zero-padded S3 sequencer: sortable as text
+    order: str  # viewra.event_order: the padded S3 sequencer decides, event time without one
     # what the S3 event (or the listing) said of the object: with both, the scan needs no HEAD
     etag: str | None = None
     size: int | None = None
-
-
-def event_order(event_time: str, sequencer: str | None = None) -> str:
-    """Order of a store event: S3 says compare sequencers right-padded with zeros."""
-    return f"{event_time}#{(sequencer or '').ljust(32, '0')}"
 
 
 def handle_message(services: Any, body: dict[str, Any]) -> None:
