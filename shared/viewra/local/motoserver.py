@@ -75,7 +75,13 @@ def _warm(services: tuple[str, ...]) -> None:
         backends[get_partition(region) if service == "s3" else region]
 
 
-def serve(host: str, port: int, threads: int = THREADS) -> None:
+def serve(
+    host: str,
+    port: int,
+    threads: int = THREADS,
+    state_dir: str | None = None,
+    fsync: bool = True,
+) -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds queue URLs and the like from it
     from cheroot.wsgi import Server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -87,8 +93,15 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
     make_dynamodb_writes_atomic()
     speed_up_moto()
     send_without_copies()
-    app = DomainDispatcherApplication(create_backend_app)
+    app: Any = DomainDispatcherApplication(create_backend_app)
     _warm(WARM_SERVICES)
+    if state_dir:  # what is acknowledged survives a kill -9 (viewra.local.durable)
+        from pathlib import Path
+
+        from viewra.local.durable import install
+
+        app, counts = install(app, Path(state_dir), fsync=fsync)
+        print(f"emulator state {state_dir}: {counts}", flush=True)
     settle()  # moto's modules and backends out of the GC's full passes (viewra.local.heap)
     server = Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=300)
     server.max_request_body_size = MAX_BODY
@@ -107,8 +120,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument(
+        "--state-dir", help="keep objects, rows and messages here (objects as files, a journal)"
+    )
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="with --state-dir: objects in files, but no journal and no fsync (nothing survives)",
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.threads)
+    serve(args.host, args.port, args.threads, args.state_dir, not args.no_fsync)
 
 
 if __name__ == "__main__":
