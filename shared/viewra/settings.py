@@ -82,7 +82,6 @@ class Settings:
     queue_visibility_timeout: int = 60
     worker_threads: int = 4
     scan_processes: int = 2
-    snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
 
@@ -142,7 +141,6 @@ class Settings:
         ("VIEWRA_QUEUE_VISIBILITY_TIMEOUT", "queue_visibility_timeout"),
         ("VIEWRA_WORKER_THREADS", "worker_threads"),
         ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
-        ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
     )
 
