@@ -20,7 +20,8 @@ moto keeps everything in memory. In the emulator process this module adds, under
   nothing names (uploads never acknowledged, replaced objects) are deleted.
 
 A message that was received but not deleted is visible again after a restart: the consumers that
-held it died with the stack (at-least-once). Visibility changes therefore have nothing to keep.
+held it died with the stack (at-least-once). Visibility changes therefore have nothing to keep, and
+a receive still in flight at the restart does not count towards the DLQ's maxReceiveCount.
 Multipart uploads still in progress do not survive a restart (their completion was never
 acknowledged; clients start them again). Imports moto and the standard library only.
 """
@@ -36,6 +37,7 @@ import os
 import pickle
 import shutil
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -409,10 +411,15 @@ def _apply_sqs(record: dict[str, Any]) -> None:
     elif kind == "sqs.del":
         queue._messages = [m for m in queue._messages if m.id != record["id"]]
     elif kind == "sqs.recv":
+        # [count, visible again at (ms)]: a receive still in flight when the stack died did not
+        # end (its consumer died too), so it does not count towards the DLQ: a backlog's head
+        # would otherwise reach it after three crashes in a row, for no fault of its own
+        now_ms = time.time() * 1000
         counts = record["c"]
         for m in queue._messages:
             if m.id in counts:
-                m.approximate_receive_count = max(m.approximate_receive_count, counts[m.id])
+                count, visible_at = counts[m.id]
+                m.approximate_receive_count = count - (1 if visible_at > now_ms else 0)
     elif kind == "sqs.purge":
         queue._messages = []
 
@@ -804,7 +811,13 @@ def _patch_sqs(state: Durable) -> None:
         def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
             result = original(self, queue_name, *args, **kwargs)
             if result:
-                counts = {m.id: m.approximate_receive_count for m in result}
+                queue = self.get_queue(queue_name)
+                held = {m.id: m for m in queue._messages}
+                counts = {
+                    m.id: [m.approximate_receive_count, held[m.id].visible_at]
+                    for m in result
+                    if m.id in held
+                }
                 state.append({"t": "sqs.recv", "q": queue_name, "c": counts}, durable=False)
             return result
 
