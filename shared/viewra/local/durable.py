@@ -63,7 +63,6 @@ class _Request(threading.local):
 
 
 _REQ = _Request()
-_STATE: Durable | None = None
 _S3_LOCK = threading.Lock()
 
 
@@ -837,9 +836,7 @@ def _patch_sqs(state: Durable) -> None:
 
 def install(app: Any, root: Path, fsync: bool = True) -> tuple[DurableApp, dict[str, int]]:
     """Patch moto in this process, replay ``root`` into it; returns the app to serve."""
-    global _STATE
     state = Durable(root, fsync=fsync)
-    _STATE = state
     _patch_fake_key(state)
     _patch_dynamodb(state)
     _patch_sqs(state)
