@@ -48,6 +48,10 @@ from urllib.parse import parse_qs
 from viewra.local.journal import Journal, encode, fsync_dir, read_records
 
 CHUNK = 1 << 20
+# An object this small travels inside its journal record as well, so its answer waits for one
+# fsync (the journal's, shared) instead of three (its file, the blobs folder, the journal); its
+# file is fsynced at the next compaction, which drops the copy. Anything larger is stored once.
+INLINE_MAX = 64 * 1024
 REGION = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
 
 
@@ -59,6 +63,7 @@ class _Request(threading.local):
         self.touched: set[tuple[str, str]] = set()  # (bucket, key) whose object changed
         self.garbage: list[str] = []  # blob files to delete once the request's records are durable
         self.pending: tuple[str, int, str] | None = None  # a streamed body: (blob, size, md5)
+        self.inline: dict[str, bytes] = {}  # blob → its bytes, for a small object's record
         self.lazy = False  # a GetObject in progress: FakeKey.value answers with a file view
 
 
@@ -135,6 +140,7 @@ def stream_body(environ: dict[str, Any], state: Durable) -> None:
     md5, crc, size = hashlib.md5(), 0, 0
     path = state.new_blob()
     trailers: dict[str, str] = {}
+    small: list[bytes] | None = []
     with open(path, "wb") as fh:
         for block in source:
             if isinstance(block, dict):
@@ -144,10 +150,17 @@ def stream_body(environ: dict[str, Any], state: Durable) -> None:
             md5.update(block)
             crc = zlib.crc32(block, crc)
             size += len(block)
+            if small is not None and size <= INLINE_MAX:
+                small.append(block)
+            else:
+                small = None
         fh.flush()
-        if state.fsync:
+        if small is None and state.fsync:
             os.fsync(fh.fileno())
-    state.blob_created()
+    if small is None:
+        state.blob_created()
+    else:
+        _REQ.inline[str(path)] = b"".join(small)
     _REQ.pending = (str(path), size, md5.hexdigest())
     expected_md5 = environ.pop("HTTP_CONTENT_MD5", None)
     if expected_md5 and base64.b64decode(expected_md5) != md5.digest():
@@ -216,6 +229,7 @@ class Durable:
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.journal: Journal | None = None
         self.controls: list[dict[str, Any]] = []  # create/configure requests, in order
+        self.unsynced: set[str] = set()  # blob names of small objects replayed from the journal
         self.replaying = False
 
     # blobs
@@ -231,9 +245,12 @@ class Durable:
         with open(path, "wb") as fh:
             fh.write(data)
             fh.flush()
-            if self.fsync and not self.replaying:
+            if self.fsync and not self.replaying and len(data) > INLINE_MAX:
                 os.fsync(fh.fileno())
-        self.blob_created()
+        if len(data) > INLINE_MAX:
+            self.blob_created()
+        else:
+            _REQ.inline[str(path)] = bytes(data)
         return str(path), hashlib.md5(data).hexdigest()
 
     # journal
@@ -281,6 +298,13 @@ class Durable:
                     kept.add(record["blob"])
                 fh.write(encode(record))
                 count += 1
+            if self.fsync:  # the small objects' files, whose journal copies go with the journal
+                for blob in self.blobs.iterdir():
+                    if blob.name in kept and blob.name in self.unsynced:
+                        with open(blob, "rb") as b:
+                            os.fsync(b.fileno())
+                fsync_dir(self.blobs)
+            self.unsynced.clear()
             fh.flush()
             if self.fsync:
                 os.fsync(fh.fileno())
@@ -431,7 +455,14 @@ def _apply_s3_key(state: Durable, record: dict[str, Any]) -> None:
 
     bucket = _backend("s3", REGION).buckets.get(record["bucket"])
     path = state.blobs / record["blob"]
-    if bucket is None or not path.exists():
+    if bucket is None:
+        return
+    if "data" in record:  # a small object: its file may not have reached the disk
+        data = base64.b64decode(record["data"])
+        if not path.exists() or path.stat().st_size != len(data):
+            path.write_bytes(data)
+        state.unsynced.add(path.name)
+    if not path.exists():
         return
     _REQ.pending = (str(path), record["size"], record["etag"])
     try:
@@ -546,6 +577,7 @@ class DurableApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         _REQ.need, _REQ.touched, _REQ.garbage, _REQ.pending = 0, set(), [], None
+        _REQ.inline = {}
         try:
             control = None
             if is_object_upload(environ):
@@ -590,7 +622,10 @@ class DurableApp:
                 bucket = s3.buckets.get(bucket_name)
                 key = bucket.keys.get(name) if bucket is not None else None
                 if key is not None and getattr(key, "_viewra_blob", None):
-                    self.state.append(_s3_key_record(bucket_name, name, key))
+                    record = _s3_key_record(bucket_name, name, key)
+                    if key._viewra_blob in _REQ.inline:
+                        record["data"] = base64.b64encode(_REQ.inline[key._viewra_blob]).decode()
+                    self.state.append(record)
                 else:
                     self.state.append({"t": "s3.del", "bucket": bucket_name, "key": name})
 
