@@ -52,6 +52,7 @@ CHUNK = 1 << 20
 # fsync (the journal's, shared) instead of three (its file, the blobs folder, the journal); its
 # file is fsynced at the next compaction, which drops the copy. Anything larger is stored once.
 INLINE_MAX = 64 * 1024
+BLOB_POOL = 64
 REGION = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
 
 
@@ -230,15 +231,25 @@ class Durable:
         self.journal: Journal | None = None
         self.controls: list[dict[str, Any]] = []  # create/configure requests, in order
         self.unsynced: set[str] = set()  # blob names of small objects replayed from the journal
+        self._pool: list[Path] = []
+        self._pool_lock = threading.Lock()
         self.replaying = False
 
     # blobs
     def new_blob(self) -> Path:
-        return self.blobs / uuid.uuid4().hex
+        """A file for an object's bytes, from a pool of empty ones whose names are already on
+        disk: an upload then waits for its file's fsync alone, not also for the folder's."""
+        with self._pool_lock:
+            if not self._pool:
+                self._pool = [self.blobs / uuid.uuid4().hex for _ in range(BLOB_POOL)]
+                for path in self._pool:
+                    path.touch()
+                if self.fsync:
+                    fsync_dir(self.blobs)
+            return self._pool.pop()
 
     def blob_created(self) -> None:
-        if self.journal is not None:
-            self.journal.dir_changed(self.blobs)
+        """Nothing to do: a pool file's name was made durable with the pool (``new_blob``)."""
 
     def write_blob(self, data: bytes) -> tuple[str, str]:
         path = self.new_blob()
@@ -316,6 +327,7 @@ class Durable:
             if old.name not in (f"snapshot.{gen}.jsonl", f"journal.{gen}.jsonl"):
                 old.unlink()
         removed = 0
+        self._pool = []  # unused pool files are deleted with the other unnamed ones
         for blob in self.blobs.iterdir():
             if blob.name not in kept:
                 blob.unlink()
