@@ -4,6 +4,7 @@
     .venv/bin/python bench/scan.py --quick         # 100 files, under a minute
     .venv/bin/python bench/scan.py --files 2000 --worker-threads 8 --json
     .venv/bin/python bench/scan.py --only drop --per-folder 0        # all in one folder
+    .venv/bin/python bench/scan.py --durability 3 --files 300        # what durability costs
 
 What runs: ``python -m viewra.local.run --ready-json --no-snapshot`` as a subprocess (its own free
 emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end whatever happens.
@@ -38,6 +39,11 @@ emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end wh
    catalogue read, probe, naming, sidecar folder listing, catalogue write, event publish). The
    stack does not log a scan duration yet; with one, the same percentiles could be read under load
    from its logs. The drop also reports upload → catalogued latency under load, from the logs.
+4. With ``--durability N``: only the drop (2), N times on a stack whose emulator keeps its state
+   durably (objects fsynced to files, every write journaled and fsynced before its answer: what
+   ``make run`` does) and N times on one with ``--no-snapshot`` (objects in files, no journal, no
+   fsync), in alternating order, each on a fresh stack; one table of files per minute for both,
+   the ratio of each pair and their median against the goal (durable ≥ 90 % of plain).
 """
 
 from __future__ import annotations
@@ -141,8 +147,9 @@ class StackLog:
 class Stack:
     """``python -m viewra.local.run`` on free ports and a temporary state dir."""
 
-    def __init__(self, state_dir: Path, worker_threads: int | None) -> None:
+    def __init__(self, state_dir: Path, worker_threads: int | None, durable: bool = False) -> None:
         self.state_dir = state_dir
+        self.durable = durable
         self.env = {
             **os.environ,
             "VIEWRA_EMULATOR_PORT": str(_free_port()),
@@ -167,7 +174,8 @@ class Stack:
     def start(self, timeout: float = 60.0) -> Stack:
         stderr = open(self.state_dir / "stack.stderr", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "viewra.local.run", "--ready-json", "--no-snapshot"],
+            [sys.executable, "-m", "viewra.local.run", "--ready-json"]
+            + ([] if self.durable else ["--no-snapshot"]),
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -705,6 +713,75 @@ def run(args: argparse.Namespace) -> Results:
     return results
 
 
+def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``--durability N``: the drop on N plain and N durable stacks, alternating; one row per
+    pair."""
+    _, tiny = prepare_media(args.workdir, args.megabytes)
+    pairs: list[dict[str, Any]] = []
+    for n in range(args.durability):
+        row: dict[str, Any] = {"pair": n + 1}
+        order = (False, True) if n % 2 == 0 else (True, False)
+        for durable in order:
+            state = Path(tempfile.mkdtemp(prefix="viewra-bench-durable-"))
+            stack = Stack(state, args.worker_threads, durable=durable)
+            proxy: ByteCountingProxy | None = None
+            try:
+                step(f"pair {n + 1}: drop {args.files} files, {'durable' if durable else 'plain'}")
+                stack.start()
+                proxy = ByteCountingProxy(stack.ready["endpoint"]).start()
+                from viewra.common.settings import Settings
+
+                threads = args.worker_threads or Settings.from_env({}).worker_threads
+                ctx = Context(stack, proxy, threads, args.upload_threads)
+                ctx.wait_idle()
+                results = Results()
+                measure_throughput(ctx, tiny, args.files, args.poll, results, args.per_folder)
+                t = results.throughput
+                name = "durable" if durable else "plain"
+                row[name] = t["files_per_minute"]
+                row[f"{name}_uploads"] = t["uploads_per_minute"]
+                row[f"{name}_emulator_cpu"] = t["cpu_seconds"]["moto_server"]
+                row[f"{name}_others_cpu"] = t["other_processes_cpu_seconds"]
+                journal = sorted((state / "emulator").glob("journal.*.jsonl"))
+                row[f"{name}_journal_bytes"] = journal[-1].stat().st_size if journal else 0
+            finally:
+                if proxy is not None:
+                    proxy.stop()
+                stack.stop()
+                shutil.rmtree(state, ignore_errors=True)
+        row["ratio"] = row["durable"] / row["plain"]
+        pairs.append(row)
+    return pairs
+
+
+def render_durability(pairs: list[dict[str, Any]], files: int) -> str:
+    out = [
+        "",
+        f"### What durability costs: drop to catalogued, {files} files, plain (--no-snapshot: "
+        "no journal, no fsync) against durable (make run's emulator)",
+        "",
+        "| pair | plain files/min | durable files/min | durable / plain | plain uploads/min "
+        "| durable uploads/min | emulator CPU s, plain / durable | other processes' CPU s, "
+        "plain / durable | journal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in pairs:
+        out.append(
+            f"| {r['pair']} | {r['plain']:,.0f} | {r['durable']:,.0f} | {r['ratio']:.2f} "
+            f"| {r['plain_uploads']:,.0f} | {r['durable_uploads']:,.0f} "
+            f"| {r['plain_emulator_cpu']:.1f} / {r['durable_emulator_cpu']:.1f} "
+            f"| {r['plain_others_cpu']:.1f} / {r['durable_others_cpu']:.1f} "
+            f"| {r['durable_journal_bytes'] / 1e6:.1f} MB |"
+        )
+    median = statistics.median(r["ratio"] for r in pairs)
+    out.append(
+        f"| median | {statistics.median(r['plain'] for r in pairs):,.0f} "
+        f"| {statistics.median(r['durable'] for r in pairs):,.0f} "
+        f"| {median:.2f} {_mark(median >= 0.90)} | | | | | goal ≥ 0.90 |"
+    )
+    return "\n".join(out)
+
+
 # -- output --------------------------------------------------------------------------------------
 def render(results: Results) -> str:
     out: list[str] = []
@@ -854,12 +931,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/viewra-bench"))
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
     parser.add_argument("--keep-state", action="store_true", help="keep the stack's logs")
+    parser.add_argument(
+        "--durability",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the drop, N times plain and N times durable (alternating): what it costs",
+    )
     args = parser.parse_args(argv)
     if args.files is None:
         args.files = 100 if args.quick else 1000
     if args.sample is None:
         args.sample = 20 if args.quick else 100
     signal.signal(signal.SIGTERM, _terminate)  # run's finally stops the stack on SIGTERM too
+    if args.durability:
+        pairs = compare_durability(args)
+        print(render_durability(pairs, args.files))
+        if args.json:
+            print(json.dumps(pairs, indent=2))
+        return 0
     results = run(args)
     print(render(results))
     if args.json:

@@ -174,8 +174,46 @@ def test_removal_takes_the_item_out_and_a_late_creation_cannot_bring_it_back(
     put(services, KEY, media_dir["mp4_faststart"])
     invoke_scan(services, created(services, KEY, time="2026-11-20T10:00:00.000Z"))
     assert services.catalog.query(ItemQuery()).items == []
-    # its own, newer creation event does bring it back
-    invoke_scan(services, created(services, KEY, time="2026-11-20T11:00:00.000Z"))
+    # its own, newer creation event (a later sequencer) does bring it back
+    invoke_scan(services, created(services, KEY, seq="0055AED6DCD9028300"))
+    assert [i.key for i in services.catalog.query(ItemQuery()).items] == [KEY]
+
+
+def test_a_late_creation_with_a_newer_time_but_an_older_sequencer_stays_out(
+    services, movies, media_dir
+) -> None:
+    """S3 orders a key's events by sequencer; eventTime is not an order (issue 20)."""
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY, time="2026-11-20T10:00:00.000Z", seq="0A00"))
+    services.objects._s3.delete_object(Bucket=services.settings.media_bucket, Key=KEY)
+    removal = removed(services, KEY, time="2026-11-20T10:05:00.000Z")
+    removal["Records"][0]["s3"]["object"]["sequencer"] = "0B00"
+    invoke_scan(services, removal)
+    put(services, KEY, media_dir["mp4_faststart"])
+    # delivered late: a newer eventTime, an older sequencer than the removal's
+    late = created(services, KEY, time="2026-11-20T12:00:00.000Z", seq="0AFF")
+    assert invoke_scan(services, late) == {"batchItemFailures": []}
+    record = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert record.status is ItemStatus.REMOVED
+    assert services.catalog.query(ItemQuery()).items == []
+
+
+def test_a_creation_with_an_older_time_but_a_newer_sequencer_replaces_the_item(
+    services, movies, media_dir
+) -> None:
+    """The reverse: an earlier eventTime with a later (longer, padded) sequencer is newer."""
+    put(services, KEY, media_dir["mp4_faststart"])
+    invoke_scan(services, created(services, KEY, time="2026-11-20T12:00:00.000Z", seq="0A00"))
+    etag = put(services, KEY, media_dir["webm"])
+    newer = created(services, KEY, time="2026-11-20T09:00:00.000Z", seq="0A0001")
+    assert invoke_scan(services, newer) == {"batchItemFailures": []}
+    item = services.catalog.get(item_id(services.settings.media_bucket, KEY))
+    assert item.etag == etag
+    assert [s.codec for s in item.video_streams] == ["vp9"]
+    # and the removal that S3 sequenced before that creation cannot take it out
+    stale = removed(services, KEY, time="2026-11-20T13:00:00.000Z")
+    stale["Records"][0]["s3"]["object"]["sequencer"] = "0A0000FF"  # < 0A000100
+    invoke_scan(services, stale)
     assert [i.key for i in services.catalog.query(ItemQuery()).items] == [KEY]
 
 

@@ -107,7 +107,6 @@ class Settings:
     queue_visibility_timeout: int = 60
     worker_threads: int = 4
     scan_processes: int = 2
-    snapshot_interval_seconds: int = 30
     # the CLI
     api_url: str = "http://127.0.0.1:8000"
     # the built web app the API serves at / (``make web``); relative to the working directory
@@ -189,7 +188,6 @@ class Settings:
         ("VIEWRA_QUEUE_VISIBILITY_TIMEOUT", "queue_visibility_timeout"),
         ("VIEWRA_WORKER_THREADS", "worker_threads"),
         ("VIEWRA_SCAN_PROCESSES", "scan_processes"),
-        ("VIEWRA_SNAPSHOT_INTERVAL_SECONDS", "snapshot_interval_seconds"),
         ("VIEWRA_API_URL", "api_url"),
         ("VIEWRA_WEB_DIR", "web_dir"),
         ("VIEWRA_WEB_BUCKET", "web_bucket"),

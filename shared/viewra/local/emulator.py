@@ -21,8 +21,15 @@ def free_port() -> int:
 class Emulator:
     """Start/stop a moto server subprocess; ``url`` is its endpoint."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        state_dir: Path | None = None,
+        fsync: bool = True,
+    ) -> None:
         self.port = port or free_port()
+        self._state_dir, self._fsync = state_dir, fsync
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
@@ -31,10 +38,12 @@ class Emulator:
         # moto's server, with DynamoDB conditional writes made atomic as on AWS
         cmd = [sys.executable, "-m", "viewra.local.motoserver"]
         cmd += ["-H", "127.0.0.1", "-p", str(self.port)]
+        if self._state_dir is not None:
+            cmd += ["--state-dir", str(self._state_dir)] + ([] if self._fsync else ["--no-fsync"])
         out = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
-        # its own session: a Ctrl-C in the terminal reaches the runner, which takes its last
-        # snapshot from this emulator before it stops it (it would have died first)
+        # its own session: a Ctrl-C in the terminal reaches the runner, which stops the workers
+        # (they may still be finishing a batch against the emulator) before it stops this
         self._proc = subprocess.Popen(
             cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )

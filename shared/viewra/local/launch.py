@@ -198,11 +198,18 @@ def start_stack(
         text=True,
     )
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait(timeout=10)
-        raise RuntimeError(f"the stack did not start (exit {proc.returncode})")
-    ready = json.loads(line)
+    while True:  # log lines (JSON too) may come first, e.g. a warning at start after a crash
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=10)
+            raise RuntimeError(f"the stack did not start (exit {proc.returncode})")
+        try:
+            ready = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(ready, dict) and "endpoint" in ready:
+            break
+        sys.stderr.write(line)
     stack = Stack(
         endpoint=ready["endpoint"],
         api=ready["api"],

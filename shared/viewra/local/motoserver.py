@@ -9,8 +9,10 @@ waitress, whose I/O loop visits every open connection on each event (and which, 
 on ``Expect: 100-continue`` with an empty body, as botocore sends for an empty ``PutObject``).
 
 The app is moto's own (``DomainDispatcherApplication``), with DynamoDB's conditional writes made
-atomic (:mod:`viewra.local.moto_atomic`) and moto's per-request overheads removed
-(:mod:`viewra.local.moto_speed`).
+atomic (:mod:`viewra.local.moto_atomic`), moto's per-request overheads removed
+(:mod:`viewra.local.moto_speed`), keys read from the path as it arrived (:func:`with_raw_uri`),
+S3 events given a ``sequencer`` (:func:`s3_event_sequencers`) and, with ``--state-dir``, what it
+acknowledges kept on disk (:mod:`viewra.local.durable`).
 
 cheroot's socket writer (11.1.2) copies everything still to send into a new ``bytes`` before each
 ``send``: a 40 MB object went out in partial sends, each after a copy of the rest, and serving
@@ -63,6 +65,55 @@ def send_without_copies() -> None:
     writer._viewra_fast = True  # type: ignore[attr-defined]
 
 
+def with_raw_uri(app: Any) -> Any:
+    """Give moto the request's path as it arrived.
+
+    moto reads an S3 key from ``RAW_URI`` (werkzeug's server sets it) and percent-decodes it once.
+    cheroot names it ``REQUEST_URI``, so moto fell back to the already-decoded ``PATH_INFO`` and
+    decoded it a second time: a key uploaded as ``50%25 off.mkv`` (a literal ``%`` in the name)
+    was stored as ``50% off.mkv``, and ``%2e%2e`` became ``..``.
+    """
+
+    def app_with_raw_uri(environ: dict[str, Any], start_response: Any) -> Any:
+        if "RAW_URI" not in environ and "REQUEST_URI" in environ:
+            environ["RAW_URI"] = environ["REQUEST_URI"]
+        return app(environ, start_response)
+
+    return app_with_raw_uri
+
+
+def s3_event_sequencers() -> None:
+    """Give moto's S3 event notifications a ``sequencer``, as S3's have (idempotent).
+
+    S3 orders the events of one key by it (the scan does too, :mod:`viewra.common.event_order`);
+    moto leaves it out. Here it is the event's time in nanoseconds as upper-case hex, made strictly
+    increasing in the process: a later write of a key always gets a greater one, across restarts
+    too (the clock moves on).
+    """
+    import threading
+    import time
+
+    from moto.s3 import notifications
+
+    if getattr(notifications, "_viewra_sequenced", False):
+        return
+    original = notifications._get_s3_event
+    lock = threading.Lock()
+    last = [0]
+
+    def _get_s3_event(*args: Any, **kwargs: Any) -> Any:
+        event = original(*args, **kwargs)
+        with lock:
+            last[0] = max(last[0] + 1, time.time_ns())
+            sequencer = f"{last[0]:016X}"
+        for record in event.get("Records", []):
+            record["s3"]["object"].setdefault("sequencer", sequencer)
+        return event
+
+    notifications._get_s3_event = _get_s3_event
+    notifications._viewra_sequenced = True  # type: ignore[attr-defined]
+
+
 def _warm(services: tuple[str, ...]) -> None:
     from moto.backends import get_backend
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -75,7 +126,13 @@ def _warm(services: tuple[str, ...]) -> None:
         backends[get_partition(region) if service == "s3" else region]
 
 
-def serve(host: str, port: int, threads: int = THREADS) -> None:
+def serve(
+    host: str,
+    port: int,
+    threads: int = THREADS,
+    state_dir: str | None = None,
+    fsync: bool = True,
+) -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds queue URLs and the like from it
     from cheroot.wsgi import Server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -87,8 +144,17 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
     make_dynamodb_writes_atomic()
     speed_up_moto()
     send_without_copies()
-    app = DomainDispatcherApplication(create_backend_app)
+    s3_event_sequencers()
+    app: Any = DomainDispatcherApplication(create_backend_app)
     _warm(WARM_SERVICES)
+    if state_dir:  # what is acknowledged survives a kill -9 (viewra.local.durable)
+        from pathlib import Path
+
+        from viewra.local.durable import install
+
+        app, counts = install(app, Path(state_dir), fsync=fsync)
+        print(f"emulator state {state_dir}: {counts}", flush=True)
+    app = with_raw_uri(app)
     settle()  # moto's modules and backends out of the GC's full passes (viewra.local.heap)
     server = Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=300)
     server.max_request_body_size = MAX_BODY
@@ -107,8 +173,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument(
+        "--state-dir", help="keep objects, rows and messages here (objects as files, a journal)"
+    )
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="with --state-dir: objects in files, but no journal and no fsync (nothing survives)",
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.threads)
+    serve(args.host, args.port, args.threads, args.state_dir, not args.no_fsync)
 
 
 if __name__ == "__main__":

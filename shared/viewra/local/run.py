@@ -1,6 +1,8 @@
 """``make run``: the embedded emulator, the bootstrap, the API and the queue workers, together.
 
-Ctrl-C (or SIGTERM) stops everything this started, after a last snapshot of the data.
+Ctrl-C (or SIGTERM) stops everything this started. The data needs no last act: the emulator
+answers a write only once it is on disk (:mod:`viewra.local.durable`), in ``$VIEWRA_STATE_DIR/
+emulator``, so a ``kill -9`` of every process loses nothing that was acknowledged.
 """
 
 from __future__ import annotations
@@ -8,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from viewra.local.emulator import Emulator
@@ -45,8 +47,12 @@ def _signing_key(state: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viewra-dev", description=__doc__)
-    parser.add_argument("--no-restore", action="store_true", help="start with an empty stack")
-    parser.add_argument("--no-snapshot", action="store_true", help="do not keep data on disk")
+    parser.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="keep nothing: the emulator's objects in a scratch directory emptied at start, no"
+        " journal, no fsync (tests and benchmarks)",
+    )
     parser.add_argument(
         "--ready-json",
         action="store_true",
@@ -68,7 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     _signing_key(state)
     emulator = None
     if not args.external_endpoints:
-        emulator = Emulator(port=boot.emulator_port, log_path=state / "emulator.log").start()
+        data = state / ("emulator-scratch" if args.no_snapshot else "emulator")
+        if args.no_snapshot:
+            shutil.rmtree(data, ignore_errors=True)
+        emulator = Emulator(
+            port=boot.emulator_port,
+            log_path=state / "emulator.log",
+            state_dir=data,
+            fsync=not args.no_snapshot,
+        ).start(timeout=300)  # a large state is replayed before the first answer
     stop = threading.Event()
     workers: list = []
     children: list[subprocess.Popen[bytes]] = []
@@ -84,14 +98,16 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = get_settings()
         bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
-        snap_dir = state / "snapshot"
-        if not args.no_restore and not args.no_snapshot:
-            restored = snapshot.restore(settings, snap_dir)
-            if restored["objects"] or restored["rows"]:
-                print(
-                    f"restored {restored['objects']} objects and {restored['rows']} rows",
-                    file=sys.stderr,
-                )
+        old_snapshot = state / "snapshot"
+        if emulator is not None and not args.no_snapshot and old_snapshot.is_dir():
+            # a state dir from before the durable emulator: load its copy once, then set it aside
+            restored = snapshot.restore(settings, old_snapshot)
+            old_snapshot.rename(state / "snapshot.restored")
+            print(
+                f"restored {restored['objects']} objects and {restored['rows']} rows"
+                f" from {old_snapshot} (now {state / 'snapshot.restored'})",
+                file=sys.stderr,
+            )
         # Queue workers in processes of their own, as Lambda runs each invocation in its own
         # sandbox: here one process's Python work (the scan's MediaInfo and guessit, botocore)
         # shares one GIL, and the API's requests would wait behind it. The first extra process
@@ -120,11 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         # short waits: Python runs a signal's handler in the main thread only when it wakes
-        next_snapshot = time.monotonic() + settings.snapshot_interval_seconds
         while not stop.wait(0.5):
-            if not args.no_snapshot and time.monotonic() >= next_snapshot:
-                snapshot.save(settings, snap_dir)
-                next_snapshot = time.monotonic() + settings.snapshot_interval_seconds
+            pass
         print("stopping…", file=sys.stderr)
         for child in children:
             child.terminate()
@@ -137,9 +150,6 @@ def main(argv: list[str] | None = None) -> int:
                 child.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 child.kill()
-        if not args.no_snapshot:
-            saved = snapshot.save(settings, snap_dir)
-            print(f"saved {saved['rows']} rows; data kept in {snap_dir}", file=sys.stderr)
     finally:
         for child in children:
             if child.poll() is None:
@@ -190,7 +200,7 @@ Create a library, then drop files into its prefix:
   .venv/bin/aws --endpoint-url {endpoint} s3 cp film.mkv s3://{bucket}/movies/
   .venv/bin/viewra items
 
-Ctrl-C stops everything; the library is kept in {state}/snapshot.
+Ctrl-C stops everything; the library is kept in {state}/emulator (rm -rf {state}: start over).
 """,
         flush=True,
     )

@@ -1,18 +1,16 @@
-"""Keep the local stack's data across restarts of ``make run``.
+"""Load a state dir written before the durable emulator (``$VIEWRA_STATE_DIR/snapshot``), once.
 
-moto keeps everything in memory, so the runner snapshots what matters (both buckets' objects and
-every table's rows) into ``$VIEWRA_STATE_DIR/snapshot`` through the ordinary APIs, incrementally
-(an object is copied once per ETag), every few seconds and at exit; at start it loads the snapshot
-back. Restored objects may get new ETags (a multipart upload's ETag depends on its part size), so
-the restored items are given the new ETag of their object, and the scan events the restore itself
-raised are purged.
+The runner used to copy both buckets' objects and every table's rows into that folder every 30 s;
+the emulator now keeps its own state on disk (:mod:`viewra.local.durable`). A folder of the old
+kind is loaded through the ordinary APIs at the first start and set aside. Restored objects may
+get new ETags (a multipart upload's ETag depends on its part size), so the restored items are
+given the new ETag of their object, and the scan events the restore itself raised are purged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,46 +25,6 @@ def _bucket_dir(root: Path, bucket: str) -> Path:
 
 def _blob_name(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def save(settings: Settings, root: Path) -> dict[str, int]:
-    """Write the snapshot; returns counts (objects copied, rows saved)."""
-    s3, ddb = client(settings, "s3"), client(settings, "dynamodb")
-    copied = rows = 0
-    for bucket in (settings.media_bucket, settings.content_bucket):
-        folder = _bucket_dir(root, bucket)
-        (folder / "blobs").mkdir(parents=True, exist_ok=True)
-        manifest_path = folder / "manifest.json"
-        old = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        new: dict[str, Any] = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for obj in page.get("Contents", []):
-                key, etag = obj["Key"], obj["ETag"].strip('"')
-                blob = folder / "blobs" / _blob_name(key)
-                if old.get(key, {}).get("etag") != etag or not blob.exists():
-                    r = s3.get_object(Bucket=bucket, Key=key)
-                    tmp = blob.with_suffix(".tmp")
-                    with open(tmp, "wb") as fh:
-                        for chunk in r["Body"].iter_chunks(1 << 20):
-                            fh.write(chunk)
-                    os.replace(tmp, blob)
-                    copied += 1
-                    content_type = r.get("ContentType")
-                else:
-                    content_type = old[key].get("content_type")
-                new[key] = {"etag": etag, "content_type": content_type}
-        for key in set(old) - set(new):
-            (folder / "blobs" / _blob_name(key)).unlink(missing_ok=True)
-        _write_json(manifest_path, new)
-    (root / "tables").mkdir(parents=True, exist_ok=True)
-    for model in tables_for(settings).all():
-        name = model.Meta.table_name
-        items = [
-            i for page in ddb.get_paginator("scan").paginate(TableName=name) for i in page["Items"]
-        ]
-        rows += len(items)
-        _write_json(root / "tables" / f"{name}.json", items)
-    return {"objects_copied": copied, "rows": rows}
 
 
 def restore(settings: Settings, root: Path) -> dict[str, int]:
@@ -116,9 +74,3 @@ def _retag(item: dict[str, Any], new_etags: dict[tuple[str, str], tuple[str, str
         doc["etag"] = found[1]
         item["etag"] = {"S": found[1]}
         item["doc"] = {"S": json.dumps(doc)}
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)

@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 
 from viewra.common.content_address import content_key
 from viewra.common.errors import InvalidKey, NotFound, ObjectChanged, PoisonMessage
+from viewra.common.event_order import event_order
 from viewra.common.events import (
     ItemAdded,
     ItemFailed,
@@ -56,15 +57,10 @@ LIBRARIES_MAX_AGE = 5.0
 class ObjectRef:
     bucket: str
     key: str
-    order: str  # event time, then the zero-padded S3 sequencer: sortable as text
+    order: str  # viewra.common.event_order: the padded S3 sequencer decides, event time without one
     # what the S3 event (or the listing) said of the object: with both, the scan needs no HEAD
     etag: str | None = None
     size: int | None = None
-
-
-def event_order(event_time: str, sequencer: str | None = None) -> str:
-    """Order of a store event: S3 says compare sequencers right-padded with zeros."""
-    return f"{event_time}#{(sequencer or '').ljust(32, '0')}"
 
 
 def handle_message(services: Services, body: dict[str, Any]) -> None:

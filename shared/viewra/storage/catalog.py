@@ -1,8 +1,10 @@
 """The item catalogue on DynamoDB: conditional writes keyed by event order, and index queries.
 
-Every write carries the order of the store event that caused it (event time, then S3's
-sequencer); a write older than what the record already reflects is refused, so deliveries that
-arrive twice or out of order cannot resurrect a deleted object or roll back a replaced one.
+Every write carries the order of the store event that caused it
+(:mod:`viewra.common.event_order`: S3's sequencer, the event time where either side has none); a
+write older than what the record already reflects is refused, so deliveries that arrive twice or
+out of order cannot resurrect a deleted object or roll back a replaced one. The record keeps the
+padded sequencer apart (``event_seq``) so DynamoDB's condition can compare it as text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from viewra.common.errors import BadRequest
+from viewra.common.event_order import not_older, split_order
 from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import episode_order, resolution_class, series_key, sort_title
 from viewra.media.models.items import ItemStatus, MediaItem
@@ -70,6 +73,7 @@ class Catalog:
             kind=item.kind.value,
             etag=item.etag,
             event_order=order,
+            event_seq=split_order(order)[1],
             genres=[g.casefold() for g in item.genres] or None,
             video_codec=video.codec if video else None,
             audio_codecs=sorted({s.codec for s in item.audio_streams if s.codec}) or None,
@@ -79,15 +83,25 @@ class Catalog:
             episode_order=episode_order(item) if listed and series_key(item) else None,
             doc=json.loads(item.model_dump_json()),
         )
-        model = self._model
-        condition = model.id.does_not_exist() | (model.event_order <= order)
         try:
-            record.save(condition=condition)
+            record.save(condition=self._model.id.does_not_exist() | self._not_older(order))
         except PutError as exc:
             if conditional_failed(exc):
                 return False
             raise
         return True
+
+    def _not_older(self, order: str) -> Any:
+        """The condition that the record is at ``order`` or before it (``not_older`` in DynamoDB:
+        sequencers where both have one, else the order strings, which begin with the time)."""
+        model = self._model
+        seq = split_order(order)[1]
+        by_time = model.event_order <= order
+        if seq is None:
+            return by_time
+        return (model.event_seq.exists() & (model.event_seq <= seq)) | (
+            model.event_seq.does_not_exist() & by_time
+        )
 
     def episodes_after(self, key: str, order: int, limit: int = 10) -> list[MediaItem]:
         """The series' listed episodes that come after ``order`` (season, episode), in order."""
@@ -118,19 +132,20 @@ class Catalog:
             record = model.get(item_id, consistent_read=True)
         except model.DoesNotExist:
             return False
-        if record.event_order > order:
+        if not not_older(order, record.event_order):
             return False
         doc = dict(record.doc)
         doc.update(status=ItemStatus.REMOVED.value, updated_at=now)
         record.status = ItemStatus.REMOVED.value
         record.event_order = order
+        record.event_seq = split_order(order)[1]
         record.list_all = None
         record.list_lib = None
         record.series_key = None
         record.episode_order = None
         record.doc = doc
         try:
-            record.save(condition=model.event_order <= order)
+            record.save(condition=self._not_older(order))
         except PutError as exc:
             if conditional_failed(exc):
                 return False

@@ -148,6 +148,7 @@ def tables_for(settings: Settings) -> Tables:
         "kind": UnicodeAttribute(),
         "etag": UnicodeAttribute(),
         "event_order": UnicodeAttribute(),
+        "event_seq": UnicodeAttribute(null=True),  # viewra.common.event_order's padded sequencer
         "genres": ListAttribute(of=UnicodeAttribute, null=True),
         "video_codec": UnicodeAttribute(null=True),
         "audio_codecs": ListAttribute(of=UnicodeAttribute, null=True),

@@ -1,0 +1,891 @@
+"""The embedded emulator's durability: what it answered with success survives a ``kill -9``.
+
+moto keeps everything in memory. In the emulator process this module adds, under
+``<state>/emulator/``:
+
+* **Object bytes in files, once.** A ``PutObject`` or ``UploadPart`` body is streamed from the
+  socket into ``blobs/<id>`` (1 MiB at a time, its MD5 and CRC32 computed on the way, Content-MD5
+  checked) and fsynced before moto sees the request, with an empty body; the ``FakeKey`` moto then
+  builds adopts the file as its value (``_value_buffer``). A ``GetObject`` answers with a view of
+  the file that is read as it is sent, ranges included. Completing a multipart upload joins the
+  part files into one. Nothing holds an object whole in memory, and nothing copies it again.
+* **A write-ahead journal** (:mod:`viewra.local.journal`) of every other change, appended while
+  the change is applied (DynamoDB's write lock, moto's own order) and fsynced, by group commit,
+  before the answer leaves: DynamoDB items as their image after the write; SQS messages as sent,
+  deleted, purged or moved to a DLQ (receive counts ride along, unforced); each object's key,
+  blob, ETag and metadata; and the requests that create or configure buckets, queues, topics and
+  tables, kept as they came.
+* **Start**: the last snapshot and the journal after it are replayed into moto, then compacted
+  into a new snapshot (same record format, from the state itself) and a fresh journal; blob files
+  nothing names (uploads never acknowledged, replaced objects) are deleted.
+
+A message that was received but not deleted is visible again after a restart: the consumers that
+held it died with the stack (at-least-once). Visibility changes therefore have nothing to keep, and
+a receive still in flight at the restart does not count towards the DLQ's maxReceiveCount.
+Multipart uploads still in progress do not survive a restart (their completion was never
+acknowledged; clients start them again). Imports moto and the standard library only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import inspect
+import io
+import json
+import os
+import pickle
+import shutil
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from viewra.local.journal import Journal, encode, fsync_dir, read_records
+
+CHUNK = 1 << 20
+# An object this small travels inside its journal record as well, so its answer waits for one
+# fsync (the journal's, shared) instead of three (its file, the blobs folder, the journal); its
+# file is fsynced at the next compaction, which drops the copy. Anything larger is stored once.
+INLINE_MAX = 64 * 1024
+BLOB_POOL = 64
+REGION = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+
+
+class _Request(threading.local):
+    """What one request thread did that its answer must wait for."""
+
+    def __init__(self) -> None:
+        self.need = 0  # the last journal record this request appended
+        self.touched: set[tuple[str, str]] = set()  # (bucket, key) whose object changed
+        self.garbage: list[str] = []  # blob files to delete once the request's records are durable
+        self.pending: tuple[str, int, str] | None = None  # a streamed body: (blob, size, md5)
+        self.inline: dict[str, bytes] = {}  # blob → its bytes, for a small object's record
+        self.lazy = False  # a GetObject in progress: FakeKey.value answers with a file view
+
+
+_REQ = _Request()
+_S3_LOCK = threading.Lock()
+
+
+# -- the request body, streamed to a file ---------------------------------------------------------
+class BadDigest(Exception):
+    pass
+
+
+def _aws_chunks(stream: Any) -> Iterator[bytes | dict[str, str]]:
+    """Decode ``aws-chunked`` (``<hex size>[;sig]CRLF<data>CRLF`` … ``0CRLF<trailers>CRLF``):
+    the data, then one dict of trailing headers."""
+    while True:
+        line = stream.readline(4096)
+        if not line:
+            raise BadDigest("aws-chunked body ends early")
+        size = int(line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            trailers: dict[str, str] = {}
+            while (t := stream.readline(4096).strip()) and b":" in t:
+                name, _, value = t.partition(b":")
+                trailers[name.decode().strip().lower()] = value.decode().strip()
+            yield trailers
+            return
+        while size:
+            block = stream.read(min(size, CHUNK))
+            if not block:
+                raise BadDigest("aws-chunked body ends early")
+            size -= len(block)
+            yield block
+        stream.readline(8)  # the CRLF after the data
+
+
+def _plain_body(stream: Any, length: int | None) -> Iterator[bytes]:
+    while length is None or length > 0:
+        block = stream.read(CHUNK if length is None else min(length, CHUNK))
+        if not block:
+            return
+        if length is not None:
+            length -= len(block)
+        yield block
+
+
+def is_object_upload(environ: dict[str, Any]) -> bool:
+    """A PutObject or UploadPart: a body that is an object's bytes."""
+    if environ.get("REQUEST_METHOD") != "PUT" or "HTTP_X_AMZ_TARGET" in environ:
+        return False
+    if "HTTP_X_AMZ_COPY_SOURCE" in environ:
+        return False
+    parts = environ.get("PATH_INFO", "").lstrip("/").split("/", 1)
+    if len(parts) < 2 or not parts[1]:
+        return False
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return not {q for q in query if not q.startswith(("X-Amz-", "x-amz-"))} - {
+        "partNumber",
+        "uploadId",
+    }
+
+
+def stream_body(environ: dict[str, Any], state: Durable) -> None:
+    """Write the request's body to a new blob (fsynced) and hand moto an empty body."""
+    stream = environ["wsgi.input"]
+    sha_mode = environ.get("HTTP_X_AMZ_CONTENT_SHA256", "")
+    chunked = sha_mode.startswith("STREAMING-") or "aws-chunked" in environ.get(
+        "HTTP_CONTENT_ENCODING", ""
+    )
+    length = environ.get("CONTENT_LENGTH")
+    source = (
+        _aws_chunks(stream) if chunked else _plain_body(stream, int(length) if length else None)
+    )
+    md5, crc, size = hashlib.md5(), 0, 0
+    path = state.new_blob()
+    trailers: dict[str, str] = {}
+    small: list[bytes] | None = []
+    with open(path, "wb") as fh:
+        for block in source:
+            if isinstance(block, dict):
+                trailers = block
+                continue
+            fh.write(block)
+            md5.update(block)
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+            if small is not None and size <= INLINE_MAX:
+                small.append(block)
+            else:
+                small = None
+        fh.flush()
+        if small is None and state.fsync:
+            os.fsync(fh.fileno())
+    if small is None:
+        state.blob_created()
+    else:
+        _REQ.inline[str(path)] = b"".join(small)
+    _REQ.pending = (str(path), size, md5.hexdigest())
+    expected_md5 = environ.pop("HTTP_CONTENT_MD5", None)
+    if expected_md5 and base64.b64decode(expected_md5) != md5.digest():
+        raise BadDigest("The Content-MD5 you specified did not match what we received.")
+    for name, value in trailers.items():
+        if name.startswith("x-amz-checksum-"):
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+            environ.setdefault(
+                "HTTP_X_AMZ_SDK_CHECKSUM_ALGORITHM", name.removeprefix("x-amz-checksum-").upper()
+            )
+    given_crc = environ.get("HTTP_X_AMZ_CHECKSUM_CRC32")
+    if given_crc and base64.b64decode(given_crc) != crc.to_bytes(4, "big"):
+        raise BadDigest("The CRC32 you specified did not match the calculated checksum.")
+    if environ.get("HTTP_X_AMZ_SDK_CHECKSUM_ALGORITHM", "").upper() == "CRC32" and not given_crc:
+        environ["HTTP_X_AMZ_CHECKSUM_CRC32"] = base64.b64encode(crc.to_bytes(4, "big")).decode()
+    for name in ("HTTP_X_AMZ_DECODED_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"):
+        environ.pop(name, None)
+    if chunked:
+        environ["HTTP_X_AMZ_CONTENT_SHA256"] = "UNSIGNED-PAYLOAD"
+        encoding = [
+            e
+            for e in environ.get("HTTP_CONTENT_ENCODING", "").split(",")
+            if e.strip() != "aws-chunked"
+        ]
+        environ["HTTP_CONTENT_ENCODING"] = ",".join(encoding)
+        if not environ["HTTP_CONTENT_ENCODING"]:
+            del environ["HTTP_CONTENT_ENCODING"]
+    environ["CONTENT_LENGTH"] = "0"
+    environ["wsgi.input"] = io.BytesIO(b"")
+
+
+class FileBody:
+    """A GetObject's body: a range of a blob, read as it is sent (``len`` and slices as bytes)."""
+
+    def __init__(self, fh: Any, start: int, stop: int) -> None:
+        self._fh, self._start, self._stop = fh, start, max(start, stop)
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, index: slice) -> FileBody:
+        start, stop, _ = index.indices(len(self))
+        return FileBody(self._fh, self._start + start, self._start + stop)
+
+    def __iter__(self) -> Iterator[bytes]:
+        pos, fd = self._start, self._fh.fileno()
+        while pos < self._stop:
+            block = os.pread(fd, min(CHUNK, self._stop - pos), pos)
+            if not block:
+                return
+            pos += len(block)
+            yield block
+
+
+# -- the state: snapshot + journal ------------------------------------------------------------
+class Durable:
+    """The emulator's state directory: blobs, the snapshot and the journal after it."""
+
+    def __init__(self, root: Path, fsync: bool = True) -> None:
+        self.root = root
+        self.fsync = fsync
+        self.blobs = root / "blobs"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.journal: Journal | None = None
+        self.controls: list[dict[str, Any]] = []  # create/configure requests, in order
+        self.unsynced: set[str] = set()  # blob names of small objects replayed from the journal
+        self._pool: list[Path] = []
+        self._pool_lock = threading.Lock()
+        self.replaying = False
+
+    # blobs
+    def new_blob(self) -> Path:
+        """A file for an object's bytes, from a pool of empty ones whose names are already on
+        disk: an upload then waits for its file's fsync alone, not also for the folder's."""
+        with self._pool_lock:
+            if not self._pool:
+                self._pool = [self.blobs / uuid.uuid4().hex for _ in range(BLOB_POOL)]
+                for path in self._pool:
+                    path.touch()
+                if self.fsync:
+                    fsync_dir(self.blobs)
+            return self._pool.pop()
+
+    def blob_created(self) -> None:
+        """Nothing to do: a pool file's name was made durable with the pool (``new_blob``)."""
+
+    def write_blob(self, data: bytes) -> tuple[str, str]:
+        path = self.new_blob()
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if self.fsync and not self.replaying and len(data) > INLINE_MAX:
+                os.fsync(fh.fileno())
+        if len(data) > INLINE_MAX:
+            self.blob_created()
+        else:
+            _REQ.inline[str(path)] = bytes(data)
+        return str(path), hashlib.md5(data).hexdigest()
+
+    # journal
+    def append(self, record: dict[str, Any], durable: bool = True) -> None:
+        if self.replaying or self.journal is None:
+            return
+        if self.fsync:
+            seq = self.journal.append(record)
+            if durable:
+                _REQ.need = max(_REQ.need, seq)
+
+    def commit(self) -> None:
+        if self.journal is not None and _REQ.need:
+            self.journal.commit(_REQ.need)
+        _REQ.need = 0
+
+    def _generation(self) -> int:
+        found = [int(p.name.split(".")[1]) for p in self.root.glob("snapshot.*.jsonl")]
+        return max(found, default=0)
+
+    def start(self, app: Any) -> dict[str, int]:
+        """Replay the last snapshot and its journal, compact them into a new generation."""
+        gen = self._generation()
+        counts = {"records": 0}
+        self.replaying = True
+        try:
+            for name in (f"snapshot.{gen}.jsonl", f"journal.{gen}.jsonl"):
+                for record in read_records(self.root / name):
+                    apply_record(app, self, record)
+                    counts["records"] += 1
+        finally:
+            self.replaying = False
+        counts.update(self.compact(gen + 1))
+        return counts
+
+    def compact(self, gen: int) -> dict[str, int]:
+        """Write the whole state as snapshot ``gen``, start journal ``gen``, drop the older ones
+        and every blob no object names."""
+        tmp = self.root / f"snapshot.{gen}.tmp"
+        kept: set[str] = set()
+        count = 0
+        with open(tmp, "wb") as fh:
+            for record in state_records(self):
+                if record["t"] == "s3.key":
+                    kept.add(record["blob"])
+                fh.write(encode(record))
+                count += 1
+            if self.fsync:  # the small objects' files, whose journal copies go with the journal
+                for blob in self.blobs.iterdir():
+                    if blob.name in kept and blob.name in self.unsynced:
+                        with open(blob, "rb") as b:
+                            os.fsync(b.fileno())
+                fsync_dir(self.blobs)
+            self.unsynced.clear()
+            fh.flush()
+            if self.fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, self.root / f"snapshot.{gen}.jsonl")
+        if self.fsync:
+            fsync_dir(self.root)
+        self.journal = Journal(self.root / f"journal.{gen}.jsonl", fsync=self.fsync)
+        for old in self.root.glob("*.jsonl"):
+            if old.name not in (f"snapshot.{gen}.jsonl", f"journal.{gen}.jsonl"):
+                old.unlink()
+        removed = 0
+        self._pool = []  # unused pool files are deleted with the other unnamed ones
+        for blob in self.blobs.iterdir():
+            if blob.name not in kept:
+                blob.unlink()
+                removed += 1
+        return {"snapshot_records": count, "blobs_removed": removed}
+
+
+# -- records: what is appended, and how a record is applied again ------------------------------
+def _pickled(obj: Any) -> str:
+    return base64.b64encode(pickle.dumps(obj)).decode()
+
+
+def _backend(service: str, region: str) -> Any:
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.utilities.utils import get_partition
+
+    backends = get_backend(service)[DEFAULT_ACCOUNT_ID]  # type: ignore[index]
+    return backends[get_partition(region) if service == "s3" else region]
+
+
+def _s3_key_record(bucket: str, name: str, key: Any) -> dict[str, Any]:
+    return {
+        "t": "s3.key",
+        "bucket": bucket,
+        "key": name,
+        "blob": Path(key._viewra_blob).name,
+        "size": key.size,
+        "etag": key.etag.strip('"'),
+        "meta": dict(key.metadata),
+        "lm": key.last_modified.isoformat(),
+        "storage": key.storage_class,
+        "cs": [key.checksum_algorithm, key.checksum_value, key.checksum_type, key.checksum_parts],
+    }
+
+
+def state_records(state: Durable) -> Iterator[dict[str, Any]]:
+    """The whole state as records: requests that build the resources, then their contents."""
+    yield from compact_controls(state.controls)
+    ddb = _backend("dynamodb", REGION)
+    for table in list(ddb.tables.values()):
+        for item in table.all_items():
+            yield {"t": "ddb.item", "table": table.name, "item": item.to_json()["Attributes"]}
+    sqs = _backend("sqs", REGION)
+    for queue in list(sqs.queues.values()):
+        for message in list(queue._messages):
+            yield {"t": "sqs.put", "q": queue.name, "m": _pickled(message)}
+    s3 = _backend("s3", REGION)
+    for bucket in list(s3.buckets.values()):
+        for name in list(bucket.keys.keys()):
+            key = bucket.keys.get(name)
+            if key is not None and getattr(key, "_viewra_blob", None):
+                yield _s3_key_record(bucket.name, name, key)
+
+
+def _control_identity(record: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """(what a later request of the same kind replaces, whether it deletes the resource)."""
+    service, action, resource = record["service"], record["action"], record["resource"]
+    deletes = action in {"DeleteTable", "DeleteQueue", "DeleteTopic", "DELETE /"}
+    return (service, action, resource), deletes
+
+
+def compact_controls(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests still needed: the last of each kind per resource, none of a deleted one."""
+    kept: dict[tuple[str, ...], dict[str, Any]] = {}
+    for record in controls:
+        ident, deletes = _control_identity(record)
+        if deletes:
+            for other in [k for k in kept if k[0] == ident[0] and k[2] == ident[2]]:
+                del kept[other]
+            continue
+        kept.pop(ident, None)
+        kept[ident] = record
+    return list(kept.values())
+
+
+def apply_record(app: Any, state: Durable, record: dict[str, Any]) -> None:
+    kind = record["t"]
+    if kind == "ctl":
+        _replay_request(app, record)
+        state.controls.append(record)
+    elif kind == "ddb.item":
+        backend = _backend("dynamodb", REGION)
+        if record["table"] not in backend.tables:
+            return
+        table = backend.tables[record["table"]]
+        if record.get("item") is not None:
+            table.put_item(record["item"])
+        else:
+            hash_value, range_value = backend.get_keys_value(table, record["key"])
+            if table.get_item(hash_value, range_value) is not None:
+                table.delete_item(hash_value, range_value)
+    elif kind.startswith("sqs."):
+        _apply_sqs(record)
+    elif kind == "s3.key":
+        _apply_s3_key(state, record)
+    elif kind == "s3.del":
+        bucket = _backend("s3", REGION).buckets.get(record["bucket"])
+        if bucket is not None and record["key"] in bucket.keys:
+            bucket.keys.pop(record["key"])
+
+
+def _apply_sqs(record: dict[str, Any]) -> None:
+    backend = _backend("sqs", REGION)
+    queue = backend.queues.get(record["q"])
+    kind = record["t"]
+    if kind == "sqs.put":
+        message = pickle.loads(base64.b64decode(record["m"]))
+        message.visible_at = 0.0  # its consumer, if it had one, died with the stack
+        for other in backend.queues.values():  # a move to the DLQ: one message, one queue
+            other._messages = [m for m in other._messages if m.id != message.id]
+        if queue is not None:
+            queue._messages.append(message)
+    elif queue is None:
+        return
+    elif kind == "sqs.del":
+        queue._messages = [m for m in queue._messages if m.id != record["id"]]
+    elif kind == "sqs.recv":
+        # [count, visible again at (ms)]: a receive still in flight when the stack died did not
+        # end (its consumer died too), so it does not count towards the DLQ: a backlog's head
+        # would otherwise reach it after three crashes in a row, for no fault of its own
+        now_ms = time.time() * 1000
+        counts = record["c"]
+        for m in queue._messages:
+            if m.id in counts:
+                count, visible_at = counts[m.id]
+                m.approximate_receive_count = count - (1 if visible_at > now_ms else 0)
+    elif kind == "sqs.purge":
+        queue._messages = []
+
+
+def _apply_s3_key(state: Durable, record: dict[str, Any]) -> None:
+    import datetime
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import FakeKey
+
+    bucket = _backend("s3", REGION).buckets.get(record["bucket"])
+    path = state.blobs / record["blob"]
+    if bucket is None:
+        return
+    if "data" in record:  # a small object: its file may not have reached the disk
+        data = base64.b64decode(record["data"])
+        if not path.exists() or path.stat().st_size != len(data):
+            path.write_bytes(data)
+        state.unsynced.add(path.name)
+    if not path.exists():
+        return
+    _REQ.pending = (str(path), record["size"], record["etag"])
+    try:
+        key = FakeKey(
+            name=record["key"],
+            value=b"",
+            account_id=DEFAULT_ACCOUNT_ID,
+            region_name=REGION,
+            storage=record.get("storage"),
+            etag=record["etag"],
+            bucket_name=bucket.name,
+        )
+    finally:
+        _REQ.pending = None
+    key.set_metadata(dict(record.get("meta") or {}))
+    key.last_modified = datetime.datetime.fromisoformat(record["lm"])
+    algorithm, value, ctype, parts = record.get("cs") or [None] * 4
+    key.checksum_algorithm, key.checksum_value = algorithm, value
+    key.checksum_type, key.checksum_parts = ctype, parts
+    bucket.keys[record["key"]] = key
+
+
+def _replay_request(app: Any, record: dict[str, Any]) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(
+        path=record["path"],
+        method=record["method"],
+        query_string=record["query"],
+        headers=record["headers"],
+        data=base64.b64decode(record["body"]),
+    ).get_environ()
+    result = app(environ, lambda *a, **k: None)
+    for _ in result:
+        pass
+    if hasattr(result, "close"):
+        result.close()
+
+
+# -- control requests (create and configure) --------------------------------------------------
+_DDB_CONTROL = {
+    "CreateTable",
+    "DeleteTable",
+    "UpdateTable",
+    "UpdateTimeToLive",
+    "TagResource",
+    "UntagResource",
+}
+_SQS_CONTROL = {"CreateQueue", "DeleteQueue", "SetQueueAttributes", "TagQueue", "UntagQueue"}
+_HEADERS_KEPT = ("HTTP_HOST", "HTTP_AUTHORIZATION", "HTTP_X_AMZ_TARGET", "CONTENT_TYPE")
+
+
+def control_of(environ: dict[str, Any], body: bytes) -> dict[str, Any] | None:
+    """The record of a request that creates, configures or deletes a resource; else None."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    method = environ.get("REQUEST_METHOD", "")
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    service = action = resource = ""
+    if target:
+        action = target.rsplit(".", 1)[-1]
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        if target.startswith("DynamoDB_") and action in _DDB_CONTROL:
+            service, resource = "dynamodb", str(doc.get("TableName") or doc.get("ResourceArn"))
+        elif target.startswith("AmazonSQS") and action in _SQS_CONTROL:
+            service = "sqs"
+            resource = str(doc.get("QueueName") or doc.get("QueueUrl", "").rsplit("/", 1)[-1])
+        else:
+            return None
+    elif "/sns/" in auth and method == "POST":
+        form = parse_qs(body.decode("utf-8", "replace"))
+        action = (form.get("Action") or [""])[0]
+        if not action or action.startswith(("Publish", "List", "Get", "Check")):
+            return None
+        service = "sns"
+        resource = json.dumps({k: v for k, v in sorted(form.items()) if k != "Action"})
+    elif method in ("PUT", "DELETE") and "HTTP_X_AMZ_TARGET" not in environ:
+        parts = environ.get("PATH_INFO", "").strip("/").split("/", 1)
+        if len(parts) != 1 or not parts[0] or "/sqs/" in auth or "/dynamodb/" in auth:
+            return None  # an object, not a bucket
+        query = sorted(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        service, resource = "s3", parts[0]
+        action = f"{method} /{'?' + '&'.join(query) if query else ''}"
+    else:
+        return None
+    return {
+        "t": "ctl",
+        "service": service,
+        "action": action,
+        "resource": resource,
+        "method": method,
+        "path": environ.get("PATH_INFO", "/"),
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": {
+            k.removeprefix("HTTP_").replace("_", "-").title(): environ[k]
+            for k in _HEADERS_KEPT
+            if k in environ
+        },
+        "body": base64.b64encode(body).decode(),
+    }
+
+
+# -- the WSGI layer --------------------------------------------------------------------------
+class DurableApp:
+    """moto's app with bodies streamed to blobs and answers held until their records are
+    durable."""
+
+    def __init__(self, app: Any, state: Durable) -> None:
+        self.app, self.state = app, state
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        _REQ.need, _REQ.touched, _REQ.garbage, _REQ.pending = 0, set(), [], None
+        _REQ.inline = {}
+        try:
+            control = None
+            if is_object_upload(environ):
+                try:
+                    stream_body(environ, self.state)
+                except BadDigest as exc:
+                    return _s3_error(start_response, "BadDigest", str(exc))
+            elif environ.get("REQUEST_METHOD") in ("PUT", "DELETE", "POST"):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                if length <= 1 << 20:  # a control request is small; keep its body to replay it
+                    body = environ["wsgi.input"].read(length) if length else b""
+                    environ["wsgi.input"] = io.BytesIO(body)
+                    control = control_of(environ, body)
+                    if control is not None and control["service"] == "s3":
+                        environ["CONTENT_LENGTH"] = str(len(body))
+            status: list[str] = []
+
+            def capture(code: str, headers: Any, exc_info: Any = None) -> Any:
+                status.append(code)
+                return start_response(code, headers, exc_info)
+
+            result = self.app(environ, capture)
+            if control is not None and status and status[0].startswith("2"):
+                self.state.append(control)
+                self.state.controls.append(control)
+            self._record_objects()
+            self.state.commit()
+            for blob in _REQ.garbage:
+                Path(blob).unlink(missing_ok=True)
+            return result
+        finally:
+            if _REQ.pending is not None:  # streamed but never adopted (the request failed)
+                Path(_REQ.pending[0]).unlink(missing_ok=True)
+            _REQ.pending, _REQ.lazy = None, False
+
+    def _record_objects(self) -> None:
+        if not _REQ.touched:
+            return
+        s3 = _backend("s3", REGION)
+        with _S3_LOCK:
+            for bucket_name, name in sorted(_REQ.touched):
+                bucket = s3.buckets.get(bucket_name)
+                key = bucket.keys.get(name) if bucket is not None else None
+                if key is not None and getattr(key, "_viewra_blob", None):
+                    record = _s3_key_record(bucket_name, name, key)
+                    if key._viewra_blob in _REQ.inline:
+                        record["data"] = base64.b64encode(_REQ.inline[key._viewra_blob]).decode()
+                    self.state.append(record)
+                else:
+                    self.state.append({"t": "s3.del", "bucket": bucket_name, "key": name})
+
+
+def _s3_error(start_response: Callable[..., Any], code: str, message: str) -> list[bytes]:
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error>"
+    ).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/xml")])
+    return [body]
+
+
+# -- moto patches ----------------------------------------------------------------------------
+def _wrap(cls: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    original = getattr(cls, name)
+    if getattr(original, "_viewra_durable", False):
+        return
+    wrapped = make(original)
+    wrapped._viewra_durable = True  # type: ignore[attr-defined]
+    setattr(cls, name, wrapped)
+
+
+def _patch_fake_key(state: Durable) -> None:
+    from moto.s3.models import FakeKey, FakeMultipart, S3Backend
+    from moto.s3.responses import S3Response
+
+    value_property = FakeKey.value
+
+    def set_value(self: Any, new_value: bytes) -> None:
+        pending, _REQ.pending = _REQ.pending, None
+        if pending is not None and not new_value:
+            path, size, md5 = pending
+        else:
+            if isinstance(new_value, str):
+                new_value = new_value.encode()
+            path, md5 = state.write_blob(bytes(new_value))
+            size = len(new_value)
+        old = getattr(self, "_value_buffer", None)
+        if old is not None:
+            old.close()
+        self._value_buffer = open(path, "rb")  # noqa: SIM115 - the key's value, open as long as it
+        self._viewra_blob = path
+        self.contentsize = size
+        if self._etag is None:
+            self._etag = md5
+
+    def get_value(self: Any) -> Any:
+        if _REQ.lazy and getattr(self, "_viewra_blob", None):
+            return FileBody(self._value_buffer, 0, self.contentsize)
+        return value_property.fget(self)
+
+    FakeKey.value = property(get_value, set_value)  # type: ignore[assignment,method-assign]
+
+    def dispose_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def dispose(self: Any, garbage: bool = False) -> None:
+            blob = getattr(self, "_viewra_blob", None)
+            if blob and not garbage and not state.replaying and not self.disposed:
+                _REQ.garbage.append(blob)  # deleted once the records replacing it are durable
+            original(self, garbage)
+            self.disposed = True
+
+        return dispose
+
+    _wrap(FakeKey, "dispose", dispose_)
+
+    def complete_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def complete(self: Any, body: Any) -> Any:
+            pairs = list(body)
+            parts = [self.parts.get(pn) for pn, _ in pairs]
+            if not pairs or not all(
+                p is not None and getattr(p, "_viewra_blob", None) for p in parts
+            ):
+                return original(self, iter(pairs))
+            from moto.s3.exceptions import EntityTooSmall, InvalidPart
+            from moto.s3.models import S3_UPLOAD_PART_MIN_SIZE
+
+            md5s = b""
+            for i, ((_, etag), part) in enumerate(zip(pairs, parts, strict=True)):
+                if part.etag.strip('"') != etag.strip('"'):
+                    raise InvalidPart()
+                if i < len(parts) - 1 and part.contentsize < S3_UPLOAD_PART_MIN_SIZE:
+                    raise EntityTooSmall()
+                md5s += bytes.fromhex(part.etag.strip('"'))
+            path = state.new_blob()
+            size = 0
+            with open(path, "wb") as out:
+                for part in parts:
+                    with open(part._viewra_blob, "rb") as src:
+                        shutil.copyfileobj(src, out, CHUNK)
+                    size += part.contentsize
+                out.flush()
+                if state.fsync:
+                    os.fsync(out.fileno())
+            state.blob_created()
+            etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
+            _REQ.pending = (str(path), size, etag)
+            _REQ.garbage.extend(p._viewra_blob for p in self.parts.values())
+            return b"", etag, None
+
+        return complete
+
+    _wrap(FakeMultipart, "complete", complete_)
+
+    def touching(position: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            signature = inspect.signature(original)
+
+            def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+                bound = signature.bind(self, *args, **kwargs).arguments
+                names = list(bound)
+                bucket, key = bound[names[1]], bound[names[position]]
+                result = original(self, *args, **kwargs)
+                _REQ.touched.add((bucket, key))
+                return result
+
+            return wrapper
+
+        return make
+
+    _wrap(S3Backend, "put_object", touching(2))
+    _wrap(S3Backend, "delete_object", touching(2))
+
+    def lazy_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def get_object(self: Any) -> Any:
+            _REQ.lazy = True
+            try:
+                return original(self)
+            finally:
+                _REQ.lazy = False
+
+        return get_object
+
+    _wrap(S3Response, "get_object", lazy_)
+
+
+def _patch_dynamodb(state: Durable) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from viewra.local.moto_atomic import _LOCK
+
+    def image(backend: Any, table_name: str, key: dict[str, Any]) -> dict[str, Any]:
+        table = backend.get_table(table_name)
+        hash_value, range_value = backend.get_keys_value(table, key)
+        item = table.get_item(hash_value, range_value)
+        attrs = item.to_json()["Attributes"] if item is not None else None
+        return {"t": "ddb.item", "table": table_name, "key": key, "item": attrs}
+
+    def key_of(backend: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        table = backend.get_table(table_name)
+        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        return {n: attrs[n] for n in names if n in attrs}
+
+    def affected(backend: Any, name: str, bound: dict[str, Any]) -> list[tuple[str, Any]]:
+        if name == "put_item":
+            return [
+                (bound["table_name"], key_of(backend, bound["table_name"], bound["item_attrs"]))
+            ]
+        if name in ("update_item", "delete_item"):
+            return [(bound["table_name"], bound["key"])]
+        found = []
+        for op in bound["transact_items"]:
+            (kind, body), *_ = op.items()
+            if kind == "Put":
+                found.append((body["TableName"], key_of(backend, body["TableName"], body["Item"])))
+            elif kind in ("Update", "Delete"):
+                found.append((body["TableName"], body["Key"]))
+        return found
+
+    def journaled(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            signature = inspect.signature(original)
+
+            def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+                with _LOCK:
+                    result = original(self, *args, **kwargs)
+                    if not state.replaying:
+                        bound = signature.bind(self, *args, **kwargs).arguments
+                        for table_name, key in affected(self, name, bound):
+                            state.append(image(self, table_name, key))
+                    return result
+
+            return wrapper
+
+        return make
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        _wrap(DynamoDBBackend, name, journaled(name))
+
+
+def _patch_sqs(state: Durable) -> None:
+    from moto.sqs.models import Queue, SQSBackend
+
+    def add_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def add_message(self: Any, message: Any) -> None:
+            original(self, message)
+            if any(m is message for m in self._messages):  # not a FIFO duplicate
+                state.append({"t": "sqs.put", "q": self.name, "m": _pickled(message)})
+
+        return add_message
+
+    _wrap(Queue, "add_message", add_)
+
+    def delete_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def delete_message(self: Any, queue_name: str, receipt_handle: str) -> None:
+            queue = self.get_queue(queue_name)
+            found = [m.id for m in queue._messages if m.had_receipt_handle(receipt_handle)]
+            original(self, queue_name, receipt_handle)
+            for message_id in found:
+                state.append({"t": "sqs.del", "q": queue_name, "id": message_id})
+
+        return delete_message
+
+    _wrap(SQSBackend, "delete_message", delete_)
+
+    def receive_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, queue_name, *args, **kwargs)
+            if result:
+                queue = self.get_queue(queue_name)
+                held = {m.id: m for m in queue._messages}
+                counts = {
+                    m.id: [m.approximate_receive_count, held[m.id].visible_at]
+                    for m in result
+                    if m.id in held
+                }
+                state.append({"t": "sqs.recv", "q": queue_name, "c": counts}, durable=False)
+            return result
+
+        return receive_message
+
+    _wrap(SQSBackend, "receive_message", receive_)
+
+    def purge_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def purge_queue(self: Any, queue_name: str) -> None:
+            original(self, queue_name)
+            state.append({"t": "sqs.purge", "q": queue_name})
+
+        return purge_queue
+
+    _wrap(SQSBackend, "purge_queue", purge_)
+
+
+def install(app: Any, root: Path, fsync: bool = True) -> tuple[DurableApp, dict[str, int]]:
+    """Patch moto in this process, replay ``root`` into it; returns the app to serve."""
+    state = Durable(root, fsync=fsync)
+    _patch_fake_key(state)
+    _patch_dynamodb(state)
+    _patch_sqs(state)
+    counts = state.start(app)
+    return DurableApp(app, state), counts
