@@ -6,6 +6,7 @@ documented command that is in neither fails this suite."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -182,10 +183,15 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     fixture starts for every integration test; ``make test`` is ``ruff check`` and this pytest
     suite (CI runs it: .ci/run). Dry runs (``make -n``), with the installs assumed done."""
 
+    # run under `make test` itself, the outer make's variables (PYTEST_ARGS=...) would reach the
+    # dry run through MAKEFLAGS: the recipes are read as a newcomer's make would print them
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
     def recipe(target: str) -> str:
         done = subprocess.run(
             ["make", "-n", "--no-print-directory", target, "STAMP=", "NODE_STAMP="],
             cwd=ROOT,
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,

@@ -8,6 +8,7 @@ MinIO and emulators want path-style while AWS prefers virtual-hosted.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import boto3
@@ -16,7 +17,11 @@ from botocore.config import Config
 from viewra.common.settings import Settings
 
 _lock = threading.Lock()
-_cache: dict[tuple[Settings, str], Any] = {}
+# A deployment has one Settings, so this holds a handful of clients. It is bounded all the same:
+# each client carries its own botocore session and parsed service models (tens of MB), and a
+# process that sees many settings (the test suite: one per test) must not keep them all.
+_cache: OrderedDict[tuple[Settings, str], Any] = OrderedDict()
+_CACHE_SIZE = 16
 
 
 def _config(settings: Settings, service: str) -> Config:
@@ -46,4 +51,8 @@ def client(settings: Settings, service: str) -> Any:
                 config=_config(settings, service),
             )
             _cache[key] = found
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(key)
         return found

@@ -17,6 +17,7 @@ export const startPlayback = async (itemId: string, profile: DeviceProfile, opti
     subtitle_stream_index: options.subtitle_stream_index ?? null,
     allow_direct_play: true,
     allow_direct_stream: true,
+    allow_subtitle_extraction: true,
     start_position: options.start_position ?? 0,
   };
   return unwrap(
