@@ -26,6 +26,13 @@ time.sleep(60)
 """
 
 
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -48,6 +55,11 @@ def test_the_process_is_killed_when_the_worker_dies(way: str) -> None:
     assert parent.stdout is not None
     pid = int(parent.stdout.readline())
     assert _alive(pid)
+    # setpriv sets the death signal and then execs the command: wait for the exec (a worker that
+    # dies in that first millisecond leaves its ffmpeg running; no encode has started yet)
+    deadline = time.monotonic() + 5
+    while _command(pid) != "sleep" and time.monotonic() < deadline:
+        time.sleep(0.01)
 
     parent.send_signal(signal.SIGKILL)
     parent.wait()
