@@ -9,8 +9,9 @@ waitress, whose I/O loop visits every open connection on each event (and which, 
 on ``Expect: 100-continue`` with an empty body, as botocore sends for an empty ``PutObject``).
 
 The app is moto's own (``DomainDispatcherApplication``), with DynamoDB's conditional writes made
-atomic (:mod:`viewra.local.moto_atomic`) and moto's per-request overheads removed
-(:mod:`viewra.local.moto_speed`).
+atomic (:mod:`viewra.local.moto_atomic`), moto's per-request overheads removed
+(:mod:`viewra.local.moto_speed`) and Queries answered from ordered indexes
+(:mod:`viewra.local.moto_index`).
 
 cheroot's socket writer (11.1.2) copies everything still to send into a new ``bytes`` before each
 ``send``: a 40 MB object went out in partial sends, each after a copy of the rest, and serving
@@ -82,10 +83,12 @@ def serve(host: str, port: int, threads: int = THREADS) -> None:
 
     from viewra.local.heap import settle
     from viewra.local.moto_atomic import make_dynamodb_writes_atomic
+    from viewra.local.moto_index import index_moto_queries
     from viewra.local.moto_speed import speed_up_moto
 
     make_dynamodb_writes_atomic()
     speed_up_moto()
+    index_moto_queries()  # after speed_up_moto: its UpdateItem is the one wrapped
     send_without_copies()
     app = DomainDispatcherApplication(create_backend_app)
     _warm(WARM_SERVICES)
