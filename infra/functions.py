@@ -75,6 +75,8 @@ ALL_TABLES = (
     "transcode_jobs",
     "events",
     "enrich_cache",
+    "search",
+    "counts",
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -88,8 +90,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "scan",
         memory_mb=1024,  # MediaInfo parses in memory; 1 GB also buys CPU for guessit
-        reads=("items", "libraries", "scans", "enrich_cache"),  # enrichment runs here too
-        writes=("items", "scans", "enrich_cache"),
+        # enrichment runs here too; an item write keeps its search rows and the counts
+        reads=("items", "libraries", "scans", "enrich_cache", "search", "counts"),
+        writes=("items", "scans", "enrich_cache", "search", "counts"),
     ),
     FunctionSpec(
         "transcode",

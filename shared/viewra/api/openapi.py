@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from viewra import __version__
-from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
 from viewra.media.models.items import MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery
 from viewra.media.models.scans import Scan
@@ -35,7 +35,7 @@ class ErrorResponse(BaseModel):
 
 
 class LibraryList(BaseModel):
-    libraries: list[Library]
+    libraries: list[LibraryView]
 
 
 class LibraryCreated(BaseModel):
