@@ -140,8 +140,9 @@ class SearchIndex:
                 row = _row(record)
                 if keep(row) and row_matches(row, search):
                     ids.append(row.item_id)
-                    if len(ids) == limit:
-                        return SearchRead(ids, (stage, results.last_evaluated_key), read)
+                    if len(ids) == limit:  # resume after this row (its key is the table's)
+                        key = {"p": {"S": row.p}, "r": {"S": row.r}}
+                        return SearchRead(ids, (stage, key), read)
             start = results.last_evaluated_key
             if start is None:
                 stage += 1
