@@ -125,7 +125,9 @@ class Catalog:
                     continue  # another write got in between: read again
                 raise
             self.counts.add(count_deltas(old[0] if old else None, new))
-            self.search_index.replace(item_id, lambda: self._current(item_id) or (None, ""))
+            self.search_index.replace(
+                item_id, lambda: self._current(item_id) or (None, ""), (new, order, old is None)
+            )
             return True
         return False
 
@@ -271,6 +273,7 @@ class Catalog:
             for record in results:
                 if len(items) == query.limit:
                     key = _record_key(last, hash_attr, range_attr)
+                    read += results.page_iter.total_scanned_count
                     return ItemPage(items=items, cursor=_encode_cursor(index_name, key), read=read)
                 items.append(MediaItem.model_validate(record.doc))
                 last = record

@@ -73,22 +73,31 @@ class SearchIndex:
         """The (partition, sort key) of every row the item has."""
         return [(r.p, r.r) for r in self._model.item_rows.query(item_id)]
 
-    def replace(self, item_id: str, current: Callable[[], tuple[MediaItem | None, str]]) -> None:
+    def replace(
+        self,
+        item_id: str,
+        current: Callable[[], tuple[MediaItem | None, str]],
+        written: tuple[MediaItem, str, bool],
+    ) -> None:
         """Make the item's rows those of its current version (``current`` reads it: the item or
-        None, and its event order), going again while it changes under us."""
+        None, and its event order), going again while it changes under us. ``written`` is the
+        version just written (item, order, whether it was new: then it has no rows to find)."""
         seen = None
+        item: MediaItem | None = written[0]
+        order, new = written[1], written[2]
         for _ in range(5):
-            item, order = current()
-            if order == seen:
-                return
             want = {(r.p, r.r): r for r in (index_rows(item) if item else [])}
-            have = set(self.rows_of(item_id))
+            have = set() if new else set(self.rows_of(item_id))
+            new = False
             with self._model.batch_write() as batch:
                 for key in have - set(want):
                     batch.delete(self._model(*key))
                 for row in want.values():
                     batch.save(_record(self._model, row, order))
             seen = order
+            item, order = current()
+            if order == seen:
+                return
 
     def put_rows(self, items: Iterable[tuple[MediaItem, str]]) -> int:
         """Write rows of many items at once (reindex, bulk loads); rows are not removed."""
