@@ -210,3 +210,33 @@ def test_indexed_queries_answer_as_moto_does(
             )
             assert got == sorted(table, key=key, reverse=not forward)
         assert windows and None not in windows  # every page came from the ordered index
+
+
+def test_a_page_after_a_start_key_still_answers_the_key_of_its_last_item(ddb, monkeypatch) -> None:
+    """The start key's own item is not one of the page's: a filtered page of two after it still
+    ends with LastEvaluatedKey while items follow (a regression: the window counted it)."""
+    monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
+    _fresh(ddb)
+    for n in range(6):
+        ddb.put_item(
+            TableName="t",
+            Item={
+                "id": {"S": f"i{n}"},
+                "part": {"S": "a"},
+                "title": {"S": f"t{n}"},
+                "year": {"N": "1990"},
+            },
+        )
+    request = {
+        "TableName": "t",
+        "IndexName": "by-title",
+        "KeyConditionExpression": "part = :a",
+        "FilterExpression": "#y > :y",
+        "ExpressionAttributeNames": {"#y": "year"},
+        "ExpressionAttributeValues": {":a": {"S": "a"}, ":y": {"N": "2000"}},
+        "Limit": 2,
+    }
+    first = ddb.query(**request)
+    assert first["Items"] == [] and first["LastEvaluatedKey"]["title"] == {"S": "t1"}
+    second = ddb.query(**request, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert second["ScannedCount"] == 2 and second["LastEvaluatedKey"]["title"] == {"S": "t3"}

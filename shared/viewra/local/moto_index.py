@@ -208,8 +208,8 @@ def _window(
             if DynamoType(start_key[ordered.hash_attr]) != hash_key:
                 return None
             after = tuple(DynamoType(start_key[a]).cast_value for a in ordered.sort_attrs)
-            if forward:
-                at = max(at, bisect.bisect_right(keys, after))
+            if forward:  # past every entry that starts with the start key's values
+                at = max(at, bisect.bisect_left(keys, (*after, TOP)))
             else:
                 at = min(at, bisect.bisect_left(keys, after) - 1)
     except TypeError:  # a bound of another type than the index's values
