@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode layer clean help
+.PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode bench-catalog layer clean help
 
 help:
 	@echo "make run    - start the embedded stack, the API and the workers"
@@ -84,7 +84,7 @@ unit: system-deps venv
 integration: system-deps venv
 	$(BIN)/python -m pytest -q tests/integration
 
-bench: bench-probe bench-scan bench-decide bench-transcode
+bench: bench-probe bench-scan bench-decide bench-transcode bench-catalog
 
 bench-probe: system-deps venv
 	$(BIN)/python bench/probe_bytes.py
@@ -94,6 +94,9 @@ bench-scan: system-deps venv
 
 bench-decide: system-deps venv
 	$(BIN)/python bench/decide.py
+
+bench-catalog: system-deps venv
+	$(BIN)/python bench/catalog.py --sizes 1000,10000,100000
 
 bench-transcode: system-deps venv
 	$(BIN)/python bench/transcode.py

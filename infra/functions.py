@@ -80,6 +80,8 @@ ALL_TABLES = (
     "events",
     "enrich_cache",
     "accounts",
+    "search",
+    "counts",
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -93,8 +95,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "scan",
         memory_mb=1024,  # MediaInfo parses in memory; 1 GB also buys CPU for guessit
-        reads=("items", "libraries", "scans", "enrich_cache"),  # enrichment runs here too
-        writes=("items", "scans", "enrich_cache"),
+        # enrichment runs here too; an item write keeps its search rows and the counts
+        reads=("items", "libraries", "scans", "enrich_cache", "search", "counts"),
+        writes=("items", "scans", "enrich_cache", "search", "counts"),
     ),
     FunctionSpec(
         "transcode",

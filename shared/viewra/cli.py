@@ -443,7 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", help="run the local stack (what `make run` does)")
     dev.set_defaults(func=None)
+    sub.add_parser(
+        "reindex",
+        help="rebuild the search index and the counts from the items (talks to the store "
+        "directly, with the deployment's settings; run it while nothing writes)",
+    ).set_defaults(func=None)
     return p
+
+
+def reindex() -> int:
+    from viewra.local.reindex import reindex as rebuild
+
+    items, rows = rebuild()
+    console.print(f"reindexed {items} items: {rows} search rows")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -452,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         from viewra.local.run import main as run_main
 
         return run_main(rest)
+    if args.command == "reindex":
+        return reindex()
     if rest:
         build_parser().error(f"unrecognized arguments: {' '.join(rest)}")
     settings = Settings.from_env()

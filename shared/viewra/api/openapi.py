@@ -20,7 +20,7 @@ from viewra.accounts.models import (
     Tokens,
     UserCreate,
 )
-from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
 from viewra.media.models.items import MediaItem
 from viewra.media.models.listing import ItemQuery
 from viewra.media.models.scans import Scan
@@ -45,7 +45,7 @@ class ErrorResponse(BaseModel):
 
 
 class LibraryList(BaseModel):
-    libraries: list[Library]
+    libraries: list[LibraryView]
 
 
 class LibraryCreated(BaseModel):

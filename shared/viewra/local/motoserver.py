@@ -12,7 +12,8 @@ The app is moto's own (``DomainDispatcherApplication``), with DynamoDB's conditi
 atomic (:mod:`viewra.local.moto_atomic`), moto's per-request overheads removed
 (:mod:`viewra.local.moto_speed`), keys read from the path as it arrived (:func:`with_raw_uri`),
 S3 events given a ``sequencer`` (:func:`s3_event_sequencers`) and, with ``--state-dir``, what it
-acknowledges kept on disk (:mod:`viewra.local.durable`).
+acknowledges kept on disk (:mod:`viewra.local.durable`),
+and Queries answered from ordered indexes (:mod:`viewra.local.moto_index`).
 
 cheroot's socket writer (11.1.2) copies everything still to send into a new ``bytes`` before each
 ``send``: a 40 MB object went out in partial sends, each after a copy of the rest, and serving
@@ -139,10 +140,12 @@ def serve(
 
     from viewra.local.heap import settle
     from viewra.local.moto_atomic import make_dynamodb_writes_atomic
+    from viewra.local.moto_index import index_moto_queries
     from viewra.local.moto_speed import speed_up_moto
 
     make_dynamodb_writes_atomic()
     speed_up_moto()
+    index_moto_queries()  # after speed_up_moto: its UpdateItem is the one wrapped
     send_without_copies()
     s3_event_sequencers()
     app: Any = DomainDispatcherApplication(create_backend_app)

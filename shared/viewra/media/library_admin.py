@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from viewra.common.errors import NotFound
 from viewra.common.timestamps import now_iso
-from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate
+from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
 from viewra.media.models.scans import SCAN_LIST, Scan
 
 if TYPE_CHECKING:
@@ -61,8 +61,12 @@ def get_scan(services: Services, scan_id: str) -> Scan:
     return scan
 
 
-def list_libraries(services: Services) -> list[Library]:
-    return services.libraries.list()
+def list_libraries(services: Services) -> list[LibraryView]:
+    """Every library with its counts (kept counters: no item is read)."""
+    return [
+        LibraryView(**library.model_dump(), counts=services.catalog.counts_of(library.id))
+        for library in services.libraries.list()
+    ]
 
 
 def get_library(services: Services, library_id: str) -> Library:

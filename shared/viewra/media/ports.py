@@ -12,7 +12,7 @@ from viewra.common.events import Publisher
 from viewra.common.ports import MessageQueues
 from viewra.common.settings import Settings
 from viewra.media.enrich.core import Clients
-from viewra.media.models.catalogue import Library
+from viewra.media.models.catalogue import CatalogueCounts, Library
 from viewra.media.models.items import MediaItem, ObjectHead
 from viewra.media.models.listing import ItemPage, ItemQuery
 from viewra.media.models.scans import Scan, ScanOutcome
@@ -27,6 +27,7 @@ class CatalogRecords(Protocol):
     def amend(self, item: MediaItem) -> bool: ...
     def remove(self, item_id: str, order: str, now: str) -> bool: ...
     def query(self, query: ItemQuery, libraries: Collection[str] | None = None) -> ItemPage: ...
+    def counts_of(self, scope: str) -> CatalogueCounts: ...
 
 
 class LibraryRecords(Protocol):

@@ -1,10 +1,8 @@
 """The item catalogue on DynamoDB: conditional writes keyed by event order, and index queries.
 
-Every write carries the order of the store event that caused it
-(:mod:`viewra.common.event_order`: S3's sequencer, the event time where either side has none); a
-write older than what the record already reflects is refused, so deliveries that arrive twice or
-out of order cannot resurrect a deleted object or roll back a replaced one. The record keeps the
-padded sequencer apart (``event_seq``) so DynamoDB's condition can compare it as text.
+Every write carries the order of the store event that caused it (event time, then S3's
+sequencer); a write older than what the record already reflects is refused, so deliveries that
+arrive twice or out of order cannot resurrect a deleted object or roll back a replaced one.
 """
 
 from __future__ import annotations
@@ -12,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
@@ -20,13 +19,25 @@ from pynamodb.exceptions import PutError
 from viewra.common.errors import BadRequest
 from viewra.common.event_order import not_older, split_order
 from viewra.common.timestamps import now_iso
-from viewra.media.models.catalogue import episode_order, resolution_class, series_key, sort_title
+from viewra.media.models.catalogue import (
+    CatalogueCounts,
+    count_deltas,
+    episode_order,
+    resolution_class,
+    series_key,
+    sort_title,
+)
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
+from viewra.media.models.search import IndexRow, item_matches, plan
+from viewra.storage.counts import Counts
+from viewra.storage.search_index import SearchIndex
 from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables, conditional_failed
 
+MAX_ATTEMPTS = 8  # a write that keeps losing the race to newer ones gives up (it is older)
 
-def _search_text(item: MediaItem) -> str:
+
+def _search_text(item: MediaItem) -> str:  # kept for records read by older code
     parts = [
         item.title,
         item.series,
@@ -44,6 +55,8 @@ class Catalog:
 
     def __init__(self, tables: Tables) -> None:
         self._model = tables.items
+        self.search_index = SearchIndex(tables)
+        self.counts = Counts(tables)
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, item_id: str) -> MediaItem | None:
@@ -53,6 +66,10 @@ class Catalog:
         except self._model.DoesNotExist:
             return None
         return MediaItem.model_validate(record.doc)
+
+    def counts_of(self, scope: str) -> CatalogueCounts:
+        """A library's counts (``"all"``: the catalogue's), from the kept counters."""
+        return self.counts.of(scope)
 
     # -- writes ------------------------------------------------------------------------------
     def put(self, item: MediaItem, order: str) -> bool:
@@ -83,25 +100,41 @@ class Catalog:
             episode_order=episode_order(item) if listed and series_key(item) else None,
             doc=json.loads(item.model_dump_json()),
         )
-        try:
-            record.save(condition=self._model.id.does_not_exist() | self._not_older(order))
-        except PutError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
 
-    def _not_older(self, order: str) -> Any:
-        """The condition that the record is at ``order`` or before it (``not_older`` in DynamoDB:
-        sequencers where both have one, else the order strings, which begin with the time)."""
+        def save(condition: Any) -> MediaItem:
+            record.save(condition=condition)
+            return item
+
+        return self._replace(item.id, order, save)
+
+    def _replace(self, item_id: str, order: str, save: Any) -> bool:
+        """Write on condition that the record is still the one read, so exactly one writer
+        accounts for each change of the record (its counts, its search rows); then keep both."""
         model = self._model
-        seq = split_order(order)[1]
-        by_time = model.event_order <= order
-        if seq is None:
-            return by_time
-        return (model.event_seq.exists() & (model.event_seq <= seq)) | (
-            model.event_seq.does_not_exist() & by_time
-        )
+        for _ in range(MAX_ATTEMPTS):
+            old = self._current(item_id)
+            if old is not None and not not_older(order, old[1]):
+                return False  # the record reflects a later event (S3 sequencer order)
+            condition = model.id.does_not_exist() if old is None else model.event_order == old[1]
+            try:
+                new = save(condition)
+            except PutError as exc:
+                if conditional_failed(exc):
+                    continue  # another write got in between: read again
+                raise
+            self.counts.add(count_deltas(old[0] if old else None, new))
+            self.search_index.replace(
+                item_id, lambda: self._current(item_id) or (None, ""), (new, order, old is None)
+            )
+            return True
+        return False
+
+    def _current(self, item_id: str) -> tuple[MediaItem, str] | None:
+        try:
+            record = self._model.get(item_id, consistent_read=True)
+        except self._model.DoesNotExist:
+            return None
+        return MediaItem.model_validate(record.doc), record.event_order
 
     def episodes_after(self, key: str, order: int, limit: int = 10) -> list[MediaItem]:
         """The series' listed episodes that come after ``order`` (season, episode), in order."""
@@ -123,42 +156,62 @@ class Catalog:
         return self.put(item, record.event_order)
 
     def remove(self, item_id: str, order: str, now: str) -> bool:
-        """Mark the item removed and take it out of every listing (its index keys go).
-
-        Read, then write on condition that no later event reached the record meanwhile.
-        """
+        """Mark the item removed and take it out of every listing (its index keys go), its
+        search rows and its counts."""
         model = self._model
-        try:
+        if self._current(item_id) is None:
+            return False
+
+        def save(condition: Any) -> MediaItem:
             record = model.get(item_id, consistent_read=True)
-        except model.DoesNotExist:
-            return False
-        if not not_older(order, record.event_order):
-            return False
-        doc = dict(record.doc)
-        doc.update(status=ItemStatus.REMOVED.value, updated_at=now)
-        record.status = ItemStatus.REMOVED.value
-        record.event_order = order
-        record.event_seq = split_order(order)[1]
-        record.list_all = None
-        record.list_lib = None
-        record.series_key = None
-        record.episode_order = None
-        record.doc = doc
-        try:
-            record.save(condition=self._not_older(order))
-        except PutError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+            doc = dict(record.doc)
+            doc.update(status=ItemStatus.REMOVED.value, updated_at=now)
+            record.status = ItemStatus.REMOVED.value
+            record.event_order = order
+            record.event_seq = split_order(order)[1]
+            record.list_all = None
+            record.list_lib = None
+            record.series_key = None
+            record.episode_order = None
+            record.doc = doc
+            record.save(condition=condition)
+            return MediaItem.model_validate(doc)
+
+        return self._replace(item_id, order, save)
+
+    def reindex(self) -> tuple[int, int]:
+        """Rebuild the search rows and the counts from the items (a Scan: an operator's
+        repair after a crash between an item write and its rows, or a first deployment over
+        an existing table; run it while nothing writes). Returns (items, rows)."""
+        self.search_index.clear()
+        self.counts.clear()
+        totals: Counter[tuple[str, str]] = Counter()
+        items = 0
+
+        def current() -> Any:
+            nonlocal items
+            for record in self._model.scan():
+                item = MediaItem.model_validate(record.doc)
+                items += 1
+                totals.update(count_deltas(None, item))
+                yield item, record.event_order
+
+        rows = self.search_index.put_rows(current())
+        self.counts.add(totals)
+        return items, rows
 
     # -- listing -----------------------------------------------------------------------------
     def query(self, query: ItemQuery, libraries: Collection[str] | None = None) -> ItemPage:
-        """One page of items: a Query on the index for the sort (never a Scan), filters applied.
-        ``libraries`` (a regular user's grants) keeps only items of those libraries."""
+        """One page of items: a Query on the index for the sort (never a Scan), filters applied;
+        with ``q``, the search table's ranked answer instead. ``libraries`` (a regular user's
+        grants) keeps only items of those libraries."""
+        if libraries is not None:
+            grants = frozenset(libraries)
+            allowed = grants if query.libraries is None else query.libraries & grants
+            query = query.model_copy(update={"libraries": allowed})
+        if query.q:
+            return self._search(query)
         model = self._model
-        if libraries is not None and not libraries:
-            return ItemPage(items=[], cursor=None)
         scope = "lib" if query.library else "all"
         suffix = {SortField.TITLE: "title", SortField.ADDED: "added", SortField.YEAR: "year"}
         index_name = f"{scope}-{suffix[query.sort]}"
@@ -192,33 +245,97 @@ class Catalog:
             filters.append(model.audio_codecs.contains(query.audio_codec.lower()))
         if query.resolution:
             filters.append(model.resolution == query.resolution)
-        if query.q:
-            filters.append(model.search.contains(query.q.casefold()))
-        if libraries is not None:
-            filters.append(model.library_id.is_in(*sorted(libraries)))
+        if query.libraries is not None:
+            if query.library and query.library not in query.libraries:
+                return ItemPage(items=[], cursor=None)
+            if not query.library:
+                if not query.libraries:
+                    return ItemPage(items=[], cursor=None)
+                filters.append(model.library_id.is_in(*sorted(query.libraries)))
         filter_condition = None
         for f in filters:
             filter_condition = f if filter_condition is None else filter_condition & f
 
         start_key = _decode_cursor(query.cursor, index_name) if query.cursor else None
-        results = index.query(
-            hash_value,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            scan_index_forward=query.order is SortOrder.ASC,
-            last_evaluated_key=start_key,
-            page_size=max(query.limit * 2, 25),
-        )
+        # A page reads at most ``budget`` items: a filter the index cannot answer may return a
+        # short page with a cursor rather than read the library to fill it.
+        budget = _budget(query.limit)
         items: list[MediaItem] = []
-        cursor = None
+        read = 0
         last: Any = None
-        for record in results:
-            if len(items) == query.limit:
-                cursor = _encode_cursor(index_name, _record_key(last, hash_attr, range_attr))
-                break
-            items.append(MediaItem.model_validate(record.doc))
-            last = record
-        return ItemPage(items=items, cursor=cursor)
+        while True:
+            want = min(budget - read, query.limit - len(items) + 1)
+            results = index.query(
+                hash_value,
+                range_key_condition=range_condition,
+                filter_condition=filter_condition,
+                scan_index_forward=query.order is SortOrder.ASC,
+                last_evaluated_key=start_key,
+                limit=want,
+                page_size=want,
+            )
+            for record in results:
+                if len(items) == query.limit:
+                    key = _record_key(last, hash_attr, range_attr)
+                    read += results.page_iter.total_scanned_count
+                    return ItemPage(items=items, cursor=_encode_cursor(index_name, key), read=read)
+                items.append(MediaItem.model_validate(record.doc))
+                last = record
+            read += results.page_iter.total_scanned_count
+            start_key = results.last_evaluated_key
+            if start_key is None:
+                return ItemPage(items=items, cursor=None, read=read)
+            if read >= budget:
+                cursor = _encode_cursor(index_name, start_key)
+                return ItemPage(items=items, cursor=cursor, read=read)
+
+    def _search(self, query: ItemQuery) -> ItemPage:
+        """A page of ``q``'s answer, in rank order, from the search table; the filters a row
+        carries (library, type, status) apply there, the others on the items read."""
+        search = plan(query.q or "")
+        if search is None:
+            return ItemPage(items=[], cursor=None)
+        cursor = _decode_search_cursor(query.cursor) if query.cursor else None
+
+        def keep(row: IndexRow) -> bool:
+            if query.library and row.library_id != query.library:
+                return False
+            if query.libraries is not None and row.library_id not in query.libraries:
+                return False
+            if query.type is not None and row.kind != query.type.value:
+                return False
+            return query.status is StatusFilter.ALL or row.status == query.status.value
+
+        found = self.search_index.find(search, keep, query.limit, cursor, _budget(query.limit))
+        records = {r.id: r for r in self._model.batch_get(found.ids)} if found.ids else {}
+        items = []
+        for item_id in found.ids:
+            record = records.get(item_id)
+            if record is None:
+                continue
+            item = MediaItem.model_validate(record.doc)
+            listed = item.status is not ItemStatus.REMOVED
+            if listed and item_matches(item, search) and query.admits(item):
+                items.append(item)
+        next_cursor = _encode_search_cursor(found.cursor) if found.cursor else None
+        return ItemPage(items=items, cursor=next_cursor, read=found.rows_read + len(records))
+
+
+def _budget(limit: int) -> int:
+    """Items (or search rows) one request may read: twice the page, at least 100."""
+    return max(2 * limit + 1, 100)
+
+
+def _encode_search_cursor(cursor: tuple[int, dict[str, Any] | None]) -> str:
+    return _encode_cursor("search", {"s": cursor[0], "k": cursor[1]})
+
+
+def _decode_search_cursor(cursor: str) -> tuple[int, dict[str, Any] | None]:
+    data = _decode_cursor(cursor, "search")
+    stage, key = data.get("s"), data.get("k")
+    if not isinstance(stage, int) or not 0 <= stage < 3 or not isinstance(key, dict | None):
+        raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
+    return stage, key
 
 
 def _record_key(record: Any, hash_attr: str, range_attr: str) -> dict[str, Any]:

@@ -41,6 +41,7 @@ NUMERIC_RANGES = frozenset({"year_sort", "episode_order"})
 # Sparse indexes of the other tables, same shape.
 SERIES_INDEX = ("series-episodes", "series_key", "episode_order")
 SESSION_INDEX = ("active-seen", "active", "last_seen")
+SEARCH_ITEM_INDEX = ("item-rows", "i", "r")  # an item's search rows, to replace them
 USER_INDEXES = (("user-resume", "user_id", "resume_at"), ("user-history", "user_id", "last_played"))
 ACCOUNT_INDEX = ("users-by-id", "listed", "pk")  # user profile rows only: listing users
 
@@ -118,9 +119,13 @@ class Tables:
     events: type[Model]
     enrich_cache: type[Model]
     accounts: type[Model]
+    search: type[Model]
+    counts: type[Model]
 
     def all(self) -> tuple[type[Model], ...]:
         return (
+            self.search,
+            self.counts,
             self.items,
             self.libraries,
             self.scans,
@@ -245,7 +250,37 @@ def tables_for(settings: Settings) -> Tables:
             "users_by_id": _index(*ACCOUNT_INDEX)(),
         },
     )
+    search = type(
+        "SearchRow",
+        (Model,),
+        {
+            "Meta": _meta(settings, "search"),
+            "p": UnicodeAttribute(hash_key=True),  # a token's first 3 characters, or =title
+            "r": UnicodeAttribute(range_key=True),  # class, token, item id (media/models/search.py)
+            "i": UnicodeAttribute(),  # the item
+            "lib": UnicodeAttribute(),
+            "kind": UnicodeAttribute(),
+            "st": UnicodeAttribute(),
+            "t": UnicodeAttribute(null=True),  # the normalised title
+            "w1": UnicodeAttribute(null=True),  # title tokens
+            "w2": UnicodeAttribute(null=True),  # other tokens
+            "v": UnicodeAttribute(null=True),  # the item's event order the row reflects
+            "item_rows": _index(*SEARCH_ITEM_INDEX)(),
+        },
+    )
+    counts = type(
+        "CountRecord",
+        (Model,),
+        {
+            "Meta": _meta(settings, "counts"),
+            "scope": UnicodeAttribute(hash_key=True),  # a library id, or "all"
+            "name": UnicodeAttribute(range_key=True),  # "<kind>:<status>"
+            "n": NumberAttribute(default=0),
+        },
+    )
     return Tables(
+        search=search,  # type: ignore[arg-type]
+        counts=counts,  # type: ignore[arg-type]
         items=items,
         libraries=libraries,
         scans=scans,  # type: ignore[arg-type]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
 from viewra.common.object_keys import is_under, validate_prefix
-from viewra.media.models.items import ItemKind, MediaItem
+from viewra.media.models.items import ItemKind, ItemStatus, MediaItem
 
 
 class LibraryKind(StrEnum):
@@ -108,3 +109,52 @@ def series_key(item: MediaItem) -> str | None:
 def episode_order(item: MediaItem) -> int:
     """Season then episode as one sortable number (S02E03 → 2003)."""
     return (item.season or 0) * 1000 + (item.episode or 0)
+
+
+class CatalogueCounts(BaseModel):
+    """How many items a library (or the whole catalogue) holds, by status and by kind."""
+
+    total: int = 0
+    ready: int = 0
+    failed: int = 0
+    by_kind: dict[str, int] = Field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: dict[str, int]) -> CatalogueCounts:
+        """From counter rows named ``<kind>:<status>`` (removed items are never counted)."""
+        counts = cls()
+        for name, n in rows.items():
+            kind, _, status = name.partition(":")
+            if n <= 0:
+                continue
+            counts.total += n
+            counts.by_kind[kind] = counts.by_kind.get(kind, 0) + n
+            if status == "ready":
+                counts.ready += n
+            elif status == "failed":
+                counts.failed += n
+        return counts
+
+
+class LibraryView(Library):
+    """A library as ``GET /libraries`` answers it: with its counts."""
+
+    counts: CatalogueCounts = Field(default_factory=CatalogueCounts)
+
+
+ALL_LIBRARIES = "all"
+
+
+def counted_as(item: MediaItem | None) -> Counter[tuple[str, str]]:
+    """The counters an item adds one to (its library's and the whole catalogue's, by kind and
+    status); none when it is removed or absent. A write moves an item by ``new - old``."""
+    if item is None or item.status is ItemStatus.REMOVED:
+        return Counter()
+    name = f"{item.kind.value}:{item.status.value}"
+    return Counter({(item.library_id, name): 1, (ALL_LIBRARIES, name): 1})
+
+
+def count_deltas(old: MediaItem | None, new: MediaItem | None) -> Counter[tuple[str, str]]:
+    deltas: Counter[tuple[str, str]] = Counter(counted_as(new))
+    deltas.subtract(counted_as(old))
+    return Counter({k: v for k, v in deltas.items() if v})

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from viewra.media.models.catalogue import resolution_class
 from viewra.media.models.items import ItemKind, MediaItem
 
 
@@ -27,7 +28,9 @@ class StatusFilter(StrEnum):
 
 
 class ItemQuery(BaseModel):
-    """Filters combine with AND; ``q`` matches title, series, artist, album and episode title."""
+    """Filters combine with AND. ``q`` searches (every word, each a prefix of a word of the title,
+    original title, series, episode title, artist, album, album artist, cast or file name) and
+    ranks: exact title, then title words, then the other fields; ``sort`` does not apply."""
 
     library: str | None = None
     type: ItemKind | None = None
@@ -43,6 +46,29 @@ class ItemQuery(BaseModel):
     order: SortOrder = SortOrder.ASC
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = None
+    # the libraries the caller may see (None: all); set by the server from the caller's grants
+    libraries: frozenset[str] | None = Field(default=None, exclude=True)
+
+    def admits(self, item: MediaItem) -> bool:
+        """Whether ``item`` passes every filter (for answers not read through a sort index)."""
+        video = next(iter(item.video_streams), None)
+        checks = [
+            self.library is None or item.library_id == self.library,
+            self.libraries is None or item.library_id in self.libraries,
+            self.type is None or item.kind is self.type,
+            self.status is StatusFilter.ALL or item.status.value == self.status.value,
+            not self.genre or self.genre.casefold() in {g.casefold() for g in item.genres},
+            self.year_min is None or (item.year or 0) >= self.year_min,
+            self.year_max is None or (item.year or 0) <= self.year_max,
+            not self.video_codec or (video is not None and video.codec == self.video_codec.lower()),
+            not self.audio_codec
+            or self.audio_codec.lower() in {s.codec for s in item.audio_streams},
+            not self.resolution
+            or (
+                video is not None and resolution_class(video.width, video.height) == self.resolution
+            ),
+        ]
+        return all(checks)
 
     @field_validator("resolution")
     @classmethod
@@ -64,5 +90,9 @@ class ItemQuery(BaseModel):
 
 
 class ItemPage(BaseModel):
+    """A page; ``cursor`` set when more may follow (a filtered page may be short and still have
+    one: each request reads a bounded number of items). ``read`` is what the page read."""
+
     items: list[MediaItem]
     cursor: str | None = None
+    read: int = Field(default=0, exclude=True)

@@ -1,0 +1,193 @@
+"""Search of the catalogue, its pure rules: normalised tokens of an item, the index rows they
+make, and the rules a query's rows are checked and ranked by. The table adapter is
+:mod:`viewra.storage.search_index`; nothing here does I/O or imports storage.
+
+An item's tokens (case and accents folded, split on anything that is not a letter or digit, any
+script) fall in two classes: 1 for its title and original title, 2 for the other fields (series,
+episode title, artist, album, album artist, cast, file name). Each distinct token makes one row,
+in the partition of its first three characters (the whole token when shorter), sorted by class
+then token: a query word of three or more characters is a prefix read of one partition, so
+type-ahead reads about the rows it returns. One more row (class 0) keys the whole normalised
+title, for the exact match that ranks first. A query's words are ANDed: its longest word is read
+from the index, the others are checked on the row (which carries the item's tokens).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from viewra.media.models.items import ItemStatus, MediaItem
+
+SHARD = 3  # characters of a token that name its partition
+MAX_TOKEN = 40  # longer runs (hashes, ids in file names) are cut: nobody types them
+EXACT = "="  # the partition prefix of exact-title rows
+MAX_WORDS = 8  # query words beyond these are ignored
+MAX_EXACT = 200  # characters of a normalised title in its exact-match partition
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Case and accents folded: NFKD, combining marks dropped, casefolded (ß → ss, Å → a)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", stripped.casefold())
+
+
+def tokens(text: str | None) -> list[str]:
+    """The normalised words of ``text`` in order (letters and digits of any script)."""
+    if not text:
+        return []
+    return [w[:MAX_TOKEN] for w in _WORD.findall(fold(text))]
+
+
+def normal_title(text: str | None) -> str:
+    return " ".join(tokens(text))
+
+
+def shard(token: str) -> str:
+    return token[:SHARD]
+
+
+def exact_partition(title: str) -> str:
+    return EXACT + title[:MAX_EXACT]
+
+
+def _file_stem(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+@dataclass(frozen=True)
+class ItemTerms:
+    """What an item is found by."""
+
+    title: str  # the normalised title (the exact match)
+    titles: tuple[str, ...]  # class 1 tokens, sorted, distinct
+    others: tuple[str, ...]  # class 2 tokens not in class 1, sorted, distinct
+
+
+def item_terms(item: MediaItem) -> ItemTerms:
+    meta = item.metadata
+    title_words = tokens(item.title or _file_stem(item.key))
+    if meta and meta.original_title:
+        title_words += tokens(meta.original_title)
+    other_fields = [
+        item.series,
+        item.episode_title,
+        item.artist,
+        item.album,
+        item.album_artist,
+        _file_stem(item.key),
+        *((p.name for p in meta.cast) if meta else ()),
+    ]
+    titles = set(title_words)
+    others = {t for f in other_fields for t in tokens(f)} - titles
+    return ItemTerms(
+        title=normal_title(item.title or _file_stem(item.key)),
+        titles=tuple(sorted(titles)),
+        others=tuple(sorted(others)),
+    )
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One row of the search table: partition ``p``, sort key ``r``, and what a query checks."""
+
+    p: str
+    r: str
+    item_id: str
+    library_id: str
+    kind: str
+    status: str
+    title: str
+    titles: str  # class 1 tokens, space-separated
+    others: str  # class 2 tokens
+
+
+def index_rows(item: MediaItem) -> list[IndexRow]:
+    """The rows an item has in the search table; none once it is removed."""
+    if item.status is ItemStatus.REMOVED:
+        return []
+    terms = item_terms(item)
+    common = {
+        "item_id": item.id,
+        "library_id": item.library_id,
+        "kind": item.kind.value,
+        "status": item.status.value,
+        "title": terms.title,
+        "titles": " ".join(terms.titles),
+        "others": " ".join(terms.others),
+    }
+    exact = exact_partition(terms.title)
+    rows = [IndexRow(p=exact, r=item.id, **common)] if terms.title else []
+    for cls, words in (("1", terms.titles), ("2", terms.others)):
+        for word in words:
+            rows.append(IndexRow(p=shard(word), r=f"{cls}{word} {item.id}", **common))
+    return rows
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """A parsed query: the word read from the index (``lead``) and the rest, checked on rows."""
+
+    text: str  # the whole query, normalised (the exact-title match)
+    lead: str
+    rest: tuple[str, ...]
+
+    @property
+    def exact_only(self) -> bool:
+        """A lead shorter than a partition name matches whole tokens only."""
+        return len(self.lead) < SHARD
+
+
+def plan(query: str) -> SearchPlan | None:
+    """None when the query has no word to look for."""
+    words = list(dict.fromkeys(tokens(query)))[:MAX_WORDS]
+    if not words:
+        return None
+    lead = max(words, key=len)  # the longest word: the fewest rows, the likeliest
+    return SearchPlan(text=" ".join(words), lead=lead, rest=tuple(w for w in words if w != lead))
+
+
+def _has_prefix(words: list[str], prefix: str) -> bool:
+    return any(w.startswith(prefix) for w in words)
+
+
+def _answering(words: list[str], lead: str, partition: str) -> list[str]:
+    """The words a read of ``partition`` for ``lead`` finds (a short lead: itself only)."""
+    return [w for w in words if w.startswith(lead) and shard(w) == partition]
+
+
+def row_matches(row: IndexRow, search: SearchPlan) -> bool:
+    """Whether a row read for ``search`` is the item's one answer in its rank, for every word.
+
+    An item answers once per query: its exact-title row ranks first; a title row answers unless
+    the exact row did; another field's row answers unless a title row did; within a class, the
+    first of its tokens (in sort order) that starts with the lead answers, not the later ones.
+    """
+    titles = row.titles.split()
+    others = row.others.split()
+    every = titles + others
+    if not all(_has_prefix(every, w) for w in search.rest):
+        return False
+    if row.p.startswith(EXACT):
+        return row.p == exact_partition(search.text)
+    cls, token = row.r[0], row.r[1:].rsplit(" ", 1)[0]
+    if row.title and exact_partition(row.title) == exact_partition(search.text):
+        return False  # the exact row answers for it
+    if cls == "2" and _answering(titles, search.lead, row.p):
+        return False
+    found = _answering(titles if cls == "1" else others, search.lead, row.p)
+    return bool(found) and found[0] == token
+
+
+def item_matches(item: MediaItem, search: SearchPlan) -> bool:
+    """Whether the item as it is now answers the query (rows may lag a concurrent write)."""
+    terms = item_terms(item)
+    every = list(terms.titles + terms.others)
+    if search.exact_only and search.lead not in every:
+        return False
+    return all(_has_prefix(every, w) for w in (search.lead, *search.rest))

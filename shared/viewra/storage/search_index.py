@@ -1,0 +1,158 @@
+"""The search table (``<prefix>search``): an item's token rows (:mod:`viewra.media.models.search`)
+written on every item write, and the ranked reads a query makes (exact title, then title
+tokens, then the other fields), each bounded and resumable from a cursor.
+
+Rows are replaced convergently rather than transactionally: a writer reads the item as it now
+is, replaces the item's rows (found through the ``item-rows`` index) with that version's, and
+goes again if the item changed meanwhile, so the last writer to finish leaves the rows of the
+last version. Readers check each item they return against the query (:func:`item_matches`),
+so a row that lags a concurrent write never answers wrongly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.models import Model
+
+from viewra.media.models.items import MediaItem
+from viewra.media.models.search import IndexRow as Row
+from viewra.media.models.search import SearchPlan, exact_partition, index_rows, row_matches, shard
+from viewra.storage.tables import Tables
+
+CLASSES = ("0", "1", "2")  # exact title, title tokens, other fields: the order of the answer
+
+
+@dataclass
+class SearchRead:
+    """What one request read: the matching item ids in rank order, where to resume, rows read."""
+
+    ids: list[str]
+    cursor: tuple[int, dict[str, Any] | None] | None
+    rows_read: int
+
+
+def _record(model: type[Model], row: Row, order: str) -> Model:
+    return model(
+        row.p,
+        row.r,
+        i=row.item_id,
+        lib=row.library_id,
+        kind=row.kind,
+        st=row.status,
+        t=row.title or None,
+        w1=row.titles or None,
+        w2=row.others or None,
+        v=order,
+    )
+
+
+def _row(record: Any) -> Row:
+    return Row(
+        p=record.p,
+        r=record.r,
+        item_id=record.i,
+        library_id=record.lib,
+        kind=record.kind,
+        status=record.st,
+        title=record.t or "",
+        titles=record.w1 or "",
+        others=record.w2 or "",
+    )
+
+
+class SearchIndex:
+    """The search table of one deployment."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._model = tables.search
+
+    def rows_of(self, item_id: str) -> list[tuple[str, str]]:
+        """The (partition, sort key) of every row the item has."""
+        return [(r.p, r.r) for r in self._model.item_rows.query(item_id)]
+
+    def replace(
+        self,
+        item_id: str,
+        current: Callable[[], tuple[MediaItem | None, str]],
+        written: tuple[MediaItem, str, bool],
+    ) -> None:
+        """Make the item's rows those of its current version (``current`` reads it: the item or
+        None, and its event order), going again while it changes under us. ``written`` is the
+        version just written (item, order, whether it was new: then it has no rows to find)."""
+        seen = None
+        item: MediaItem | None = written[0]
+        order, new = written[1], written[2]
+        for _ in range(5):
+            want = {(r.p, r.r): r for r in (index_rows(item) if item else [])}
+            have = set() if new else set(self.rows_of(item_id))
+            new = False
+            with self._model.batch_write() as batch:
+                for key in have - set(want):
+                    batch.delete(self._model(*key))
+                for row in want.values():
+                    batch.save(_record(self._model, row, order))
+            seen = order
+            item, order = current()
+            if order == seen:
+                return
+
+    def put_rows(self, items: Iterable[tuple[MediaItem, str]]) -> int:
+        """Write rows of many items at once (reindex, bulk loads); rows are not removed."""
+        count = 0
+        with self._model.batch_write() as batch:
+            for item, order in items:
+                for row in index_rows(item):
+                    batch.save(_record(self._model, row, order))
+                    count += 1
+        return count
+
+    def clear(self) -> None:
+        with self._model.batch_write() as batch:
+            for record in self._model.scan():
+                batch.delete(record)
+
+    def find(
+        self,
+        search: SearchPlan,
+        keep: Callable[[Row], bool],
+        limit: int,
+        cursor: tuple[int, dict[str, Any] | None] | None,
+        budget: int,
+    ) -> SearchRead:
+        """Up to ``limit`` item ids for ``search`` in rank order, reading at most ``budget``
+        rows; ``keep`` applies the filters a row can answer (library, kind, status)."""
+        stage, start = cursor if cursor else (0, None)
+        ids: list[str] = []
+        read = 0
+        while stage < len(CLASSES) and read < budget:
+            cls = CLASSES[stage]
+            if cls == "0":
+                results = self._model.query(
+                    exact_partition(search.text),
+                    limit=min(budget - read, limit - len(ids) + 1),
+                    last_evaluated_key=start,
+                )
+            else:
+                want = min(budget - read, limit - len(ids) + 1)
+                results = self._model.query(
+                    shard(search.lead),
+                    range_key_condition=self._model.r.startswith(cls + search.lead),
+                    limit=want,
+                    page_size=want,
+                    last_evaluated_key=start,
+                )
+            for record in results:
+                read += 1
+                row = _row(record)
+                if keep(row) and row_matches(row, search):
+                    ids.append(row.item_id)
+                    if len(ids) == limit:  # resume after this row (its key is the table's)
+                        key = {"p": {"S": row.p}, "r": {"S": row.r}}
+                        return SearchRead(ids, (stage, key), read)
+            start = results.last_evaluated_key
+            if start is None:
+                stage += 1
+        return SearchRead(ids, (stage, start) if stage < len(CLASSES) else None, read)

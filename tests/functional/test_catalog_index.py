@@ -1,0 +1,115 @@
+"""The search rows and the counts follow every item write, replace and remove, under redelivery
+and under two writers racing on one item (in-process moto; the storage adapters themselves)."""
+
+from __future__ import annotations
+
+import threading
+
+from viewra.media.models.catalogue import CatalogueCounts
+from viewra.media.models.items import ItemKind, ItemStatus, MediaItem
+from viewra.media.models.listing import ItemQuery, StatusFilter
+from viewra.media.models.search import index_rows
+
+
+def _item(
+    title: str, *, lib: str = "lib", status: ItemStatus = ItemStatus.READY, **kw
+) -> MediaItem:
+    fields = {"id": "i1", "bucket": "b", "key": f"{lib}/{title}.mkv", "etag": "e"}
+    fields.update({"kind": ItemKind.MOVIE, **kw})
+    return MediaItem(library_id=lib, title=title, status=status, **fields)
+
+
+def _rows(services, item_id: str) -> set[tuple[str, str]]:
+    return set(services.catalog.search_index.rows_of(item_id))
+
+
+def _expected(item: MediaItem) -> set[tuple[str, str]]:
+    return {(r.p, r.r) for r in index_rows(item)}
+
+
+def _ids(services, q: str, **kw) -> list[str]:
+    return [i.id for i in services.catalog.query(ItemQuery(q=q, **kw)).items]
+
+
+def test_rows_follow_put_replace_and_remove(services) -> None:
+    catalog = services.catalog
+    first = _item("Blade Runner")
+    assert catalog.put(first, "0001")
+    assert _rows(services, "i1") == _expected(first)
+    assert _ids(services, "blade") == ["i1"]
+    second = _item("Solaris")
+    assert catalog.put(second, "0002")  # the object replaced: the old words go
+    assert _rows(services, "i1") == _expected(second)
+    assert _ids(services, "blade") == [] and _ids(services, "sol") == ["i1"]
+    assert not catalog.put(first, "0001")  # a late delivery of the older event changes nothing
+    assert _rows(services, "i1") == _expected(second)
+    assert catalog.remove("i1", "0003", "2026-12-04T00:00:00Z")
+    assert _rows(services, "i1") == set()
+    assert _ids(services, "sol", status=StatusFilter.ALL) == []
+
+
+def test_two_writers_racing_leave_the_rows_of_the_last_version(services) -> None:
+    """Threads write versions of one item in a scrambled order, many times; whatever wins, the
+    rows are those of the version the record holds."""
+    catalog = services.catalog
+    versions = [(f"{n:04d}", _item(f"Title{n} word{n % 3}")) for n in range(8)]
+    barrier = threading.Barrier(len(versions))
+
+    def write(order: str, item: MediaItem) -> None:
+        barrier.wait()
+        catalog.put(item, order)
+
+    threads = [threading.Thread(target=write, args=v) for v in reversed(versions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = catalog.get("i1")
+    assert final is not None and final.title == "Title7 word1"  # the latest event won
+    assert _rows(services, "i1") == _expected(final)
+    assert catalog.counts_of("lib") == CatalogueCounts(total=1, ready=1, by_kind={"movie": 1})
+
+
+def test_counts_follow_status_moves_redelivery_and_removal(services) -> None:
+    catalog = services.catalog
+    for n in range(3):
+        assert catalog.put(_item(f"T{n}", id=f"m{n}"), "0001")
+    assert catalog.put(_item("Song", id="s0", kind=ItemKind.TRACK), "0001")
+    assert catalog.put(_item("Other", id="o0", lib="other"), "0001")
+    for _ in range(2):  # the same event delivered again counts nothing more
+        assert catalog.put(_item("T0", id="m0"), "0001")
+    assert catalog.counts_of("lib") == CatalogueCounts(
+        total=4, ready=4, by_kind={"movie": 3, "track": 1}
+    )
+    # an item that now fails moves from ready to failed; one removed leaves
+    assert catalog.put(_item("T1", id="m1", status=ItemStatus.FAILED), "0002")
+    assert catalog.remove("m2", "0002", "2026-12-04T00:00:00Z")
+    assert catalog.remove("m2", "0002", "2026-12-04T00:00:00Z")  # redelivered
+    assert catalog.counts_of("lib") == CatalogueCounts(
+        total=3, ready=2, failed=1, by_kind={"movie": 2, "track": 1}
+    )
+    assert catalog.counts_of("all").total == 4
+    # reindex rebuilds the same counts and rows from the items
+    catalog.counts.clear()
+    catalog.search_index.clear()
+    items, _ = catalog.reindex()
+    assert items == 5
+    assert catalog.counts_of("lib").failed == 1 and catalog.counts_of("lib").total == 3
+    assert _ids(services, "song") == ["s0"]
+
+
+def test_search_applies_filters_and_library_grants(services) -> None:
+    catalog = services.catalog
+    catalog.put(_item("Night Train", id="a", lib="films"), "1")
+    catalog.put(_item("Night Songs", id="b", lib="music", kind=ItemKind.TRACK), "1")
+    catalog.put(_item("Night", id="c", lib="films", year=1999), "1")
+    assert _ids(services, "night") == ["c", "a", "b"]  # the exact title first
+    assert _ids(services, "night", type=ItemKind.TRACK) == ["b"]
+    assert _ids(services, "night", library="films") == ["c", "a"]
+    assert _ids(services, "night", libraries=frozenset({"music"})) == ["b"]
+    assert _ids(services, "night", libraries=frozenset()) == []
+    assert _ids(services, "night", year_min=1990) == ["c"]
+    page = catalog.query(ItemQuery(q="night", limit=1))
+    assert [i.id for i in page.items] == ["c"] and page.cursor
+    rest = catalog.query(ItemQuery(q="night", limit=5, cursor=page.cursor))
+    assert [i.id for i in rest.items] == ["a", "b"]

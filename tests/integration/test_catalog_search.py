@@ -1,0 +1,56 @@
+"""Search and counts through the running stack: files dropped into the bucket are found by
+folded, ranked, ANDed words over HTTP, counted per library and status by GET /libraries, and
+leave both when their object is deleted."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _counts(stack, library_id: str) -> dict:
+    for library in stack.get("/libraries").json()["libraries"]:
+        if library["id"] == library_id:
+            return library["counts"]
+    raise AssertionError(f"no library {library_id}")
+
+
+def _search(stack, library_id: str, q: str) -> list[str]:
+    items = stack.get("/items", q=q, library=library_id, status="all").json()["items"]
+    return [i["title"] for i in items]
+
+
+def test_search_and_counts_follow_the_bucket(stack, media_dir) -> None:
+    name = f"films-{uuid.uuid4().hex[:6]}"
+    r = stack.post("/libraries", {"name": name, "prefix": f"{name}/", "kind": "movies"})
+    library = r.json()["library"]["id"]
+    s3 = stack.client("s3")
+    video = media_dir["mp4_faststart"].read_bytes()
+    files = {
+        "Amélie (2001).mp4": video,
+        "Amélie Returns (2005).mp4": video,
+        "Heat (1995).mp4": video,
+        "Broken (1999).mkv": media_dir["random"].read_bytes(),
+    }
+    for file, body in files.items():
+        s3.put_object(Bucket=stack.bucket, Key=f"{name}/{file}", Body=body)
+    counts = stack.wait_for(
+        lambda: (c := _counts(stack, library))["total"] == 4 and c, 120, "four items counted"
+    )
+    assert (counts["ready"], counts["failed"]) == (3, 1)
+    assert counts["by_kind"] == {"movie": 3, "unknown": 1}  # a failed probe knows no kind
+
+    # accents and case folded, the exact title first, a prefix, two words ANDed
+    assert _search(stack, library, "AMELIE") == ["Amélie", "Amélie Returns"]
+    assert _search(stack, library, "ame") == ["Amélie", "Amélie Returns"]
+    assert _search(stack, library, "amélie ret") == ["Amélie Returns"]
+    assert _search(stack, library, "heat amelie") == []
+    assert stack.get("/items", q="heat", library="nope").json()["items"] == []
+
+    s3.delete_object(Bucket=stack.bucket, Key=f"{name}/Heat (1995).mp4")
+    stack.wait_for(lambda: _counts(stack, library)["total"] == 3, 60, "the removal counted")
+    assert _search(stack, library, "heat") == []
+    assert _counts(stack, library)["ready"] == 2
