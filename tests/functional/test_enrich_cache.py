@@ -8,7 +8,7 @@ import pytest
 from tests.functional.conftest import invoke_scan
 from tests.functional.test_enrichment import drain, tmdb  # noqa: F401  (TMDB, replayed)
 from tests.functional.test_scan_handler import created, put
-from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
+from tests.unit.media.enrich.conftest import server  # noqa: F401  (the replay server fixture)
 from viewra.bootstrap import reset_services
 from viewra.media.enrich.core import enrich_item
 from viewra.media.enrich.pipeline import clients_for

@@ -7,7 +7,7 @@ import pytest
 
 from tests.functional.conftest import invoke_scan
 from tests.functional.test_scan_handler import created, put
-from tests.unit.enrich.conftest import server  # noqa: F401  (the replay server fixture)
+from tests.unit.media.enrich.conftest import server  # noqa: F401  (the replay server fixture)
 from viewra.bootstrap import reset_services
 from viewra.common.events import Event, ItemAdded
 from viewra.local.functions import load_function

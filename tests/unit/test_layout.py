@@ -318,3 +318,14 @@ def test_every_package_says_what_it_must_not_import() -> None:
     for area in (*MODULES, "common"):
         doc = ast.get_docstring(ast.parse((PACKAGE / area / "__init__.py").read_text())) or ""
         assert "import" in doc.lower(), area
+
+
+def test_unit_tests_mirror_the_modules() -> None:
+    """Each module's unit tests live in ``tests/unit/<module>/``, where a newcomer looks."""
+    unit = ROOT / "tests" / "unit"
+    for area in (*MODULES, "common", "local", "plugins"):
+        tests = list((unit / area).rglob("test_*.py"))
+        assert tests, f"tests/unit/{area}/ has no tests"
+    loose = sorted(p.name for p in unit.glob("test_*.py"))
+    # what stays at the top is about the whole tree, not one module
+    assert loose == ["test_bench_ratios.py", "test_dependencies.py", "test_layout.py"]

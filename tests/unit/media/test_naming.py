@@ -15,7 +15,7 @@ import yaml
 from viewra.media.models.items import ParsedName, Tags
 from viewra.media.naming import music_tags, parse_name
 
-TABLES = Path(__file__).resolve().parent.parent / "data" / "naming"
+TABLES = Path(__file__).resolve().parents[2] / "data" / "naming"
 
 
 def _rows() -> list[Any]:

@@ -10,7 +10,7 @@ import pytest
 from viewra.common.errors import BadRequest, NotFound, Unauthorized
 from viewra.media.store_hook import MAX_RECORDS, check_token, records_of
 
-DELIVERY = json.loads((Path(__file__).parents[1] / "events" / "minio_webhook_put.json").read_text())
+DELIVERY = json.loads((Path(__file__).parents[2] / "events" / "minio_webhook_put.json").read_text())
 
 
 def test_the_hook_is_off_without_a_token() -> None:

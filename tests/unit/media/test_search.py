@@ -21,7 +21,7 @@ from viewra.media.models.search import (
     tokens,
 )
 
-CASES = yaml.safe_load((Path(__file__).parents[1] / "data/search/cases.yml").read_text())
+CASES = yaml.safe_load((Path(__file__).parents[2] / "data/search/cases.yml").read_text())
 
 
 def _item(spec: dict) -> MediaItem:

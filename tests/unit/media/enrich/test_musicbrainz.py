@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from tests.unit.enrich.conftest import ALBUM, FixtureServer
+from tests.unit.media.enrich.conftest import ALBUM, FixtureServer
 from viewra.media.enrich.musicbrainz import MusicBrainzClient
 from viewra.media.enrich.ratelimit import RateLimiter
 

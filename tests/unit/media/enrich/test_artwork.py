@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.unit.enrich.conftest import FixtureServer
+from tests.unit.media.enrich.conftest import FixtureServer
 from viewra.media.enrich.artwork import ArtworkFetcher, image_type
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.enrich.conftest import FixtureServer
+from tests.unit.media.enrich.conftest import FixtureServer
 from viewra.media.enrich.cache import MemoryCache
 from viewra.media.enrich.http import EnrichError
 from viewra.media.enrich.tmdb import TmdbClient

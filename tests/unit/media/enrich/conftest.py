@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "enrich"
+DATA = Path(__file__).resolve().parents[3] / "data" / "enrich"
 ALBUM = "b1392450-e666-3926-a536-22c65f834433"
 ROUTES = {
     "/3/search/movie": "tmdb_search_movie.json",

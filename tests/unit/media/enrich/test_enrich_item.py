@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.enrich.conftest import FixtureServer
+from tests.unit.media.enrich.conftest import FixtureServer
 from viewra.media.enrich.core import Clients, enrich_item
 from viewra.media.enrich.models import Enrichment, ExternalIds, Person
 from viewra.media.enrich.musicbrainz import MusicBrainzClient

@@ -53,7 +53,7 @@ def test_s3_addressing_is_path_style_for_endpoints_and_auto_for_aws() -> None:
 def test_settings_page_documents_every_environment_variable() -> None:
     from pathlib import Path
 
-    page = (Path(__file__).resolve().parents[2] / "docs" / "settings.md").read_text()
+    page = (Path(__file__).resolve().parents[3] / "docs" / "settings.md").read_text()
     missing = [var for var, _ in Settings.ENV if f"`{var}`" not in page]
     assert missing == []
 
