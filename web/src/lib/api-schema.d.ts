@@ -800,6 +800,31 @@ export interface components {
             budget_bytes: number;
         };
         /**
+         * CatalogueCounts
+         * @description How many items a library (or the whole catalogue) holds, by status and by kind.
+         */
+        CatalogueCounts: {
+            /**
+             * Total
+             * @default 0
+             */
+            total: number;
+            /**
+             * Ready
+             * @default 0
+             */
+            ready: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /** By Kind */
+            by_kind?: {
+                [key: string]: number;
+            };
+        };
+        /**
          * DeliveryStatus
          * @enum {string}
          */
@@ -1218,7 +1243,7 @@ export interface components {
         /** LibraryList */
         LibraryList: {
             /** Libraries */
-            libraries: components["schemas"]["Library"][];
+            libraries: components["schemas"]["LibraryView"][];
         };
         /** LibraryUpdate */
         LibraryUpdate: {
@@ -1234,6 +1259,24 @@ export interface components {
             prefix: string | null;
             /** @default null */
             kind: components["schemas"]["LibraryKind"] | null;
+        };
+        /**
+         * LibraryView
+         * @description A library as ``GET /libraries`` answers it: with its counts.
+         */
+        LibraryView: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            kind: components["schemas"]["LibraryKind"];
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            counts?: components["schemas"]["CatalogueCounts"];
         };
         /** LoginRequest */
         LoginRequest: {
@@ -2475,6 +2518,7 @@ export interface operations {
                 order?: components["schemas"]["SortOrder"];
                 limit?: number;
                 cursor?: string | null;
+                libraries?: string[] | null;
             };
             header?: never;
             path?: never;
