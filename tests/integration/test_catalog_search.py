@@ -45,7 +45,8 @@ def test_search_and_counts_follow_the_bucket(stack, media_dir) -> None:
 
     # accents and case folded, the exact title first, a prefix, two words ANDed
     assert _search(stack, library, "AMELIE") == ["Amélie", "Amélie Returns"]
-    assert _search(stack, library, "ame") == ["Amélie", "Amélie Returns"]
+    # a prefix both titles start with ranks them equally: their order is the index's, by id
+    assert sorted(_search(stack, library, "ame")) == ["Amélie", "Amélie Returns"]
     assert _search(stack, library, "amélie ret") == ["Amélie Returns"]
     assert _search(stack, library, "heat amelie") == []
     assert stack.get("/items", q="heat", library="nope").json()["items"] == []
