@@ -23,6 +23,7 @@ from viewra.api.health import check_health
 from viewra.api.openapi import build_openapi
 from viewra.bootstrap import get_services
 from viewra.common import event_feed as feed
+from viewra.common import metrics
 from viewra.common.errors import Forbidden, TooManyRequests, Unauthorized
 from viewra.common.event_feed import EventQuery
 from viewra.common.http_answers import (
@@ -63,7 +64,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/", "GET"): PUBLIC,
     ("/config.json", "GET"): PUBLIC,  # the web app: its files carry no data
     ("/assets/{name}", "GET"): PUBLIC,
-    ("/health", "GET"): PUBLIC,
+    ("/health", "GET"): PUBLIC,  # with queue depths: counts only, what a probe watches
+    ("/metrics", "GET"): ADMIN,  # route latencies and counters tell how the server is used
     ("/openapi.json", "GET"): PUBLIC,
     ("/auth/login", "POST"): PUBLIC,
     ("/auth/refresh", "POST"): PUBLIC,
@@ -142,6 +144,17 @@ def _admit(request: Any) -> Principal | None:
 
 
 @app.middleware("http")
+def measure(event: Any, get_response: Any) -> Any:
+    """Every answer's time by route template (never the raw path: ids would make a series per
+    item), method and status, refusals included (this runs outside ``correlate``)."""
+    with metrics.timed("api_request_seconds", route=event.path, method=event.method) as labels:
+        labels["status"] = 500  # what Chalice answers for an exception that gets past here
+        response = get_response(event)
+        labels["status"] = response.status_code
+    return response
+
+
+@app.middleware("http")
 def correlate(event: Any, get_response: Any) -> Any:
     """Every log line of a request carries its request id (made up where no gateway gave one),
     and errors Chalice answers before a view runs take the API's error shape too."""
@@ -208,6 +221,18 @@ def web_asset(name: str) -> Response:
 def health() -> Response:
     ok, detail = check_health(get_services())
     return respond(200 if ok else 503, detail)
+
+
+@app.route("/metrics", methods=["GET"])
+@api
+def metrics_exposition() -> Response:
+    """The counters and timings of every process of the local stack, in Prometheus text format
+    (on AWS they are CloudWatch metrics, and this answers an empty body)."""
+    return Response(
+        body=metrics.exposition().decode(),
+        status_code=200,
+        headers={"Content-Type": metrics.CONTENT_TYPE},
+    )
 
 
 @app.route("/openapi.json", methods=["GET"])

@@ -64,9 +64,23 @@ class ItemDetailPage(BaseModel):
     cursor: str | None = None
 
 
+class QueueDepth(BaseModel):
+    """One queue of the stack (SQS's approximate counts) and its dead-letter queue."""
+
+    visible: int | None = Field(default=None, description="messages waiting")
+    in_flight: int | None = Field(default=None, description="received, not yet deleted")
+    delayed: int | None = None
+    dead_letters: int | None = Field(
+        default=None, description="messages in the dead-letter queue (failed past retries)"
+    )
+    dlq: str | None = Field(default=None, description="the dead-letter queue's name")
+    error: str | None = Field(default=None, description="why the queue could not be read")
+
+
 class Health(BaseModel):
     status: str
     checks: dict[str, str]
+    queues: dict[str, QueueDepth] = Field(default_factory=dict)
 
 
 class TranscodeAccepted(RequestResult):
@@ -193,6 +207,13 @@ ROUTES: tuple[
         {200: Health, 503: Health},
     ),
     ("get", "/openapi.json", "This document", None, {200: None}),
+    (
+        "get",
+        "/metrics",
+        "Counters and timings of every process, in Prometheus text format (docs/metrics.md)",
+        None,
+        {200: None},
+    ),
     ("get", "/libraries", "List libraries", None, {200: LibraryList}),
     (
         "post",
@@ -470,6 +491,10 @@ def _query_parameters() -> list[dict[str, Any]]:
     ]
 
 
+# operations whose 200 is text, not JSON
+TEXT_ANSWERS = {("get", "/metrics"): "text/plain; version=0.0.4"}
+
+
 @lru_cache(maxsize=4)
 def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[str, Any]:
     """The document; ``access`` is the api function's route rules ((path, METHOD) → rule), for
@@ -528,6 +553,10 @@ def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[
                 }
             op["responses"][str(status)] = entry
         paths.setdefault(path, {})[method] = op
+    for (method, path), media_type in TEXT_ANSWERS.items():
+        if path in paths:
+            ok = paths[path][method]["responses"]["200"]
+            ok["content"] = {media_type: {"schema": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Viewra API", "version": __version__},

@@ -45,6 +45,10 @@ class Settings:
     probe_max_bytes: int = 16 * 1024 * 1024
     log_level: str = "INFO"
     service_name: str = "viewra"
+    # metrics (viewra.common.metrics): auto is CloudWatch EMF on Lambda, Prometheus elsewhere
+    metrics_sink: str = "auto"  # auto | emf | prometheus | off
+    metrics_dir: str = ""  # prometheus_client's multiprocess directory (make run sets it)
+    lambda_function_name: str = ""  # set by Lambda itself: this process runs there
     session_stale_seconds: int = 300
     resume_min_percent: float = 5.0
     resume_max_percent: float = 90.0
@@ -135,6 +139,9 @@ class Settings:
         ("VIEWRA_PROBE_MAX_BYTES", "probe_max_bytes"),
         ("VIEWRA_LOG_LEVEL", "log_level"),
         ("POWERTOOLS_SERVICE_NAME", "service_name"),
+        ("VIEWRA_METRICS_SINK", "metrics_sink"),
+        ("PROMETHEUS_MULTIPROC_DIR", "metrics_dir"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "lambda_function_name"),
         ("VIEWRA_SESSION_STALE_SECONDS", "session_stale_seconds"),
         ("VIEWRA_RESUME_MIN_PERCENT", "resume_min_percent"),
         ("VIEWRA_RESUME_MAX_PERCENT", "resume_max_percent"),

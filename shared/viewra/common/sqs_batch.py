@@ -10,6 +10,7 @@ process per invocation).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from viewra.common import metrics
 from viewra.common.logs import logger
 
 
@@ -31,9 +33,24 @@ def handle_batch(event: Any, record_handler: Callable[[SQSRecord], None]) -> dic
         logger.set_correlation_id(record.message_id)
         record_handler(record)
 
+    body = event.to_dict()
+    record_ages(body.get("Records") or [])
     return process_partial_response(
-        event=event.to_dict(),
+        event=body,
         record_handler=one,
         processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         context=event.context,
     )
+
+
+def record_ages(records: list[dict[str, Any]], now: float | None = None) -> None:
+    """How long each message waited in its queue (since SQS's ``SentTimestamp``) when its handler
+    got it: the queue's backlog as the consumer sees it. The oldest is CloudWatch's
+    ``ApproximateAgeOfOldestMessage`` on AWS; here it is the timing's largest observations."""
+    at = time.time() if now is None else now
+    for record in records:
+        sent = (record.get("attributes") or {}).get("SentTimestamp")
+        if not sent:
+            continue
+        queue = str(record.get("eventSourceARN") or "").rsplit(":", 1)[-1]
+        metrics.observe("queue_message_age_seconds", at - int(sent) / 1000, queue=queue)

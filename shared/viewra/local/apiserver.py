@@ -23,6 +23,7 @@ from chalice.local import (
     CustomLocalChalice,
     LocalChalice,
     LocalDevServer,
+    ThreadedHTTPServer,
 )
 
 from viewra.common.http_answers import error_body
@@ -58,6 +59,19 @@ def _quiet_disconnects(server: Any) -> None:
     server.handle_error = handle_error
 
 
+class _QueueingServer(ThreadedHTTPServer):
+    """Chalice's threaded server with a listen backlog that queues a burst of clients.
+
+    socketserver's default backlog is 5: with 50 clients connecting at once, the kernel dropped
+    or reset whatever did not fit while the accept loop started threads, and clients saw
+    connection errors (issue 20's load test: 10 on playback at 50 clients). With a deep backlog a
+    burst waits in the kernel's accept queue (the kernel caps it at net.core.somaxconn) and each
+    connection is then served by a thread of its own; slow answers, never refused ones.
+    """
+
+    request_queue_size = 1024
+
+
 class ApiServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         app = load_function("api").app
@@ -65,7 +79,9 @@ class ApiServer:
         if not isinstance(app, LocalChalice):  # what create_local_server does, once per app
             CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
             app.__class__ = CustomLocalChalice
-        self._server = LocalDevServer(app, config, host, port, handler_cls=_Handler)
+        self._server = LocalDevServer(
+            app, config, host, port, handler_cls=_Handler, server_cls=_QueueingServer
+        )
         _quiet_disconnects(self._server.server)
         self.port = self._server.server.server_address[1]
         self.url = f"http://{host}:{self.port}"

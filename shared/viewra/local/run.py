@@ -45,6 +45,22 @@ def _signing_key(state: Path) -> None:
     os.environ["VIEWRA_AUTH_SIGNING_KEY"] = path.read_text().strip()
 
 
+def _metrics_dir(state: Path) -> None:
+    """Every process of the stack (this one, the worker processes it starts) writes its metrics
+    into its own file under ``state/metrics`` and ``GET /metrics`` sums them (prometheus_client's
+    multiprocess mode, which reads the variable when it is imported: hence before any import of
+    the app). Counters start again at zero with each start, as a restarted exporter's do."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return  # the operator's own directory: theirs to empty
+    path = state / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    from viewra.common.settings import get_settings
+
+    get_settings.cache_clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="viewra-dev", description=__doc__)
     parser.add_argument(
@@ -72,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     state = Path(boot.state_dir)
     state.mkdir(parents=True, exist_ok=True)
     _signing_key(state)
+    _metrics_dir(state)
     emulator = None
     if not args.external_endpoints:
         data = state / ("emulator-scratch" if args.no_snapshot else "emulator")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from viewra.common import metrics
 from viewra.common.content_address import content_key
 from viewra.common.errors import InvalidKey, NotFound, ObjectChanged, PoisonMessage
 from viewra.common.event_order import event_order
@@ -187,9 +188,16 @@ def _catalogue(
     source = services.objects.range_source(ref.bucket, head)
     settings = services.settings
     try:
-        result = probe(
-            source, block_size=settings.probe_block_size, max_bytes=settings.probe_max_bytes
-        )
+        with metrics.timed("probe_seconds", result="failed") as outcome:
+            try:
+                result = probe(
+                    source,
+                    block_size=settings.probe_block_size,
+                    max_bytes=settings.probe_max_bytes,
+                )
+            finally:
+                metrics.count("probe_bytes", getattr(source, "bytes_read", 0) or 0)
+            outcome["result"] = "ready"
     except ProbeError as exc:
         item = MediaItem(
             id=iid,
@@ -208,6 +216,7 @@ def _catalogue(
         if services.catalog.put(item, ref.order):
             publish(services.events, ItemFailed(item_id=iid, key=ref.key, reason=str(exc)))
         logger.warning("probe failed", extra={"key": ref.key, "reason": str(exc)})
+        metrics.count("items_scanned", result="failed")
         return ScanOutcome.FAILED
 
     item = build_item(iid, library, ref, head.etag, head.size, relative, result, added_at, now)
@@ -228,6 +237,7 @@ def _catalogue(
                 "size": head.size,
             },
         )
+    metrics.count("items_scanned", result="ready")
     return ScanOutcome.DONE
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from viewra.common import metrics
 from viewra.common.errors import BadRequest, Conflict, NotFound, Unprocessable, ViewraError
 from viewra.common.events import SessionProgress, SessionStarted, SessionStopped, publish
 from viewra.common.http_answers import validation_message
@@ -107,8 +108,10 @@ def start_playback(
     try:
         decision = decide(item, profile, options)
     except NoCompatibleStreamError as exc:
+        metrics.count("decisions", method="NoCompatibleStream")
         reasons = ", ".join(r.value for r in exc.reasons) or "none"
         raise Unprocessable(f"{exc} (reasons: {reasons})", code="NoCompatibleStream") from exc
+    metrics.count("decisions", method=decision.method.value)
     now = now_iso()
     session = PlaybackSession(
         id=uuid.uuid4().hex,
@@ -345,7 +348,9 @@ def decide_event(services: Callable[[], Any], event: dict[str, Any]) -> dict[str
             raise BadRequest("give 'item' or 'item_id'")
         profile = resolve_profile(event.get("profile", "chrome"))
         options = PlaybackOptions.model_validate(event.get("options") or {})
-        return {"decision": decide(item, profile, options).model_dump(mode="json")}
+        decision = decide(item, profile, options)
+        metrics.count("decisions", method=decision.method.value)
+        return {"decision": decision.model_dump(mode="json")}
     except ValidationError as exc:
         return {"error": {"code": "ValidationError", "message": validation_message(exc)}}
     except NoCompatibleStreamError as exc:

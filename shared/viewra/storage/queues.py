@@ -50,5 +50,18 @@ class QueueSender:
             entries = [e for e in entries if e["Id"] in failed]
         raise RuntimeError(f"could not send {len(entries)} messages to {url}")
 
+    def depth(self, name: str) -> dict[str, int]:
+        """How many messages wait (visible), are being handled (in flight) and are delayed.
+        SQS's counts are approximate (eventually consistent, for a minute or so)."""
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        attrs = self._sqs.get_queue_attributes(QueueUrl=self.url(name), AttributeNames=names)
+        found = attrs.get("Attributes", {})
+        visible, in_flight, delayed = (int(found.get(n, 0)) for n in names)
+        return {"visible": visible, "in_flight": in_flight, "delayed": delayed}
+
     def check(self, name: str) -> None:
         self._sqs.get_queue_attributes(QueueUrl=self.url(name), AttributeNames=["QueueArn"])

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from viewra.common import metrics
 from viewra.common.errors import Conflict, NotFound
 from viewra.common.events import TranscodeQueued, publish
 from viewra.common.parallel_calls import together
@@ -184,6 +185,7 @@ def request_transcode(
         "accessed_at": now,
     }
     if tc.jobs.create(h, fields):
+        metrics.count("transcode_jobs", state=JobStatus.QUEUED.value)
         # the message and the event at once (neither reads the other), and the answer from the
         # fields just written rather than read back: a new job's first moments are what a
         # waiting player's first segment is timed from
@@ -221,6 +223,7 @@ def request_transcode(
             only_if_status=(record.status,),
         )
         if requeued is not None:
+            metrics.count("transcode_jobs", state=JobStatus.QUEUED.value)
             _send(tc, h)
             publish(tc.events, TranscodeQueued(h=h, source_key=source.key))
             return RequestResult(h=h, ready=False, created=True, job=job_from_record(requeued))
@@ -265,6 +268,8 @@ def cancel_job(tc: Transcoder, h: str) -> Job:
             {"status": JobStatus.CANCELLED.value, "finished_at": now},
             only_if_status=(JobStatus.QUEUED.value,),
         )
+        if done is not None:
+            metrics.count("transcode_jobs", state=JobStatus.CANCELLED.value)
         record = done or tc.jobs.get(h) or record
     return job_from_record(record)
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from viewra.common import events
+from viewra.common import events, metrics
 from viewra.common.errors import PoisonMessage
 from viewra.common.logs import logger
 from viewra.common.timestamps import now_iso
@@ -542,15 +542,33 @@ def run_job(
         )
         if claimed is None:
             return _not_claimed(tc, h)
-        if int(claimed.attempts or 0) > 1 and tc.content.has_manifest(h):
-            tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
-            return JobStatus.READY
-        params = TranscodeParams.model_validate(claimed.params)
-        source = SourceRef.model_validate(claimed.source)
-        with tempfile.TemporaryDirectory(prefix="viewra-tx-", dir=tc.limits.temp_dir) as tmp:
-            return _run(tc, h, params, source, claimed.hints, Path(tmp), heartbeat, on_tick)
+        metrics.count("transcode_jobs", state=JobStatus.RUNNING.value)
+        with metrics.timed("transcode_seconds", state=JobStatus.FAILED.value) as outcome:
+            state = _claimed_run(tc, h, claimed, heartbeat, on_tick)
+            outcome["state"] = state.value
+        metrics.count("transcode_jobs", state=state.value)
+        return state
+    except TranscodeFailed:
+        metrics.count("transcode_jobs", state=JobStatus.FAILED.value)
+        raise
     finally:
         tc.slots.release()
+
+
+def _claimed_run(
+    tc: Transcoder,
+    h: str,
+    claimed: Any,
+    heartbeat: Heartbeat | None,
+    on_tick: Callable[[], None] | None,
+) -> JobStatus:
+    if int(claimed.attempts or 0) > 1 and tc.content.has_manifest(h):
+        tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
+        return JobStatus.READY
+    params = TranscodeParams.model_validate(claimed.params)
+    source = SourceRef.model_validate(claimed.source)
+    with tempfile.TemporaryDirectory(prefix="viewra-tx-", dir=tc.limits.temp_dir) as tmp:
+        return _run(tc, h, params, source, claimed.hints, Path(tmp), heartbeat, on_tick)
 
 
 def _run(
