@@ -307,7 +307,7 @@ def render(phases: list[dict[str, Any]]) -> str:
             f"### {p['clients']} clients, {p['seconds']:.0f} s: {p['requests']} requests, "
             f"{p['per_second']:.1f}/s {'✓' if ok else '✗'}",
             "",
-            "| route | requests | /s | p50 ms | p95 ms | p99 ms | max ms | 4xx | 5xx | conn. errors |",
+            "| route | requests | /s | p50 ms | p95 ms | p99 ms | max ms | 4xx | 5xx | conn. err |",
             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for route, r in p["routes"].items():
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                         ctx["tokens"],
                         ctx["user_ids"],
                         ctx["admin_token"],
-                    )  # fmt: skip
+                    )
                 )
         finally:
             running.stop()
