@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode bench-catalog layer clean help
+.PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode bench-catalog bench-load layer clean help
 
 help:
 	@echo "make run    - start the embedded stack, the API and the workers"
@@ -84,7 +84,7 @@ unit: system-deps venv
 integration: system-deps venv
 	$(BIN)/python -m pytest -q tests/integration
 
-bench: bench-probe bench-scan bench-decide bench-transcode bench-catalog
+bench: bench-probe bench-scan bench-decide bench-transcode bench-catalog bench-load
 
 bench-probe: system-deps venv
 	$(BIN)/python bench/probe_bytes.py
@@ -100,6 +100,10 @@ bench-catalog: system-deps venv
 
 bench-transcode: system-deps venv
 	$(BIN)/python bench/transcode.py
+
+# 50 then 200 concurrent clients (playback, progress, stops, listings, event long polls), 45 s each
+bench-load: system-deps venv
+	$(BIN)/python bench/load.py --clients 50,200 --seconds 45
 
 # The ffmpeg Lambda layer (ffmpeg + ffprobe under /opt/bin), from this machine's Debian ffmpeg.
 layer: system-deps
