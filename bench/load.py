@@ -14,8 +14,8 @@ Each client is a thread with its own keep-alive connection (``requests.Session``
 three things until the time is up (the mix: 70 % players, 20 % browsers, 10 % followers):
 - player: ``POST /items/{id}/playback``, then ``POST /sessions/{id}/progress`` every "10 s" of
   the film compressed into ``--tick`` seconds (0.25 s), then ``POST /sessions/{id}/stop``. Half
-  the sessions play to 95 % (a completed play: the play count moves), half stop at a random
-  point below 85 % (it does not);
+  the sessions resume at 150 to 240 s and play to 95 % (a completed play: the play count
+  moves), half start at 0 and stop at a random point below 85 % (it does not);
 - browser: ``GET /items`` of the library, sorted by title, year or date added, either order,
   with a short pause between pages;
 - follower: ``GET /events?wait=5`` long polls (as an administrator: the route is theirs),
@@ -128,19 +128,20 @@ def player(client: Client, user: str, items: list[str], until: float, tick: floa
     rng = random.Random()
     while time.monotonic() < until:
         item = rng.choice(items)
+        complete = rng.random() < 0.5
+        # completed: resumed at 150 to 240 s, reports every 10 s up to 280 of 300 s, stop at
+        # 285 (past 90 %: a play); else from the start to a stop below 85 %, no report past it
+        start = rng.randrange(15, 25) * STEP if complete else 0
+        end = 0.95 * DURATION if complete else rng.randrange(0, 25) * STEP + 3
         r = client.call(
             "POST", "POST /items/{item_id}/playback", f"/items/{item}/playback",
-            json={"profile": "chrome"},
+            json={"profile": "chrome", "start_position": start},
         )  # fmt: skip
         if r is None or r.status_code != 201:
             time.sleep(tick)
             continue
         session = r.json()["id"]
-        complete = rng.random() < 0.5
-        # completed: reports up to 280 of 300 s, stop at 285 (past 90 %: a play); else a stop
-        # below 85 % with no report past it
-        end = 0.95 * DURATION if complete else rng.randrange(0, 25) * STEP + 3
-        position = 0.0
+        position = float(start)
         sent = 0.0
         while position + STEP < end and time.monotonic() < until:
             time.sleep(tick)
