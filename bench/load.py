@@ -28,7 +28,8 @@ at the position its client sent last, and each user's play count of each item
 
 The table: per route, requests, throughput, p50/p95/p99 (nearest rank), 4xx, 5xx; and the
 connection errors (refused, reset, timed out: the client's timeout is 60 s), lost updates and
-checks. Acceptance (issue 20): 0 connection errors, 0 5xx and 0 lost updates at 50 and 200.
+checks; then the ERROR lines the stack logged meanwhile. Acceptance (issue 20): 0 connection
+errors, 0 5xx and 0 lost updates at 50 and 200 clients.
 """
 
 from __future__ import annotations
@@ -328,6 +329,19 @@ def render(phases: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def stack_errors(log: Path) -> list[str]:
+    """The stack's ERROR/CRITICAL log lines (JSON lines on its stdout, saved by the bench)."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("level") in {"ERROR", "CRITICAL"}:
+            found.append(f"{record.get('message')}: {str(record.get('exception', ''))[-200:]}")
+    return found
+
+
 def setup(running: Any, film: Path, items: int, users: int) -> dict[str, Any]:
     stack = running.stack
     lib = stack.library("movies")
@@ -403,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
         finally:
             running.stop()
+        logged = stack_errors(Path(tmp) / "stack.log")
     print(render(phases))
+    print(f"\nERROR lines the stack logged: {len(logged)}")
+    for line in logged[:5]:
+        print(f"  {line[:300]}")
     if args.json:
         print(json.dumps(phases, indent=2, default=str))
     failed = any(p["connection_errors"] or p["5xx"] or p["lost_updates"] for p in phases)
