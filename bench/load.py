@@ -326,6 +326,9 @@ def render(phases: list[dict[str, Any]]) -> str:
             f"completed plays: {p['plays_completed']})",
         ]
         lines += [f"  {x}" for x in p["lost_update_examples"]]
+        if "cpu_cores" in p:
+            busy = ", ".join(f"{k} {v:.2f}" for k, v in p["cpu_cores"].items())
+            lines.append(f"CPU (cores busy): {busy}")
     return "\n".join(lines)
 
 
@@ -402,19 +405,26 @@ def main(argv: list[str] | None = None) -> int:
             phases = []
             for n in counts:
                 step(f"{n} clients for {args.seconds:.0f} s")
-                phases.append(
-                    run_phase(
-                        running.stack.api,
-                        n,
-                        args.seconds,
-                        args.tick,
-                        ctx["library"],
-                        ctx["items"],
-                        ctx["tokens"],
-                        ctx["user_ids"],
-                        ctx["admin_token"],
-                    )
+                cpu_before, clock = running.cpu(), time.monotonic()
+                phase = run_phase(
+                    running.stack.api,
+                    n,
+                    args.seconds,
+                    args.tick,
+                    ctx["library"],
+                    ctx["items"],
+                    ctx["tokens"],
+                    ctx["user_ids"],
+                    ctx["admin_token"],
                 )
+                wall = time.monotonic() - clock
+                cpu_after = running.cpu()
+                # share of one core per process over the phase (its checks included): what
+                # bounds the throughput on this machine
+                phase["cpu_cores"] = {
+                    name: (cpu_after[name] - cpu_before[name]) / wall for name in cpu_after
+                }
+                phases.append(phase)
         finally:
             running.stop()
         logged = stack_errors(Path(tmp) / "stack.log")
