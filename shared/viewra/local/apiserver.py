@@ -62,11 +62,11 @@ def _quiet_disconnects(server: Any) -> None:
 class _QueueingServer(ThreadedHTTPServer):
     """Chalice's threaded server with a listen backlog that queues a burst of clients.
 
-    socketserver's default backlog is 5: with 50 clients connecting at once, the kernel dropped
-    or reset whatever did not fit while the accept loop started threads, and clients saw
-    connection errors (issue 20's load test: 10 on playback at 50 clients). With a deep backlog a
-    burst waits in the kernel's accept queue (the kernel caps it at net.core.somaxconn) and each
-    connection is then served by a thread of its own; slow answers, never refused ones.
+    socketserver's default backlog is 5: with many clients connecting at once, the kernel
+    refused or reset whatever did not fit while the accept loop started threads (bench/load.py,
+    200 clients: 30 connection errors, every one on a client's first request). With a deep
+    backlog a burst waits in the kernel's accept queue (capped at net.core.somaxconn) and each
+    connection is then served by a thread of its own: slow answers, never refused ones (none).
     """
 
     request_queue_size = 1024
