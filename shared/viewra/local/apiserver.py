@@ -64,9 +64,10 @@ class _QueueingServer(ThreadedHTTPServer):
 
     socketserver's default backlog is 5: with many clients connecting at once, the kernel
     refused or reset whatever did not fit while the accept loop started threads (bench/load.py,
-    200 clients: 30 connection errors, every one on a client's first request). With a deep
-    backlog a burst waits in the kernel's accept queue (capped at net.core.somaxconn) and each
-    connection is then served by a thread of its own: slow answers, never refused ones (none).
+    200 clients: 30 connection errors, all on the playback start, a player's first request).
+    With a deep backlog a burst waits in the kernel's accept queue (capped at
+    net.core.somaxconn) and each connection is then served by a thread of its own: slow
+    answers, never refused ones (none in the same run).
     """
 
     request_queue_size = 1024
