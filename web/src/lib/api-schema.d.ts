@@ -34,6 +34,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counters and timings of every process, in Prometheus text format (docs/metrics.md) */
+        get: operations["get__metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/libraries": {
         parameters: {
             query?: never;
@@ -898,6 +915,10 @@ export interface components {
             /** Checks */
             checks: {
                 [key: string]: string;
+            };
+            /** Queues */
+            queues?: {
+                [key: string]: components["schemas"]["QueueDepth"];
             };
         };
         /** ItemDetail */
@@ -1784,6 +1805,47 @@ export interface components {
              */
             reason: string | null;
         };
+        /**
+         * QueueDepth
+         * @description One queue of the stack (SQS's approximate counts) and its dead-letter queue.
+         */
+        QueueDepth: {
+            /**
+             * Visible
+             * @description messages waiting
+             * @default null
+             */
+            visible: number | null;
+            /**
+             * In Flight
+             * @description received, not yet deleted
+             * @default null
+             */
+            in_flight: number | null;
+            /**
+             * Delayed
+             * @default null
+             */
+            delayed: number | null;
+            /**
+             * Dead Letters
+             * @description messages in the dead-letter queue (failed past retries)
+             * @default null
+             */
+            dead_letters: number | null;
+            /**
+             * Dlq
+             * @description the dead-letter queue's name
+             * @default null
+             */
+            dlq: string | null;
+            /**
+             * Error
+             * @description why the queue could not be read
+             * @default null
+             */
+            error: string | null;
+        };
         /** Queued */
         Queued: {
             /** Queued */
@@ -2156,6 +2218,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get__metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=0.0.4": string;
+                };
             };
         };
     };
