@@ -121,3 +121,24 @@ def test_an_undeclared_metric_is_refused_and_a_broken_sink_is_not_the_callers(si
 
     monkeypatch.setattr(metrics, "_sink", Broken())
     metrics.count("decisions", method="DirectPlay")  # logged once, not raised
+
+
+def test_racing_threads_lose_no_count(sink):
+    """The API serves each connection in a thread of its own: increments racing on one series
+    must all land."""
+    import threading
+
+    sink()
+    key = ("viewra_decisions_total", (("method", "DirectStream"),))
+    before = samples(metrics.exposition()).get(key, 0)
+
+    def hammer() -> None:
+        for _ in range(500):
+            metrics.count("decisions", method="DirectStream")
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert samples(metrics.exposition())[key] - before == 4000
