@@ -43,7 +43,7 @@ class MetricSpec:
 
 METRICS: dict[str, MetricSpec] = {
     "items_scanned": MetricSpec(
-        COUNTER, ("result",), "Objects the scan catalogued (result=ready) or failed (failed)"
+        COUNTER, ("result",), "Items the scan wrote: catalogued (result=ready) or failed"
     ),
     "probe_bytes": MetricSpec(COUNTER, (), "Bytes the probes fetched from the store", "Bytes"),
     "probe_seconds": MetricSpec(TIMING, ("result",), "Time of one probe (ranged reads + parse)"),

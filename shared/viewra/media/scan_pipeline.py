@@ -213,10 +213,10 @@ def _catalogue(
             added_at=added_at,
             updated_at=now,
         )
-        if services.catalog.put(item, ref.order):
+        if services.catalog.put(item, ref.order):  # refused: a newer event of the key won
             publish(services.events, ItemFailed(item_id=iid, key=ref.key, reason=str(exc)))
+            metrics.count("items_scanned", result="failed")
         logger.warning("probe failed", extra={"key": ref.key, "reason": str(exc)})
-        metrics.count("items_scanned", result="failed")
         return ScanOutcome.FAILED
 
     item = build_item(iid, library, ref, head.etag, head.size, relative, result, added_at, now)
@@ -237,7 +237,7 @@ def _catalogue(
                 "size": head.size,
             },
         )
-    metrics.count("items_scanned", result="ready")
+        metrics.count("items_scanned", result="ready")
     return ScanOutcome.DONE
 
 

@@ -562,6 +562,8 @@ def _claimed_run(
     heartbeat: Heartbeat | None,
     on_tick: Callable[[], None] | None,
 ) -> JobStatus:
+    """The job once its claim is won (apart, so that :func:`run_job` times and counts every way
+    it ends in one place)."""
     if int(claimed.attempts or 0) > 1 and tc.content.has_manifest(h):
         tc.jobs.set(h, {"status": JobStatus.READY.value, "progress": 100})
         return JobStatus.READY
