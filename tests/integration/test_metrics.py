@@ -15,15 +15,21 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.conftest import start_test_stack
-from viewra.local.launch import Stack
+from tests.integration.conftest import EXTERNAL, TEST_ENV
+from viewra.local.launch import Stack, start_stack
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    s = start_test_stack(tmp_path_factory.mktemp("metrics-stack"), "--no-snapshot")
+    """The suite's visibility timeout is 2 s, so retries are quick to see; on a busy machine a
+    probe can outlast it, the message comes back, and the object is (rightly) scanned and
+    counted twice. Here 15 s: one delivery per object, and a poison message still reaches the
+    dead-letter queue in under a minute."""
+    env = {**TEST_ENV, "VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "15"}
+    state = tmp_path_factory.mktemp("metrics-stack")
+    s = start_stack(state, *EXTERNAL, "--no-snapshot", env_extra=env)
     yield s
     s.stop()
 
@@ -148,7 +154,7 @@ def test_health_reports_queue_depths_and_a_message_in_a_dead_letter_queue(own_st
         assert {"visible", "in_flight", "dead_letters", "dlq"} <= set(depth)
     assert queues["viewra-scan"]["dead_letters"] == 0
     # a message the scan function cannot read: it fails each time, and past maxReceiveCount
-    # (3, visibility 2 s here) SQS moves it to the scan queue's dead-letter queue
+    # (3, visibility 15 s here) SQS moves it to the scan queue's dead-letter queue
     sqs = stack.client("sqs")
     url = sqs.get_queue_url(QueueName="viewra-scan")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="this is not JSON")
@@ -159,6 +165,6 @@ def test_health_reports_queue_depths_and_a_message_in_a_dead_letter_queue(own_st
         scan = r.json()["queues"]["viewra-scan"]
         return scan if scan["dead_letters"] == 1 else None
 
-    scan = stack.wait_for(dead_lettered, 90, "the poison message in the DLQ", interval=1)
+    scan = stack.wait_for(dead_lettered, 150, "the poison message in the DLQ", interval=1)
     assert scan["dlq"] == "viewra-scan-dlq"
     assert scan["visible"] == 0
