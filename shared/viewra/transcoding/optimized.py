@@ -15,14 +15,15 @@ from typing import Any
 
 from viewra.common.errors import NotFound
 from viewra.common.logs import logger
+from viewra.common.timestamps import now_iso
 from viewra.media.models.items import MediaItem, MediaStream, OptimizedVersion, StreamType
 from viewra.transcoding.command import MP4_FILE
 from viewra.transcoding.context import Transcoder
 from viewra.transcoding.for_playback import request_for_item, source_of
-from viewra.transcoding.jobs import RequestResult, get_job, touch
+from viewra.transcoding.jobs import JobStatus, RequestResult, get_job
 from viewra.transcoding.models import output_key
 from viewra.transcoding.params import content_hash
-from viewra.transcoding.presets import BUILT_IN_PRESETS, _default_audio
+from viewra.transcoding.presets import BUILT_IN_PRESETS, default_audio
 
 
 class OptimizedVersions:
@@ -36,7 +37,7 @@ class OptimizedVersions:
         """The versions ``item`` gets of ``presets`` (those that fit it), with their content
         addresses: pure, no request made. A name no longer in the catalogue is skipped."""
         out: list[OptimizedVersion] = []
-        audio = _default_audio(item)
+        audio = default_audio(item)
         for name in presets:
             found = BUILT_IN_PRESETS.get(name)
             if found is None:
@@ -91,8 +92,9 @@ class OptimizedVersions:
         return out
 
     def played(self, h: str) -> None:
-        """A version starts playing: its use keeps it from least-recently-used eviction."""
-        touch(self._tc, h)
+        """A version starts playing: its use keeps it from least-recently-used eviction (one
+        conditional write, nothing read back)."""
+        self._tc.jobs.touch(h, {"accessed_at": now_iso()}, only_if_status=(JobStatus.READY.value,))
 
     def _bucket(self) -> str:
         return self._tc.settings.content_bucket

@@ -104,7 +104,7 @@ class Preset(BaseModel):
           box, at or under its bitrates and channels) gets no copy of itself.
         """
         video = item.video_streams[0] if item.video_streams else None
-        audio = _default_audio(item)
+        audio = default_audio(item)
         if self.kind is PresetKind.AUDIO:
             if video is not None or audio is None:
                 return "an audio preset is for audio-only items"
@@ -133,7 +133,7 @@ class Preset(BaseModel):
         return None
 
 
-def _default_audio(item: MediaItem) -> Any:
+def default_audio(item: MediaItem) -> Any:
     streams = [s for s in item.audio_streams if not s.external]
     wanted = item.default_audio_stream_index
     return next((s for s in streams if s.index == wanted), streams[0] if streams else None)
@@ -141,7 +141,7 @@ def _default_audio(item: MediaItem) -> Any:
 
 def audio_position(item: MediaItem) -> int | None:
     """The default audio stream's position among the embedded audio streams (ffmpeg's a:N)."""
-    audio = _default_audio(item)
+    audio = default_audio(item)
     if audio is None:
         return None
     return [s.index for s in item.audio_streams if not s.external].index(audio.index)
