@@ -153,7 +153,7 @@ def _decide_with_versions(
     except NoCompatibleStreamError as exc:
         decision, failure = None, exc
     if decision is None or decision.method is not PlayMethod.DIRECT_PLAY:
-        why = decision.reasons if decision is not None else failure.reasons  # type: ignore[union-attr]
+        why = decision.reasons if decision is not None else failure.reasons if failure else ()
         found = _optimized_version(services, item, profile, options, decision, why)
         if found is not None:
             return found
@@ -179,6 +179,8 @@ def _optimized_version(
     it serves only a request that wants the track it was made from and no subtitle."""
     if not item.optimized_versions or not options.allow_direct_play:
         return None
+    if options.subtitle_stream_index not in (None, -1):
+        return None  # a subtitle asked for by name
     if decision is not None:
         if decision.subtitle_stream_index is not None:
             return None

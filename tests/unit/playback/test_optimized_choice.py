@@ -100,7 +100,10 @@ def test_a_version_the_device_cannot_take_is_passed_over() -> None:
     assert decision.optimized_version == "720p" and media is ROWS[0][1]
 
 
-@pytest.mark.parametrize("options", [{"audio_stream_index": 2}, {"allow_direct_play": False}])
+@pytest.mark.parametrize(
+    "options",
+    [{"audio_stream_index": 2}, {"allow_direct_play": False}, {"subtitle_stream_index": 3}],
+)
 def test_a_request_the_version_cannot_serve_decides_on_the_original(options) -> None:
     decision, media = choose(ROWS, **options)
     assert media is None and decision.optimized_version is None
