@@ -95,9 +95,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "scan",
         memory_mb=1024,  # MediaInfo parses in memory; 1 GB also buys CPU for guessit
-        # enrichment runs here too; an item write keeps its search rows and the counts
-        reads=("items", "libraries", "scans", "enrich_cache", "search", "counts"),
-        writes=("items", "scans", "enrich_cache", "search", "counts"),
+        # enrichment runs here too; an item write keeps its search rows and the counts; a new
+        # item's optimized versions are requested here (a job record each, by content address)
+        reads=("items", "libraries", "scans", "enrich_cache", "search", "counts", "transcode_jobs"),
+        writes=("items", "scans", "enrich_cache", "search", "counts", "transcode_jobs"),
     ),
     FunctionSpec(
         "transcode",
@@ -243,14 +244,22 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
         st += [
             _statement("MediaRead", ("s3:GetObject",), [bucket_arn(media, "/*")]),
             _statement("BucketsList", ("s3:ListBucket",), [bucket_arn(media), bucket_arn(content)]),
-            # artwork only: scan never writes transcodes, never touches media
+            # artwork only: scan never writes transcodes (it queues them), never touches media
             _statement(
                 "ArtworkWrite",
                 ("s3:GetObject", "s3:PutObject"),
                 [bucket_arn(content, f"/{ARTWORK_PREFIX}*")],
             ),
+            # optimized versions: is one complete (its manifest), queue its job
+            _statement(
+                "TranscodesRead", ("s3:GetObject",), [bucket_arn(content, f"/{CONTENT_PREFIX}*")]
+            ),
             _statement("ScanQueueConsume", SQS_CONSUME, [queue(q) for q in scan_consumes]),
-            _statement("ScanQueueSend", SQS_SEND, [queue(settings.scan_queue)]),
+            _statement(
+                "ScanQueueSend",
+                SQS_SEND,
+                [queue(settings.scan_queue), queue(settings.transcode_queue)],
+            ),
         ]
     elif spec.name == "transcode":
         st += [

@@ -98,6 +98,22 @@ def mkv_hevc(path: Path, workdir: Path) -> Path:
     return path
 
 
+def hevc_720p(path: Path, frequency: int = 440) -> Path:
+    """1280x720 hevc + 5.1 ac3 (eng, default) + stereo aac (fra) in Matroska, no subtitle: what
+    a browser cannot play, at a size the 720p optimized-version preset makes (``frequency``
+    makes a file with other bytes, a replaced one)."""
+    args = [*_video_input(size="1280x720"), *_audio_input(frequency=frequency)]
+    args += _audio_input(frequency=frequency + 220)
+    args += ["-map", "0:v", "-map", "1:a", "-map", "2:a"]
+    args += ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error"]
+    args += ["-c:a:0", "ac3", "-ac:a:0", "6", "-b:a:0", "192k"]
+    args += ["-c:a:1", "aac", "-ac:a:1", "2", "-b:a:1", "96k"]
+    args += _metadata({"language": "eng"}, "s:a:0") + _metadata({"language": "fra"}, "s:a:1")
+    args += ["-disposition:a:0", "default", "-disposition:a:1", "0"]
+    run_ffmpeg([*args, str(path)])
+    return path
+
+
 def hevc_hdr10(path: Path) -> Path:
     """10-bit HEVC MP4 tagged BT.2020/PQ with HDR10 mastering metadata, ``hvc1`` sample entry."""
     x265 = (
@@ -292,6 +308,8 @@ class MediaSet(Mapping[str, Path]):
             "mp4_moov_end": lambda: mp4(r / "moov_end.mp4", faststart=False),
             "mkv_hevc": lambda: mkv_hevc(r / "hevc_ac3.mkv", r),
             "hevc_hdr10": lambda: hevc_hdr10(r / "hdr10.mp4"),
+            "hevc_720p": lambda: hevc_720p(r / "hevc_720p.mkv"),
+            "hevc_720p_other": lambda: hevc_720p(r / "hevc_720p_other.mkv", frequency=550),
             "webm": lambda: webm(r / "vp9_opus.webm"),
             "ts": lambda: mpegts(r / "mpeg2.ts"),
             "cover_jpg": lambda: cover_image(r / "cover.jpg"),

@@ -107,6 +107,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/users/{user_id}/played/{item_id}", "DELETE"): USER,
     ("/plugins", "GET"): ADMIN,
     ("/transcode/providers", "GET"): ADMIN,
+    ("/transcode/presets", "GET"): USER,
     ("/transcodes", "POST"): USER,
     ("/transcodes/{h}", "GET"): USER,
     ("/transcodes/{h}", "DELETE"): ADMIN,  # a job is shared by everyone playing that output
@@ -454,7 +455,13 @@ def list_items() -> Response:
 def get_item(item_id: str) -> Response:
     services = get_services()
     access.item(_me(), services.catalog.get(item_id), item_id)
-    return respond(200, media.item_view(services, item_id))
+    body = media.item_view(services, item_id)
+    if body["optimized_versions"]:
+        base = _media_base_url(item_id)
+        body["optimized_versions"] = transcoding.version_states(
+            services, body["optimized_versions"], base
+        )
+    return respond(200, body)
 
 
 # -- playback: decisions, sessions, viewing history -----------------------------------------
@@ -575,6 +582,12 @@ def list_plugins() -> Response:
 @api
 def transcode_providers() -> Response:
     return respond(200, {"providers": transcoding.providers(get_services())})
+
+
+@app.route("/transcode/presets", methods=["GET"])
+@api
+def transcode_presets() -> Response:
+    return respond(200, {"presets": transcoding.presets()})
 
 
 @app.route("/transcodes", methods=["POST"])

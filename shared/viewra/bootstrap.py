@@ -39,6 +39,7 @@ from viewra.storage.transcoder import ContentStore, JobStore, SourceStore, Visib
 from viewra.transcoding.service import (
     BUILT_IN,
     FfmpegFacts,
+    OptimizedVersions,
     QueueTranscoder,
     Registry,
     TranscodeLimits,
@@ -104,6 +105,11 @@ class Services:
     def transcoder(self) -> QueueTranscoder:
         """Playback's port to the transcoder."""
         return QueueTranscoder(self.transcode)
+
+    @property
+    def versions(self) -> OptimizedVersions:
+        """Optimized versions: the scan queues them, playback prefers a ready one."""
+        return OptimizedVersions(self.transcode)
 
     def names(self) -> list[str]:
         """The registry's names: each an implementation a handler can be given."""

@@ -93,7 +93,17 @@ CONTENT = "arn:aws:s3:::viewra-content"
         ("scan", "s3:PutObject", f"{MEDIA}/movies/a.mkv", False),
         ("scan", "s3:DeleteObject", f"{MEDIA}/movies/a.mkv", False),
         ("scan", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-scan", True),
-        ("scan", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-transcode", False),
+        # ...and queues a new item's optimized versions: a job record each, a look for a
+        # complete output, a message; never the output itself
+        ("scan", "sqs:SendMessage", "arn:aws:sqs:us-east-1:1234:viewra-transcode", True),
+        ("scan", "s3:GetObject", f"{CONTENT}/content/ab/cd/abcd/manifest.json", True),
+        ("scan", "s3:PutObject", f"{CONTENT}/content/ab/cd/abcd/video.mp4", False),
+        (
+            "scan",
+            "dynamodb:UpdateItem",
+            "arn:aws:dynamodb:us-east-1:1234:table/viewra-transcode-jobs",
+            True,
+        ),
         ("scan", "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:1234:table/viewra-items", True),
         (
             "scan",

@@ -21,7 +21,7 @@ from viewra.accounts.models import (
     UserCreate,
 )
 from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
-from viewra.media.models.items import MediaItem
+from viewra.media.models.items import MediaItem, OptimizedVersion
 from viewra.media.models.listing import ItemQuery
 from viewra.media.models.scans import Scan
 from viewra.media.service import Queued, StoreDelivery
@@ -32,6 +32,7 @@ from viewra.playback.models.sessions import (
     ProgressReport,
     StopReport,
 )
+from viewra.transcoding.models import Preset
 from viewra.transcoding.service import CacheEntry, Job, RequestResult, TranscodeRequest
 
 
@@ -53,8 +54,26 @@ class LibraryCreated(BaseModel):
     scan: Scan
 
 
+class OptimizedVersionState(OptimizedVersion):
+    status: str = Field(description="queued, running, ready, failed, cancelled or missing")
+    progress: float | None = None
+    error: str | None = None
+    url: str = Field(description="the version's MP4 (a redirect to a presigned URL)")
+    status_url: str
+
+
 class ItemDetail(MediaItem):
     artwork_url: str | None = Field(default=None, description="presigned URL of the cover art")
+
+
+class ItemWithVersions(ItemDetail):
+    optimized_versions: list[OptimizedVersionState] = Field(  # type: ignore[assignment]
+        default_factory=list, description="the library's presets made for this item, by state"
+    )
+
+
+class PresetList(BaseModel):
+    presets: list[Preset]
 
 
 class ItemDetailPage(BaseModel):
@@ -177,6 +196,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     Scan,
     ItemDetailPage,
     ItemDetail,
+    ItemWithVersions,
     Health,
     ProfileList,
     PlaybackRequest,
@@ -190,6 +210,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     TranscodeAccepted,
     Job,
     CacheList,
+    PresetList,
     ProviderList,
     StoreDelivery,
     Queued,
@@ -264,9 +285,9 @@ ROUTES: tuple[
     (
         "get",
         "/items/{item_id}",
-        "An item with its streams and artwork URL",
+        "An item with its streams, artwork URL and optimized versions",
         None,
-        {200: ItemDetail, 404: ErrorResponse},
+        {200: ItemWithVersions, 404: ErrorResponse},
     ),
     ("get", "/profiles", "Built-in device profiles", None, {200: ProfileList}),
     (
@@ -333,6 +354,13 @@ ROUTES: tuple[
         "Mark unplayed",
         None,
         {200: UserItemData, 404: ErrorResponse},
+    ),
+    (
+        "get",
+        "/transcode/presets",
+        "Optimized-version presets a library may name (optimized_versions)",
+        None,
+        {200: PresetList},
     ),
     (
         "get",

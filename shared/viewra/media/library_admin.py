@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from viewra.common.errors import NotFound
+from viewra.common.errors import NotFound, Unprocessable
 from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
 from viewra.media.models.scans import SCAN_LIST, Scan
+from viewra.transcoding.models import check_names
 
 if TYPE_CHECKING:
     from viewra.media.ports import MediaServices as Services
@@ -26,6 +27,7 @@ def create_library(services: Services, request: LibraryCreate) -> tuple[Library,
         name=request.name.strip(),
         prefix=request.prefix,
         kind=request.kind,
+        optimized_versions=_presets(request.optimized_versions),
         created_at=now,
         updated_at=now,
     )
@@ -35,12 +37,22 @@ def create_library(services: Services, request: LibraryCreate) -> tuple[Library,
 
 def update_library(services: Services, library_id: str, request: LibraryUpdate) -> Library:
     library = services.libraries.get(library_id)
+    if request.optimized_versions is not None:
+        _presets(request.optimized_versions)
     changes = request.model_dump(exclude_none=True)
     updated = library.model_copy(update={**changes, "updated_at": now_iso()})
     services.libraries.replace(updated)
     if updated.prefix != library.prefix:
         start_scan(services, library_id)
     return updated
+
+
+def _presets(names: list[str]) -> list[str]:
+    """The library's optimized-version presets: built-in names, each once (else a 422)."""
+    try:
+        return check_names(names)
+    except ValueError as exc:
+        raise Unprocessable(f"optimized_versions: {exc}", code="UnknownPreset") from exc
 
 
 def start_scan(services: Services, library_id: str) -> Scan:

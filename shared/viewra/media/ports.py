@@ -5,15 +5,15 @@ imports no adapter and not the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Protocol
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol
 
 from viewra.common.events import Publisher
 from viewra.common.ports import MessageQueues
 from viewra.common.settings import Settings
 from viewra.media.enrich.core import Clients
 from viewra.media.models.catalogue import CatalogueCounts, Library
-from viewra.media.models.items import MediaItem, ObjectHead
+from viewra.media.models.items import MediaItem, ObjectHead, OptimizedVersion
 from viewra.media.models.listing import ItemPage, ItemQuery
 from viewra.media.models.scans import Scan, ScanOutcome
 from viewra.media.probe.reader import RangeSource
@@ -62,6 +62,14 @@ class MediaObjects(Protocol):
     def presign_get(self, bucket: str, key: str, expires: int | None = None) -> str: ...
 
 
+class VersionRequests(Protocol):
+    """Optimized versions (the transcoding module): which of a library's presets fit an item
+    and their content addresses (pure), and queueing them (deduplicated by address)."""
+
+    def plan(self, item: MediaItem, presets: Sequence[str]) -> list[OptimizedVersion]: ...
+    def request(self, item: MediaItem, versions: Sequence[OptimizedVersion]) -> Any: ...
+
+
 class MediaServices(Protocol):
     """Everything the media module is handed; read-only from here."""
 
@@ -79,4 +87,6 @@ class MediaServices(Protocol):
     def queues(self) -> MessageQueues: ...
     @property
     def events(self) -> Publisher: ...
+    @property
+    def versions(self) -> VersionRequests: ...
     def enrich_clients(self) -> Clients: ...

@@ -180,6 +180,8 @@ def _catalogue(
         and existing.status is not ItemStatus.REMOVED
     ):
         logger.info("already catalogued with this ETag: skipped", extra={"key": ref.key})
+        if existing.status is ItemStatus.READY:
+            _catch_up_versions(services, library, existing)
         return ScanOutcome.SKIPPED
 
     now = now_iso()
@@ -224,6 +226,12 @@ def _catalogue(
         item.artwork_key = store_artwork(services, result.cover, result.cover_mime)
     if item.kind is not ItemKind.TRACK:
         item = apply_sidecars(services, item)
+    if library.optimized_versions:
+        # queued before the item is written: a crash in between redoes both on redelivery (the
+        # content address makes the second request a no-op), where the other order would
+        # leave an item whose versions were never asked for and a redelivery that skips it
+        item.optimized_versions = services.versions.plan(item, library.optimized_versions)
+        services.versions.request(item, item.optimized_versions)
     if services.catalog.put(item, ref.order):
         updated = existing is not None and existing.status is not ItemStatus.REMOVED
         kind = ItemUpdated if updated else ItemAdded
@@ -239,6 +247,21 @@ def _catalogue(
         )
         metrics.count("items_scanned", result="ready")
     return ScanOutcome.DONE
+
+
+def _catch_up_versions(services: Services, library: Library, item: MediaItem) -> None:
+    """An unchanged item whose library's presets changed since it was catalogued (a library
+    scan after the change): queue the versions it lacks and record the new list. Costs nothing
+    when the presets are as they were (the plan is pure)."""
+    presets = library.optimized_versions
+    wanted = services.versions.plan(item, presets) if presets else []
+    if [v.h for v in wanted] == [v.h for v in item.optimized_versions]:
+        return
+    have = {v.h for v in item.optimized_versions}
+    services.versions.request(item, [v for v in wanted if v.h not in have])
+    current = services.catalog.get(item.id) or item  # what enrichment may have added meanwhile
+    if services.catalog.amend(current.model_copy(update={"optimized_versions": wanted})):
+        logger.info("optimized versions caught up", extra={"item_id": item.id, "key": item.key})
 
 
 def build_item(

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from viewra.common.events import Publisher
 from viewra.common.settings import Settings
-from viewra.media.models.items import MediaItem
+from viewra.media.models.items import MediaItem, OptimizedVersion
 from viewra.playback.decision import Decision
 from viewra.playback.models.history import PositionUpdate, UserItemData
 from viewra.playback.models.sessions import PlaybackSession
@@ -54,6 +54,14 @@ class SessionTranscoder(Protocol):
     ) -> PlaybackSession: ...
 
 
+class ReadyVersions(Protocol):
+    """An item's complete optimized versions, each with its own media facts (the transcoding
+    module), and a mark of use when one is played."""
+
+    def ready(self, item: MediaItem) -> list[tuple[OptimizedVersion, MediaItem]]: ...
+    def played(self, h: str) -> None: ...
+
+
 class PlaybackServices(Protocol):
     """Everything the playback module is handed; read-only from here."""
 
@@ -69,5 +77,7 @@ class PlaybackServices(Protocol):
     def objects(self) -> PresignedUrls: ...
     @property
     def transcoder(self) -> SessionTranscoder: ...
+    @property
+    def versions(self) -> ReadyVersions: ...
     @property
     def events(self) -> Publisher: ...

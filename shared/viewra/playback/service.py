@@ -23,15 +23,18 @@ from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import episode_order, series_key
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.playback.decision import (
+    Decision,
     DeviceProfile,
     NoCompatibleStreamError,
     PlaybackOptions,
     PlayMethod,
     ProfileError,
+    TranscodeReason,
     UnknownProfileError,
     decide,
     get_profile,
     load_builtin_profiles,
+    ordered_reasons,
     parse_profile,
 )
 from viewra.playback.models.history import (
@@ -105,12 +108,7 @@ def start_playback(
         start_position=request.start_position,
         allow_subtitle_extraction=request.allow_subtitle_extraction,
     )
-    try:
-        decision = decide(item, profile, options)
-    except NoCompatibleStreamError as exc:
-        metrics.count("decisions", method="NoCompatibleStream")
-        reasons = ", ".join(r.value for r in exc.reasons) or "none"
-        raise Unprocessable(f"{exc} (reasons: {reasons})", code="NoCompatibleStream") from exc
+    decision, version = _decide_with_versions(services, item, profile, options)
     metrics.count("decisions", method=decision.method.value)
     now = now_iso()
     session = PlaybackSession(
@@ -127,7 +125,11 @@ def start_playback(
         last_seen=now,
         duration=item.duration,
     )
-    if decision.method is PlayMethod.DIRECT_PLAY:
+    if version is not None:
+        session.url = services.objects.presign_get(version.bucket, version.key)
+        session.transcode_id = version.etag  # the version's content address
+        services.versions.played(version.etag)
+    elif decision.method is PlayMethod.DIRECT_PLAY:
         session.url = services.objects.presign_get(item.bucket, item.key)
     else:
         session = services.transcoder.request_for_session(item, decision, session, base_url)
@@ -140,6 +142,80 @@ def start_playback(
         lambda: publish(services.events, SessionStarted(**_event_data(session))),
     )
     return session
+
+
+def _decide_with_versions(
+    services: Services, item: MediaItem, profile: DeviceProfile, options: PlaybackOptions
+) -> tuple[Decision, MediaItem | None]:
+    """The engine's decision on the original; where that is not DirectPlay, a ready optimized
+    version that direct-plays replaces it (with the version to play)."""
+    failure: NoCompatibleStreamError | None = None
+    try:
+        decision: Decision | None = decide(item, profile, options)
+    except NoCompatibleStreamError as exc:
+        decision, failure = None, exc
+    if decision is None or decision.method is not PlayMethod.DIRECT_PLAY:
+        why = decision.reasons if decision is not None else failure.reasons if failure else ()
+        found = _optimized_version(services, item, profile, options, decision, why)
+        if found is not None:
+            return found
+    if decision is None:
+        assert failure is not None
+        metrics.count("decisions", method="NoCompatibleStream")
+        reasons = ", ".join(r.value for r in failure.reasons) or "none"
+        raise Unprocessable(f"{failure} (reasons: {reasons})", code="NoCompatibleStream")
+    return decision, None
+
+
+def _optimized_version(
+    services: Services,
+    item: MediaItem,
+    profile: DeviceProfile,
+    options: PlaybackOptions,
+    decision: Decision | None,
+    why: tuple[TranscodeReason, ...],
+) -> tuple[Decision, MediaItem] | None:
+    """A ready optimized version that direct-plays on the device, when the original would need
+    a remux or a transcode (or could not play at all): the same engine decides on the version's
+    own media facts. The best one wins (highest bitrate that passes, so the request's cap and
+    the device's limits pick the size). A version carries one audio track and no subtitles, so
+    it serves only a request that wants the track it was made from and no subtitle."""
+    if not item.optimized_versions or not options.allow_direct_play:
+        return None
+    if options.subtitle_stream_index not in (None, -1):
+        return None  # a subtitle asked for by name
+    if decision is not None:
+        if decision.subtitle_stream_index is not None:
+            return None
+        audio = decision.audio_stream_index
+    else:
+        audio = options.audio_stream_index
+    candidates = [
+        (version, media)
+        for version, media in services.versions.ready(item)
+        if audio is None or version.audio_stream_index == audio
+    ]
+    version_options = options.model_copy(
+        update={"audio_stream_index": None, "subtitle_stream_index": -1}
+    )
+    for version, media in sorted(candidates, key=lambda c: -(c[1].bitrate or 0)):
+        try:
+            chosen = decide(media, profile, version_options)
+        except NoCompatibleStreamError:
+            continue
+        if chosen.method is not PlayMethod.DIRECT_PLAY:
+            continue
+        return chosen.model_copy(
+            update={
+                "reasons": ordered_reasons({*why, TranscodeReason.OPTIMIZED_VERSION}),
+                "optimized_version": version.preset,
+                "audio_stream_index": version.audio_stream_index,
+                "subtitle_stream_index": None,
+                "subtitle_delivery": None,
+                "subtitle_format": None,
+            }
+        ), media
+    return None
 
 
 def _item_facts(item: MediaItem) -> dict[str, Any]:

@@ -101,6 +101,17 @@ def _encoder_args(provider: Provider, codec: str, options: CommandOptions) -> li
     return args
 
 
+def _pinned_profile_args(params: TranscodeParams) -> list[str]:
+    """``-profile:v``/``-level:v`` when the request pins them (an optimized version's preset):
+    every H.264 encoder ffmpeg has takes these two options by these names."""
+    args: list[str] = []
+    if params.video_profile:
+        args += ["-profile:v", params.video_profile]
+    if params.video_level:
+        args += ["-level:v", params.video_level]
+    return args
+
+
 def _rate_args(provider: Provider, bitrate: int | None) -> list[str]:
     if bitrate:
         return ["-b:v", str(bitrate), "-maxrate", str(bitrate), "-bufsize", str(2 * bitrate)]
@@ -148,6 +159,7 @@ def video_args(
     else:
         args += ["-map", "0:V:0?"]
     args += _encoder_args(provider, codec, options)
+    args += _pinned_profile_args(params)
     args += _rate_args(provider, params.video_bitrate)
     if params.protocol is Protocol.HLS:
         seconds = params.segment_length or DEFAULT_SEGMENT_SECONDS

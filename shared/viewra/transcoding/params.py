@@ -77,13 +77,16 @@ class TranscodeParams(BaseModel):
     audio_stream_index: int | None = Field(default=None, ge=0)  # among audio streams (a:N)
     segment_length: int | None = Field(default=None, gt=0, le=60)
     burn_subtitle: int | None = Field(default=None, ge=0)
+    # an encoder profile and level to pin (an optimized version promises them to devices)
+    video_profile: str | None = Field(default=None, pattern=r"^(baseline|main|high)$")
+    video_level: str | None = Field(default=None, pattern=r"^[1-6](\.[0-2])?$")
 
     @field_validator("video_bitrate", "audio_bitrate", mode="before")
     @classmethod
     def _rates(cls, value: Any) -> int | None:
         return _bitrate(value)
 
-    @field_validator("video_codec", "audio_codec", "container", mode="before")
+    @field_validator("video_codec", "audio_codec", "container", "video_profile", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -102,6 +105,9 @@ class TranscodeParams(BaseModel):
             raise ValueError(f"HLS segments are ts or mp4, not {container}")
         if self.protocol is Protocol.MP4 and container != "mp4":
             raise ValueError(f"progressive output is mp4, not {container}")
+        pinned = self.video_profile is not None or self.video_level is not None
+        if pinned and self.canonical_video_codec != "h264":
+            raise ValueError("video_profile and video_level are pinned for an h264 encode only")
         return self
 
     @property
@@ -139,6 +145,9 @@ class TranscodeParams(BaseModel):
             "audio_stream_index": (self.audio_stream_index or 0) if audio else None,
             "segment_length": (self.segment_length or DEFAULT_SEGMENT_SECONDS) if hls else None,
             "burn_subtitle": self.burn_subtitle if encoding_video else None,
+            # named only when set, so every hash made before these fields existed still holds
+            **({"video_profile": self.video_profile} if self.video_profile else {}),
+            **({"video_level": self.video_level} if self.video_level else {}),
         }
 
     def normalised(self) -> TranscodeParams:

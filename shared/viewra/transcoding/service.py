@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
-from viewra.media.models.items import ItemStatus, MediaItem
+from viewra.media.models.items import ItemStatus, MediaItem, OptimizedVersion
 from viewra.transcoding import jobs, playlists
 from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
 from viewra.transcoding.context import TranscodeLimits, Transcoder
 from viewra.transcoding.for_playback import QueueTranscoder, output_url, request_for_item
 from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
+from viewra.transcoding.models import BUILT_IN_PRESETS
+from viewra.transcoding.optimized import OptimizedVersions
 from viewra.transcoding.params import TranscodeParams
 from viewra.transcoding.providers import BUILT_IN, FfmpegFacts, Registry
 from viewra.transcoding.worker import Heartbeat
@@ -99,6 +101,19 @@ def evict_to_budget(services: Services, budget: int | None) -> dict[str, Any]:
     return {"evicted": jobs.evict_lru(services.transcode, limit), "budget_bytes": limit}
 
 
+def presets() -> list[dict[str, Any]]:
+    """The built-in optimized-version presets a library may name."""
+    return [p.model_dump(mode="json") for p in BUILT_IN_PRESETS.values()]
+
+
+def version_states(
+    services: Services, versions: list[dict[str, Any]], base_url: str
+) -> list[dict[str, Any]]:
+    """An item's optimized versions (as its JSON lists them) with their jobs' states."""
+    rows = [OptimizedVersion.model_validate(v) for v in versions]
+    return OptimizedVersions(services.transcode).states(rows, base_url)
+
+
 def providers(services: Services) -> list[dict[str, Any]]:
     return [row.to_dict() for row in services.transcode.registry.describe()]
 
@@ -109,6 +124,7 @@ __all__ = [
     "FfmpegFacts",
     "Heartbeat",
     "Job",
+    "OptimizedVersions",
     "QueueTranscoder",
     "Registry",
     "RequestResult",
@@ -123,6 +139,8 @@ __all__ = [
     "evict_to_budget",
     "get",
     "output",
+    "presets",
     "providers",
     "run_transcode_message",
+    "version_states",
 ]

@@ -18,7 +18,10 @@ from viewra.playback.decision import Decision, SubtitleDeliveryMethod, Transcode
 
 # Jellyfin defines this flag but its StreamBuilder never sets it: an unknown video codec is an
 # unsupported one (VideoCodecNotSupported). The engine follows, so no row can expect it.
-NEVER_REPORTED = {TranscodeReason.UNKNOWN_VIDEO_STREAM_INFO.value}
+NEVER_REPORTED = {
+    TranscodeReason.UNKNOWN_VIDEO_STREAM_INFO.value,
+    TranscodeReason.OPTIMIZED_VERSION.value,  # the playback service's, not the engine's
+}
 ROWS = [pytest.param(r.row, r.local, id=r.id) for r in load_rows()]
 
 

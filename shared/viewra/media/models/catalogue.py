@@ -27,6 +27,8 @@ class Library(BaseModel):
     name: str
     prefix: str
     kind: LibraryKind
+    # transcode presets (GET /transcode/presets) every new or replaced item gets made on ingest
+    optimized_versions: list[str] = Field(default_factory=list)
     created_at: str
     updated_at: str
 
@@ -37,6 +39,11 @@ class LibraryCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     prefix: str = Field(min_length=1, max_length=1024)
     kind: LibraryKind = LibraryKind.MIXED
+    optimized_versions: list[str] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Preset names (GET /transcode/presets): versions made for each new item",
+    )
 
     @field_validator("prefix")
     @classmethod
@@ -48,6 +55,11 @@ class LibraryUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     prefix: str | None = Field(default=None, min_length=1, max_length=1024)
     kind: LibraryKind | None = None
+    optimized_versions: list[str] | None = Field(
+        default=None,
+        max_length=8,
+        description="Preset names; [] makes none from now on (versions made stay cached)",
+    )
 
     @field_validator("prefix")
     @classmethod

@@ -190,6 +190,17 @@ def fill_gaps(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class OptimizedVersion(BaseModel):
+    """One optimized version of an item (a library's preset, made on ingest): the preset's name,
+    the content address of its output, and the source audio stream it carries (its
+    ``MediaStream.index``). Which bytes it holds is in the address: a replaced file's item names
+    new ones."""
+
+    preset: str
+    h: str
+    audio_stream_index: int | None = None
+
+
 class MediaItem(BaseModel):
     """A catalogued object: identity in the store, what it is, and what it holds."""
 
@@ -230,6 +241,8 @@ class MediaItem(BaseModel):
     # as default, played when a request names none (see default_audio_index).
     default_audio_stream_index: int | None = None
     artwork_key: str | None = None
+    # the library's presets that fit this item, queued when the scan catalogued it
+    optimized_versions: list[OptimizedVersion] = Field(default_factory=list)
     added_at: str | None = None
     updated_at: str | None = None
 

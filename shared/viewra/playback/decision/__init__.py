@@ -23,6 +23,7 @@ from viewra.playback.decision.outcome import (
     NoCompatibleStreamError,
     PlaybackOptions,
     TranscodeTarget,
+    ordered_reasons,
 )
 from viewra.playback.decision.profiles import (
     DeviceProfile,
@@ -55,5 +56,6 @@ __all__ = [
     "decide",
     "get_profile",
     "load_builtin_profiles",
+    "ordered_reasons",
     "parse_profile",
 ]

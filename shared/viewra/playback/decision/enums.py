@@ -88,6 +88,9 @@ class TranscodeReason(_CaseInsensitive):
     VIDEO_CODEC_TAG_NOT_SUPPORTED = "VideoCodecTagNotSupported"
     STREAM_COUNT_EXCEEDS_LIMIT = "StreamCountExceedsLimit"
     VIDEO_ROTATION_NOT_SUPPORTED = "VideoRotationNotSupported"
+    # Viewra's own, last: the playback service (never the engine) adds it when a ready
+    # optimized version direct-plays where the original would not (the other reasons say why)
+    OPTIMIZED_VERSION = "OptimizedVersion"
 
 
 REASON_ORDER: dict[TranscodeReason, int] = {reason: i for i, reason in enumerate(TranscodeReason)}

@@ -87,9 +87,12 @@ class TranscodeTarget(BaseModel):
 class Decision(BaseModel):
     """How one item plays on one device: the method, every reason, the streams and the target.
 
-    ``reasons`` is empty exactly when ``method`` is DirectPlay; it is kept in Jellyfin's flag
-    order so equal decisions serialise identically. ``container`` is the container the client
-    receives: the source's for DirectPlay, the target's otherwise.
+    ``reasons`` is empty exactly when ``method`` is DirectPlay of the original; it is kept in
+    Jellyfin's flag order so equal decisions serialise identically. ``container`` is the
+    container the client receives: the source's for DirectPlay, the target's otherwise.
+    ``optimized_version`` names the preset when the playback service chose to direct-play a
+    ready optimized version instead (its reasons then say why the original would not play,
+    then ``OptimizedVersion``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -106,6 +109,7 @@ class Decision(BaseModel):
     target: TranscodeTarget | None = None
     start_position: float = 0.0
     profile_name: str = ""
+    optimized_version: str | None = None
 
     @property
     def reason_set(self) -> frozenset[TranscodeReason]:
