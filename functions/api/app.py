@@ -94,6 +94,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/items/{item_id}", "GET"): USER,
     ("/profiles", "GET"): USER,
     ("/items/{item_id}/playback", "POST"): USER,
+    ("/items/{item_id}/subtitles/{name}", "GET"): USER,
+    ("/signed/{token}/items/{item_id}/subtitles/{name}", "GET"): MEDIA,
     ("/sessions", "GET"): USER,
     ("/sessions/{session_id}", "GET"): USER,
     ("/sessions/{session_id}/progress", "POST"): USER,
@@ -473,6 +475,28 @@ def start_playback(item_id: str) -> Response:
         get_services(), item_id, _user(), request, _media_base_url(item_id)
     )
     return respond(201, session)
+
+
+@app.route("/items/{item_id}/subtitles/{name}", methods=["GET"])
+@api
+def item_subtitle(item_id: str, name: str) -> Response:
+    """A subtitle stream as a file (``3.vtt``): a sidecar converted, an embedded one extracted."""
+    _visible_item(item_id)
+    return _subtitle(item_id, name)
+
+
+@app.route("/signed/{token}/items/{item_id}/subtitles/{name}", methods=["GET"])
+@api
+def signed_item_subtitle(token: str, item_id: str, name: str) -> Response:
+    """A session's External subtitle URL: for a ``<track>`` element, which sends no headers."""
+    principal = get_services().accounts.authenticate_media(token)
+    access.item(principal, get_services().catalog.get(item_id), item_id)
+    return _subtitle(item_id, name)
+
+
+def _subtitle(item_id: str, name: str) -> Response:
+    f = media.item_subtitle(get_services(), item_id, name)
+    return Response(body=f.body, status_code=200, headers={"Content-Type": f.content_type})
 
 
 @app.route("/sessions", methods=["GET"])

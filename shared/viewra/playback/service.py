@@ -22,6 +22,7 @@ from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import episode_order, series_key
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.playback.decision import (
+    Decision,
     DeviceProfile,
     NoCompatibleStreamError,
     PlaybackOptions,
@@ -32,7 +33,10 @@ from viewra.playback.decision import (
     get_profile,
     load_builtin_profiles,
     parse_profile,
+    subtitle_tracks,
 )
+from viewra.playback.decision import SubtitleDeliveryMethod as Delivery
+from viewra.playback.decision.subtitles import SubtitleTrack
 from viewra.playback.models.history import (
     PositionUpdate,
     ResumeRules,
@@ -123,6 +127,7 @@ def start_playback(
         started_at=now,
         last_seen=now,
         duration=item.duration,
+        subtitles=_subtitles(item, profile, decision, options, base_url),
     )
     if decision.method is PlayMethod.DIRECT_PLAY:
         session.url = services.objects.presign_get(item.bucket, item.key)
@@ -137,6 +142,40 @@ def start_playback(
         lambda: publish(services.events, SessionStarted(**_event_data(session))),
     )
     return session
+
+
+# the file extension the subtitle route answers for a delivery format (names.canonical's)
+_SUBTITLE_EXTENSIONS = {"vtt": "vtt", "srt": "srt", "ass": "ass", "ssa": "ssa"}
+
+
+def _subtitles(
+    item: MediaItem,
+    profile: DeviceProfile,
+    decision: Decision,
+    options: PlaybackOptions,
+    base_url: str,
+) -> list[SubtitleTrack]:
+    """Each subtitle stream's delivery under this decision; an External one gets the URL of
+    ``GET /items/{id}/subtitles/{index}.{format}`` under ``base_url`` (the signed base)."""
+    target = decision.target
+    tracks = subtitle_tracks(
+        item.subtitle_streams,
+        profile.subtitle_profiles,
+        decision.method,
+        decision.container,
+        target.protocol if target is not None else None,
+        can_extract=options.allow_subtitle_extraction,
+    )
+    out = []
+    for track in tracks:
+        ext = _SUBTITLE_EXTENSIONS.get(track.format or "")
+        if track.delivery is Delivery.EXTERNAL and ext:
+            url = f"{base_url}/items/{item.id}/subtitles/{track.index}.{ext}"
+            track = track.model_copy(update={"url": url})
+        elif track.delivery is Delivery.EXTERNAL:  # a format we cannot serve: say so plainly
+            track = track.model_copy(update={"delivery": Delivery.DROP})
+        out.append(track)
+    return out
 
 
 def _item_facts(item: MediaItem) -> dict[str, Any]:

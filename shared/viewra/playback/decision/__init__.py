@@ -32,6 +32,7 @@ from viewra.playback.decision.profiles import (
     load_builtin_profiles,
     parse_profile,
 )
+from viewra.playback.decision.subtitles import SubtitleTrack, subtitle_tracks
 
 __all__ = [
     "COPY",
@@ -49,6 +50,7 @@ __all__ = [
     "ProfileConditionValue",
     "ProfileError",
     "SubtitleDeliveryMethod",
+    "SubtitleTrack",
     "TranscodeReason",
     "TranscodeTarget",
     "UnknownProfileError",
@@ -56,4 +58,5 @@ __all__ = [
     "get_profile",
     "load_builtin_profiles",
     "parse_profile",
+    "subtitle_tracks",
 ]
