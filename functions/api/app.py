@@ -6,7 +6,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, CORSConfig, Response
 
 from viewra.accounts import access
 from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, USER
@@ -46,6 +46,17 @@ from viewra.transcoding.service import TranscodeRequest
 from viewra.web import web_file
 
 app = Chalice(app_name="viewra-api")
+
+# The web app served from another origin (CloudFront, VIEWRA_WEB_ORIGIN): every route answers
+# CORS for it and its preflights are answered (by API Gateway from the packaged template, by
+# Chalice's local gateway here). Set before the routes, which take the API's default as declared.
+_CORS = (
+    CORSConfig(allow_origin=get_settings().web_origin, expose_headers=["Retry-After"], max_age=600)
+    if get_settings().web_origin
+    else None
+)
+if _CORS is not None:
+    app.api.cors = _CORS
 
 
 def respond(status: int, body: Any) -> Response:
@@ -161,6 +172,8 @@ def correlate(event: Any, get_response: Any) -> Any:
     if body is not None:
         headers = {**(response.headers or {}), **JSON_HEADERS}
         response = Response(body=body, status_code=response.status_code, headers=headers)
+    if _CORS is not None:  # refusals and errors too, or the app could not read them
+        response.headers = {**_CORS.get_access_control_headers(), **(response.headers or {})}
     return response
 
 
