@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from viewra.bootstrap import reset_services
+from viewra.common.settings import get_settings
 from viewra.media.models.items import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 
 SRT = (
@@ -160,3 +162,24 @@ def test_subtitles_follow_the_items_access_rules(services, api, anonymous):
     assert anonymous.http.get(f"/signed/{bobs}/items/m5/subtitles/2.vtt").status_code == 404
     url = play(api, "m5")["subtitles"][0]["url"]
     assert anonymous.http.get(url[url.index("/signed/") :]).status_code == 200
+
+
+def test_an_embedded_text_subtitle_is_external_only_where_ffmpeg_can_extract_it(
+    services, api, monkeypatch
+):
+    """Where the API runs without ffmpeg (Lambda's api function), an embedded subtitle is never
+    promised as an External URL that would fail: it is decided as without extraction."""
+    item = add(services, "m7")
+    embedded = MediaStream(index=4, type=StreamType.SUBTITLE, codec="subrip", language="deu")
+    assert services.catalog.put(item.model_copy(update={"streams": [*item.streams, embedded]}), "2")
+    with_ffmpeg = {t["index"]: t for t in play(api, "m7")["subtitles"]}
+    assert with_ffmpeg[4]["delivery"] == "External"
+    assert with_ffmpeg[4]["url"].endswith("/items/m7/subtitles/4.vtt")
+    monkeypatch.setenv("VIEWRA_TRANSCODE_FFMPEG", "/nonexistent/ffmpeg")
+    get_settings.cache_clear()
+    reset_services()  # the api builds its services anew from the environment
+    without = play(api, "m7", subtitle_stream_index=4)
+    tracks = {t["index"]: t for t in without["subtitles"]}
+    assert tracks[4]["delivery"] == "Encode" and tracks[4]["url"] is None
+    assert without["method"] == "Transcode"  # burned in
+    assert tracks[2]["delivery"] == "External"  # a sidecar needs no ffmpeg

@@ -7,9 +7,11 @@ so a hop to the decide function would only add latency. The decide function expo
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -56,6 +58,15 @@ if TYPE_CHECKING:
     from viewra.playback.ports import PlaybackServices as Services
 
 DEFAULT_USER = "default"
+
+
+@cache
+def can_extract_subtitles(ffmpeg: str) -> bool:
+    """Whether this process can pull an embedded subtitle out of a file for its External URL
+    (``GET /items/{id}/subtitles/...`` runs ffmpeg where the API runs). Where it cannot (the
+    api function on Lambda has no ffmpeg) an embedded subtitle is decided as Jellyfin does
+    without ``CanExtractSubtitles``: embedded, or burned in, never an External URL that fails."""
+    return shutil.which(ffmpeg) is not None
 
 
 def resolve_profile(spec: str | dict[str, Any]) -> DeviceProfile:
@@ -106,7 +117,8 @@ def start_playback(
         allow_direct_play=request.allow_direct_play,
         allow_direct_stream=request.allow_direct_stream,
         start_position=request.start_position,
-        allow_subtitle_extraction=request.allow_subtitle_extraction,
+        allow_subtitle_extraction=request.allow_subtitle_extraction
+        and can_extract_subtitles(services.settings.transcode_ffmpeg),
     )
     try:
         decision = decide(item, profile, options)

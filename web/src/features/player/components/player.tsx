@@ -90,7 +90,7 @@ export function Player({
       position: media.currentTime,
       paused,
       audio_stream_index: s.audio_stream_index,
-      subtitle_stream_index: shownRef.current ?? s.subtitle_stream_index,
+      subtitle_stream_index: selectedSubtitle(s, shownRef.current), // what is on screen; -1: none
     }).catch(() => undefined);
   }, []);
 
