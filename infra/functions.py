@@ -150,6 +150,8 @@ def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dic
     }
     if spec.name == "api":
         env["VIEWRA_API_AUTHORIZER"] = "true"
+        if settings.web_origin:  # the web app behind CloudFront: CORS for its origin
+            env["VIEWRA_WEB_ORIGIN"] = settings.web_origin
         env["VIEWRA_AUTH_SIGNING_KEY_PARAMETER"] = signing_key_parameter(settings)
     if stack.topics:
         env["VIEWRA_EVENTS_TOPIC"] = stack.topics[0].name
@@ -311,8 +313,9 @@ GATEWAY_ERRORS = {
 }
 
 
-def gateway_responses(sam: dict[str, Any]) -> dict[str, Any]:
-    """``AWS::ApiGateway::GatewayResponse`` resources for the REST API in ``sam``, if any."""
+def gateway_responses(sam: dict[str, Any], web_origin: str = "") -> dict[str, Any]:
+    """``AWS::ApiGateway::GatewayResponse`` resources for the REST API in ``sam``, if any;
+    with the web app's origin allowed (CORS), so the app can read a refusal as a 401."""
     apis = [lid for lid, r in sam["Resources"].items() if r["Type"] == "AWS::Serverless::Api"]
     resources: dict[str, Any] = {}
     for api in apis:
@@ -328,12 +331,21 @@ def gateway_responses(sam: dict[str, Any]) -> dict[str, Any]:
                     "ResponseTemplates": {"application/json": body},
                 },
             }
+            if web_origin:
+                resources[f"{api}{kind.title().replace('_', '')}Response"]["Properties"][
+                    "ResponseParameters"
+                ] = {
+                    "gatewayresponse.header.Access-Control-Allow-Origin": f"'{web_origin}'",
+                    "gatewayresponse.header.Access-Control-Allow-Headers": (
+                        "'Authorization,Content-Type'"
+                    ),
+                }
     return resources
 
 
-def merge_template(spec: FunctionSpec, sam: dict[str, Any]) -> dict[str, Any]:
+def merge_template(spec: FunctionSpec, sam: dict[str, Any], web_origin: str = "") -> dict[str, Any]:
     """What to merge into Chalice's template ``sam`` (from a first ``chalice package``)."""
-    resources: dict[str, Any] = gateway_responses(sam)
+    resources: dict[str, Any] = gateway_responses(sam, web_origin)
     for lid, res in sam["Resources"].items():
         if res["Type"] != "AWS::Serverless::Function":
             continue

@@ -94,7 +94,9 @@ def stage_function(
     return build
 
 
-def chalice_package(build: Path, out_dir: Path, merge: Path | None = None) -> dict[str, Any]:
+def chalice_package(
+    build: Path, out_dir: Path, merge: Path | None = None, web_origin: str = ""
+) -> dict[str, Any]:
     """Run ``chalice package`` in ``build``; ``out_dir`` must be absolute (chalice's cwd is
     ``build``, so a relative one would be resolved there)."""
     build, out_dir = build.resolve(), out_dir.resolve()
@@ -107,6 +109,8 @@ def chalice_package(build: Path, out_dir: Path, merge: Path | None = None) -> di
     # the api app attaches its Chalice authorizer to every private route when this is on (the
     # app is imported by chalice package: the routes it sees are the deployed ones)
     env["VIEWRA_API_AUTHORIZER"] = "true"
+    # and its routes answer CORS (API Gateway's OPTIONS mocks) for the web app's origin
+    env["VIEWRA_WEB_ORIGIN"] = web_origin
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         env.pop(var, None)
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -121,10 +125,11 @@ def package_function(
 ) -> Path:
     """Build dir, chalice package, merge; returns the path of the final SAM template."""
     build = stage_function(spec, settings, stack, out, with_deps)
-    first = chalice_package(build, build / "sam")
+    origin = settings.web_origin
+    first = chalice_package(build, build / "sam", web_origin=origin)
     merge = build / "merge.json"
-    merge.write_text(json.dumps(merge_template(spec, first), indent=2) + "\n")
-    template = chalice_package(build, build / "sam", merge)
+    merge.write_text(json.dumps(merge_template(spec, first, origin), indent=2) + "\n")
+    template = chalice_package(build, build / "sam", merge, web_origin=origin)
     if spec.image:
         template = to_image(spec, template)
         (build / "sam" / "deployment.zip").unlink(missing_ok=True)

@@ -84,6 +84,22 @@ def _table_resource(model: Any) -> dict[str, Any]:
     }
 
 
+def bucket_cors(origin: str) -> dict[str, Any]:
+    """The media and content buckets' CORS for the web app on another origin: hls.js fetches
+    presigned segments and a ``<video crossorigin>`` reads the original, GET and HEAD only."""
+    return {
+        "CorsRules": [
+            {
+                "AllowedOrigins": [origin],
+                "AllowedMethods": ["GET", "HEAD"],
+                "AllowedHeaders": ["Range"],
+                "ExposedHeaders": ["Content-Length", "Content-Range", "ETag"],
+                "MaxAge": 3600,
+            }
+        ]
+    }
+
+
 def core_template(settings: Settings, spec: StackSpec) -> dict[str, Any]:
     """The shared resources of one deployment as a CloudFormation template."""
     resources: dict[str, Any] = {}
@@ -182,6 +198,8 @@ def core_template(settings: Settings, spec: StackSpec) -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": props,
         }
+        if settings.web_origin:
+            props["CorsConfiguration"] = bucket_cors(settings.web_origin)
         if configs:
             props["NotificationConfiguration"] = {"QueueConfigurations": configs}
             # S3 checks it may send to the queue when the notification is put

@@ -6,7 +6,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, CORSConfig, Response
 
 from viewra.accounts import access
 from viewra.accounts.access import ADMIN, HOOK, MEDIA, PUBLIC, USER
@@ -47,6 +47,17 @@ from viewra.transcoding.service import TranscodeRequest
 from viewra.web import web_file
 
 app = Chalice(app_name="viewra-api")
+
+# The web app served from another origin (CloudFront, VIEWRA_WEB_ORIGIN): every route answers
+# CORS for it and its preflights are answered (by API Gateway from the packaged template, by
+# Chalice's local gateway here). Set before the routes, which take the API's default as declared.
+_CORS = (
+    CORSConfig(allow_origin=get_settings().web_origin, expose_headers=["Retry-After"], max_age=600)
+    if get_settings().web_origin
+    else None
+)
+if _CORS is not None:
+    app.api.cors = _CORS
 
 
 def respond(status: int, body: Any) -> Response:
@@ -96,6 +107,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/items/{item_id}", "GET"): USER,
     ("/profiles", "GET"): USER,
     ("/items/{item_id}/playback", "POST"): USER,
+    ("/items/{item_id}/subtitles/{name}", "GET"): USER,
+    ("/signed/{token}/items/{item_id}/subtitles/{name}", "GET"): MEDIA,
     ("/sessions", "GET"): USER,
     ("/sessions/{session_id}", "GET"): USER,
     ("/sessions/{session_id}/progress", "POST"): USER,
@@ -173,6 +186,8 @@ def correlate(event: Any, get_response: Any) -> Any:
     if body is not None:
         headers = {**(response.headers or {}), **JSON_HEADERS}
         response = Response(body=body, status_code=response.status_code, headers=headers)
+    if _CORS is not None:  # refusals and errors too, or the app could not read them
+        response.headers = {**_CORS.get_access_control_headers(), **(response.headers or {})}
     return response
 
 
@@ -505,6 +520,28 @@ def start_playback(item_id: str) -> Response:
         get_services(), item_id, _user(), request, _media_base_url(item_id)
     )
     return respond(201, session)
+
+
+@app.route("/items/{item_id}/subtitles/{name}", methods=["GET"])
+@api
+def item_subtitle(item_id: str, name: str) -> Response:
+    """A subtitle stream as a file (``3.vtt``): a sidecar converted, an embedded one extracted."""
+    _visible_item(item_id)
+    return _subtitle(item_id, name)
+
+
+@app.route("/signed/{token}/items/{item_id}/subtitles/{name}", methods=["GET"])
+@api
+def signed_item_subtitle(token: str, item_id: str, name: str) -> Response:
+    """A session's External subtitle URL: for a ``<track>`` element, which sends no headers."""
+    principal = get_services().accounts.authenticate_media(token)
+    access.item(principal, get_services().catalog.get(item_id), item_id)
+    return _subtitle(item_id, name)
+
+
+def _subtitle(item_id: str, name: str) -> Response:
+    f = media.item_subtitle(get_services(), item_id, name)
+    return Response(body=f.body, status_code=200, headers={"Content-Type": f.content_type})
 
 
 @app.route("/sessions", methods=["GET"])

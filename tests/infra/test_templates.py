@@ -5,6 +5,7 @@ evaluating each role's policy on the calls the functions make (and must not make
 from __future__ import annotations
 
 import fnmatch
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +339,64 @@ def test_every_route_but_the_public_ones_has_the_authorizer(templates: dict) -> 
     table = "arn:aws:dynamodb:us-east-1:1234:table/viewra-accounts"
     assert can(templates, "api", "dynamodb:GetItem", table)
     assert not can(templates, "transcode", "dynamodb:GetItem", table)
+
+
+ORIGIN = "https://d111111abcdef8.cloudfront.net"
+
+
+@pytest.fixture(scope="module")
+def cross_origin(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The core and api templates for a web app served from CloudFront (VIEWRA_WEB_ORIGIN)."""
+    from infra.package import package
+
+    out = tmp_path_factory.mktemp("cors")
+    paths = package(out, with_deps=False, only=["api"], settings=Settings(web_origin=ORIGIN))
+    return {name: json.loads(path.read_text()) for name, path in paths.items()}
+
+
+def test_the_web_apps_origin_gets_cors_from_the_api_its_refusals_and_the_buckets(
+    cross_origin: dict, templates: dict
+) -> None:
+    api = cross_origin["api"]["Resources"]
+    (body,) = (
+        r["Properties"]["DefinitionBody"]
+        for r in api.values()
+        if "DefinitionBody" in r.get("Properties", {})
+    )
+    # every path answers a preflight (API Gateway's mock) naming the origin
+    for path, ops in body["paths"].items():
+        assert "options" in ops, path
+        headers = ops["options"]["x-amazon-apigateway-integration"]["responses"]["default"][
+            "responseParameters"
+        ]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == f"'{ORIGIN}'"
+        assert "Authorization" in headers["method.response.header.Access-Control-Allow-Headers"]
+    # API Gateway's own 401/403 (the authorizer's) carry it too, or the app cannot read them
+    refusals = [r for r in api.values() if r["Type"] == "AWS::ApiGateway::GatewayResponse"]
+    assert refusals
+    for r in refusals:
+        params = r["Properties"]["ResponseParameters"]
+        assert params["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{ORIGIN}'"
+    fns = [r for r in api.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert fns
+    for fn in fns:  # the api function, its authorizer and its events consumer
+        assert fn["Properties"]["Environment"]["Variables"]["VIEWRA_WEB_ORIGIN"] == ORIGIN
+    # hls.js reads presigned segments from the page's origin
+    buckets = [
+        r for r in cross_origin["core"]["Resources"].values() if r["Type"] == "AWS::S3::Bucket"
+    ]
+    assert buckets
+    for b in buckets:
+        [rule] = b["Properties"]["CorsConfiguration"]["CorsRules"]
+        assert rule["AllowedOrigins"] == [ORIGIN] and set(rule["AllowedMethods"]) == {"GET", "HEAD"}
+    # the same-origin default (make run, the default package) adds none of it
+    default_buckets = [
+        r for r in templates["core"]["Resources"].values() if r["Type"] == "AWS::S3::Bucket"
+    ]
+    assert all("CorsConfiguration" not in b["Properties"] for b in default_buckets)
+    default_api = templates["api"]["Resources"]
+    assert all(
+        "ResponseParameters" not in r["Properties"]
+        for r in default_api.values()
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse"
+    )

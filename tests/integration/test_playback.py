@@ -3,12 +3,15 @@ serves byte ranges, sessions over HTTP, and the CLI's play command."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import requests
+
+from viewra.common.settings import Settings
 
 pytestmark = pytest.mark.integration
 VIEWRA = str(Path(sys.executable).with_name("viewra"))
@@ -77,3 +80,29 @@ def test_cli_play_prints_decision_reasons_and_url(stack, probed) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Transcode" in run.stdout and "VideoCodecNotSupported" in run.stdout
+
+
+def test_an_embedded_subtitle_is_extracted_to_webvtt_at_its_signed_url(stack, probed) -> None:
+    """The MKV's forced SRT (chosen by the engine: forced) goes to chrome as an External WebVTT
+    file: ffmpeg reads the presigned original from the emulator once, the result is kept in the
+    content bucket, and the signed URL answers a <track>, which sends no headers."""
+    item = probed["mkv"]
+    session = stack.post(f"/items/{item['id']}/playback", {"profile": "chrome"}).json()
+    chosen = session["subtitle_stream_index"]
+    [track] = [t for t in session["subtitles"] if t["index"] == chosen]
+    assert (track["delivery"], track["format"], track["forced"]) == ("External", "vtt", True)
+    first = requests.get(track["url"], timeout=60)
+    assert first.status_code == 200, first.text
+    assert first.headers["Content-Type"].startswith("text/vtt")
+    assert first.text.startswith("WEBVTT")
+    # the cue at the time the MKV keeps it (the muxer may shift every stream by a few ms)
+    cue = r"00:00:00\.0\d\d --> 00:00:01\.0\d\d\nHello from the test subtitle\."
+    assert re.search(cue, first.text), first.text
+    content = Settings.from_env(stack.env).content_bucket
+    kept = stack.client("s3").list_objects_v2(Bucket=content, Prefix=f"subtitles/{item['id']}/")
+    assert [o["Key"].rsplit("/", 1)[-1] for o in kept.get("Contents", [])] == [f"{chosen}.vtt"]
+    again = requests.get(track["url"], timeout=60)
+    assert again.text == first.text
+    # the plain route takes the caller's credentials instead, and nothing without them
+    assert stack.get(f"/items/{item['id']}/subtitles/{chosen}.srt").text.startswith("1\n")
+    assert requests.get(f"{stack.api}/items/{item['id']}/subtitles/{chosen}.vtt").status_code == 401

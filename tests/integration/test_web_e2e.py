@@ -2,7 +2,8 @@
 browser is downloaded) against the running stack: web/e2e/run.mjs creates a library in the UI,
 the files it uploads appear without a reload, an H.264/AAC MP4 plays directly and an H.264/AC-3
 MKV through HLS with its audio transcoded, each past 3 s; the first is then under "Continue
-watching" with its position. Screenshots (desktop and mobile: home, library, detail, player) go
+watching" with its position; its sidecar .srt, chosen in the player, shows a cue (a <track> of
+the WebVTT the API converts). Screenshots (desktop and mobile: home, library, detail, player) go
 to build/screenshots/, and axe-core finds no serious accessibility violation on those pages."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
+CUE = "Subtitles from a sidecar"
 SECONDS = 20  # stopping at ~3.5 s is 17 %: between the resume thresholds (5 % and 90 %)
 
 
@@ -63,6 +65,13 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
             "put_object", Params={"Bucket": stack.bucket, "Key": prefix + path.name}
         )
         uploads.append({"name": name, "title": title, "url": url, "file": str(path)})
+    # the first's sidecar subtitle: one cue over nearly the whole file, so it is on whenever
+    # the player looks (the browser shows it as a <track> converted to WebVTT by the API)
+    srt = e2e_media["mp4"].with_name("Test Pattern (2001).en.srt")
+    srt.write_text(f"1\n00:00:00,500 --> 00:00:{SECONDS - 1:02d},000\n{CUE}\n")
+    srt_url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": stack.bucket, "Key": prefix + srt.name}
+    )
     broken = e2e_media["mkv"].with_name("Broken (2003).mkv")
     broken.write_bytes(os.urandom(64 * 1024))  # not media: listed under "Failed items"
     broken_url = s3.generate_presigned_url(
@@ -75,6 +84,7 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
         "prefix": prefix,
         "uploads": uploads,
         "broken": {"url": broken_url, "file": str(broken), "name": broken.name},
+        "sidecar": {"url": srt_url, "file": str(srt), "name": srt.name},
         "screenshots": str(SCREENSHOTS),
     }
     run = subprocess.run(
@@ -93,6 +103,9 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
     assert broken.name in result["failed_items"]
     assert result["methods"]["first"]["method"] == "DirectPlay"
     assert result["methods"]["first"]["currentTime"] > 3
+    subtitle = result["subtitle"]
+    assert subtitle["text"] == CUE and "English" in subtitle["label"], subtitle
+    assert subtitle["method_after"] == "DirectPlay"  # shown beside the file, not burned in
     assert result["methods"]["second"]["method"] in {"Transcode", "DirectStream"}
     assert "AudioCodecNotSupported" in result["methods"]["second"]["why"]
     assert result["methods"]["second"]["currentTime"] > 3
@@ -105,4 +118,9 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
             ]
             assert serious == [], (page, size, serious)
             assert result["overflow"][f"{page}-{size}"] <= 0, (page, size)
+    for size in ("desktop", "mobile"):  # the libraries menu, open
+        assert result["overflow"][f"menu-{size}"] <= 0, size
+        assert not [
+            v for v in result["axe"][f"menu-{size}"] if v["impact"] in {"serious", "critical"}
+        ]
     print(json.dumps({k: result[k] for k in ("seconds", "steps")}))  # shown with -s

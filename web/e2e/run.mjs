@@ -91,7 +91,9 @@ try {
   results.signed_in = true;
 
   step('create a library in the UI');
-  await page.getByRole('link', { name: 'Libraries', exact: true }).click();
+  // the libraries are a menu in the header (its "All libraries…" is the page that adds one)
+  await page.getByRole('button', { name: /^Libraries/ }).click();
+  await page.getByRole('link', { name: 'All libraries…' }).click();
   await page.getByLabel('Name').fill(LIBRARY);
   await page.getByLabel('Prefix in the bucket').fill(plan.prefix);
   await page.getByLabel('Kind').selectOption('movies');
@@ -102,7 +104,7 @@ try {
   const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
   const navigations = [];
   page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
-  for (const u of [...plan.uploads, ...(plan.broken ? [plan.broken] : [])]) {
+  for (const u of [...(plan.sidecar ? [plan.sidecar] : []), ...plan.uploads, ...(plan.broken ? [plan.broken] : [])]) {
     const r = await fetch(u.url, { method: 'PUT', body: readFileSync(u.file) });
     if (!r.ok) throw new Error(`PUT ${u.name}: ${r.status}`);
   }
@@ -133,6 +135,25 @@ try {
   results.methods.first = first;
   if (first.method !== 'DirectPlay') throw new Error(`the first played by ${first.method}`);
   step(`first played to ${first.currentTime.toFixed(1)} s by ${first.method}`);
+  if (plan.sidecar) {
+    // its sidecar .srt: chosen in the menu, shown as a <track> (WebVTT from the API), a cue on
+    results.subtitle = { options: await page.getByLabel('Subtitles').locator('option').allTextContents() };
+    const picked = results.subtitle.options.find((o) => /English/.test(o));
+    if (!picked) throw new Error(`no English subtitle offered: ${results.subtitle.options}`);
+    await page.getByLabel('Subtitles').selectOption({ label: picked });
+    const cue = await page.waitForFunction(
+      () => {
+        const m = document.querySelector('.player-media');
+        const t = m && Array.from(m.textTracks).find((x) => x.mode === 'showing');
+        return t && t.activeCues && t.activeCues.length ? { label: t.label, text: t.activeCues[0].text, at: m.currentTime } : null;
+      },
+      null,
+      { timeout: 15_000, polling: 250 },
+    );
+    Object.assign(results.subtitle, await cue.jsonValue());
+    results.subtitle.method_after = await page.evaluate(() => document.querySelector('[data-testid="play-method"]')?.textContent);
+    step(`subtitle cue active: ${results.subtitle.text}`);
+  }
   await page.keyboard.press('Space'); // pause (reports progress)
   await page.waitForFunction(() => document.querySelector('.player-media')?.paused === true);
   step('paused');
@@ -176,6 +197,13 @@ try {
   }
   step('first found under continue watching');
   await check(page, 'home', 'desktop');
+  // the libraries menu, open (keyboard: it is the next stop after Home)
+  await page.getByRole('link', { name: 'Home' }).focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('list', { name: 'Libraries' }).getByRole('link', { name: new RegExp(LIBRARY) }).waitFor();
+  await check(page, 'menu', 'desktop');
+  await page.keyboard.press('Escape');
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { name: 'Transcoding providers' }).waitFor();
   await page.getByRole('cell', { name: 'software' }).waitFor();
@@ -188,6 +216,10 @@ try {
   await phone.goto(plan.api + '/');
   await phone.getByRole('list', { name: 'Continue watching' }).waitFor();
   await check(phone, 'home', 'mobile');
+  await phone.getByRole('button', { name: /^Libraries/ }).click();
+  await phone.getByRole('list', { name: 'Libraries' }).getByRole('link', { name: new RegExp(LIBRARY) }).waitFor();
+  await check(phone, 'menu', 'mobile');
+  await phone.keyboard.press('Escape');
   await phone.goto(libraryUrl);
   await phone.getByRole('link', { name: new RegExp(plan.uploads[0].title) }).waitFor();
   await check(phone, 'library', 'mobile');

@@ -291,6 +291,22 @@ ROUTES: tuple[
     ),
     ("get", "/profiles", "Built-in device profiles", None, {200: ProfileList}),
     (
+        "get",
+        "/items/{item_id}/subtitles/{name}",
+        "A subtitle stream as a file, name <index>.vtt (or .srt/.ass/.ssa): a sidecar "
+        "converted, an embedded text stream extracted (text/vtt)",
+        None,
+        {200: None, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
+        "get",
+        "/signed/{token}/items/{item_id}/subtitles/{name}",
+        "The same for a <track> element, which sends no headers: a session's External "
+        "subtitle URL (the media token in the path)",
+        None,
+        {200: None, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
+    ),
+    (
         "post",
         "/items/{item_id}/playback",
         "Decide DirectPlay / DirectStream / Transcode for a device profile and open a session "

@@ -116,6 +116,9 @@ class Settings:
     # the built web app the API serves at / (``make web``); relative to the working directory
     web_dir: str = "web/dist"
     web_bucket: str = "viewra-web"  # on AWS: the built app behind CloudFront (infra/web.py)
+    # the web app's origin when it is served from elsewhere (CloudFront): the API answers CORS
+    # for it, preflights included; empty: same origin only, no CORS headers
+    web_origin: str = ""
     api_key: str = ""  # an API key (viewra.accounts); else the token `viewra login` kept
     config_dir: str = ""  # where `viewra login` keeps its token; empty: ~/.config/viewra
 
@@ -198,6 +201,7 @@ class Settings:
         ("VIEWRA_API_URL", "api_url"),
         ("VIEWRA_WEB_DIR", "web_dir"),
         ("VIEWRA_WEB_BUCKET", "web_bucket"),
+        ("VIEWRA_WEB_ORIGIN", "web_origin"),
         ("VIEWRA_API_KEY", "api_key"),
         ("VIEWRA_CONFIG_DIR", "config_dir"),
     )

@@ -20,6 +20,7 @@ from viewra.media.probe import FileRangeSource, ProbeError, probe
 from viewra.media.scan_pipeline import handle_message as handle_scan_message
 from viewra.media.store_hook import Queued, StoreDelivery
 from viewra.media.store_hook import forward as forward_store_events
+from viewra.media.subtitle_files import SubtitleFile, item_subtitle
 
 __all__ = [
     "Clients",
@@ -27,6 +28,7 @@ __all__ = [
     "ProbeError",
     "Queued",
     "StoreDelivery",
+    "SubtitleFile",
     "clients_for",
     "create_library",
     "delete_library",
@@ -35,6 +37,7 @@ __all__ = [
     "get_library",
     "get_scan",
     "handle_scan_message",
+    "item_subtitle",
     "item_view",
     "list_items",
     "list_libraries",

@@ -7,9 +7,11 @@ so a hop to the decide function would only add latency. The decide function expo
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -36,7 +38,10 @@ from viewra.playback.decision import (
     load_builtin_profiles,
     ordered_reasons,
     parse_profile,
+    subtitle_tracks,
 )
+from viewra.playback.decision import SubtitleDeliveryMethod as Delivery
+from viewra.playback.decision.subtitles import SubtitleTrack
 from viewra.playback.models.history import (
     PositionUpdate,
     ResumeRules,
@@ -56,6 +61,15 @@ if TYPE_CHECKING:
     from viewra.playback.ports import PlaybackServices as Services
 
 DEFAULT_USER = "default"
+
+
+@cache
+def can_extract_subtitles(ffmpeg: str) -> bool:
+    """Whether this process can pull an embedded subtitle out of a file for its External URL
+    (``GET /items/{id}/subtitles/...`` runs ffmpeg where the API runs). Where it cannot (the
+    api function on Lambda has no ffmpeg) an embedded subtitle is decided as Jellyfin does
+    without ``CanExtractSubtitles``: embedded, or burned in, never an External URL that fails."""
+    return shutil.which(ffmpeg) is not None
 
 
 def resolve_profile(spec: str | dict[str, Any]) -> DeviceProfile:
@@ -106,7 +120,8 @@ def start_playback(
         allow_direct_play=request.allow_direct_play,
         allow_direct_stream=request.allow_direct_stream,
         start_position=request.start_position,
-        allow_subtitle_extraction=request.allow_subtitle_extraction,
+        allow_subtitle_extraction=request.allow_subtitle_extraction
+        and can_extract_subtitles(services.settings.transcode_ffmpeg),
     )
     decision, version = _decide_with_versions(services, item, profile, options)
     metrics.count("decisions", method=decision.method.value)
@@ -124,6 +139,7 @@ def start_playback(
         started_at=now,
         last_seen=now,
         duration=item.duration,
+        subtitles=_subtitles(item, profile, decision, options, base_url),
     )
     if version is not None:
         session.url = services.objects.presign_get(version.bucket, version.key)
@@ -216,6 +232,40 @@ def _optimized_version(
             }
         ), media
     return None
+
+
+# the file extension the subtitle route answers for a delivery format (names.canonical's)
+_SUBTITLE_EXTENSIONS = {"vtt": "vtt", "srt": "srt", "ass": "ass", "ssa": "ssa"}
+
+
+def _subtitles(
+    item: MediaItem,
+    profile: DeviceProfile,
+    decision: Decision,
+    options: PlaybackOptions,
+    base_url: str,
+) -> list[SubtitleTrack]:
+    """Each subtitle stream's delivery under this decision; an External one gets the URL of
+    ``GET /items/{id}/subtitles/{index}.{format}`` under ``base_url`` (the signed base)."""
+    target = decision.target
+    tracks = subtitle_tracks(
+        item.subtitle_streams,
+        profile.subtitle_profiles,
+        decision.method,
+        decision.container,
+        target.protocol if target is not None else None,
+        can_extract=options.allow_subtitle_extraction,
+    )
+    out = []
+    for track in tracks:
+        ext = _SUBTITLE_EXTENSIONS.get(track.format or "")
+        if track.delivery is Delivery.EXTERNAL and ext:
+            url = f"{base_url}/items/{item.id}/subtitles/{track.index}.{ext}"
+            track = track.model_copy(update={"url": url})
+        elif track.delivery is Delivery.EXTERNAL:  # a format we cannot serve: say so plainly
+            track = track.model_copy(update={"delivery": Delivery.DROP})
+        out.append(track)
+    return out
 
 
 def _item_facts(item: MediaItem) -> dict[str, Any]:

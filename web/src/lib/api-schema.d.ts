@@ -224,6 +224,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/items/{item_id}/subtitles/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subtitle stream as a file, name <index>.vtt (or .srt/.ass/.ssa): a sidecar converted, an embedded text stream extracted (text/vtt) */
+        get: operations["get__items_item_id_subtitles_name"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signed/{token}/items/{item_id}/subtitles/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same for a <track> element, which sends no headers: a session's External subtitle URL (the media token in the path) */
+        get: operations["get__signed_token_items_item_id_subtitles_name"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/items/{item_id}/playback": {
         parameters: {
             query?: never;
@@ -1742,6 +1776,8 @@ export interface components {
              * @default null
              */
             duration: number | null;
+            /** Subtitles */
+            subtitles?: components["schemas"]["SubtitleTrack"][];
             /**
              * Version
              * @default 0
@@ -1951,6 +1987,71 @@ export interface components {
          * @enum {string}
          */
         StreamType: "video" | "audio" | "subtitle" | "data";
+        /**
+         * SubtitleDeliveryMethod
+         * @description How a subtitle reaches the client (Jellyfin's ``SubtitleDeliveryMethod``).
+         *
+         *     ``Encode`` is burn-in: the subtitle is drawn into re-encoded video.
+         * @enum {string}
+         */
+        SubtitleDeliveryMethod: "Encode" | "Embed" | "External" | "Hls" | "Drop";
+        /**
+         * SubtitleTrack
+         * @description One subtitle stream of the item and how it reaches this client, as Jellyfin sets
+         *     ``DeliveryMethod`` (and, for ``External``, ``DeliveryUrl``) on every subtitle stream of the
+         *     media source it answers with, not just on the chosen one: a client can then show or switch
+         *     to any External track itself and needs a new decision only for the others.
+         */
+        SubtitleTrack: {
+            /** Index */
+            index: number;
+            /**
+             * Codec
+             * @default null
+             */
+            codec: string | null;
+            /**
+             * Language
+             * @default null
+             */
+            language: string | null;
+            /**
+             * Title
+             * @default null
+             */
+            title: string | null;
+            /**
+             * Default
+             * @default false
+             */
+            default: boolean;
+            /**
+             * Forced
+             * @default false
+             */
+            forced: boolean;
+            /**
+             * Hearing Impaired
+             * @default false
+             */
+            hearing_impaired: boolean;
+            /**
+             * External
+             * @default false
+             */
+            external: boolean;
+            delivery: components["schemas"]["SubtitleDeliveryMethod"];
+            /**
+             * Format
+             * @default null
+             */
+            format: string | null;
+            /**
+             * Url
+             * @default null
+             */
+            url: string | null;
+        };
         /**
          * Tokens
          * @description What a login or a refresh answers.
@@ -2684,6 +2785,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileList"];
+                };
+            };
+        };
+    };
+    get__items_item_id_subtitles_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get__signed_token_items_item_id_subtitles_name: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+                item_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 401 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -33,6 +33,7 @@ from viewra.playback.decision.profiles import (
     load_builtin_profiles,
     parse_profile,
 )
+from viewra.playback.decision.subtitles import SubtitleTrack, subtitle_tracks
 
 __all__ = [
     "COPY",
@@ -50,6 +51,7 @@ __all__ = [
     "ProfileConditionValue",
     "ProfileError",
     "SubtitleDeliveryMethod",
+    "SubtitleTrack",
     "TranscodeReason",
     "TranscodeTarget",
     "UnknownProfileError",
@@ -58,4 +60,5 @@ __all__ = [
     "load_builtin_profiles",
     "ordered_reasons",
     "parse_profile",
+    "subtitle_tracks",
 ]

@@ -23,6 +23,8 @@ client says "do not bother"), and ``Hls`` also serves a remux (our DirectStream 
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
+
 from viewra.media.models.items import MediaStream
 from viewra.playback.decision.enums import MediaStreamProtocol, PlayMethod
 from viewra.playback.decision.enums import SubtitleDeliveryMethod as M
@@ -123,3 +125,57 @@ def subtitle_delivery(
         if p.method is M.DROP and p.canonical_format == codec:
             return M.DROP, codec
     return M.ENCODE, codec
+
+
+class SubtitleTrack(BaseModel):
+    """One subtitle stream of the item and how it reaches this client, as Jellyfin sets
+    ``DeliveryMethod`` (and, for ``External``, ``DeliveryUrl``) on every subtitle stream of the
+    media source it answers with, not just on the chosen one: a client can then show or switch
+    to any External track itself and needs a new decision only for the others."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    codec: str | None = None
+    language: str | None = None
+    title: str | None = None
+    default: bool = False
+    forced: bool = False
+    hearing_impaired: bool = False
+    external: bool = False
+    delivery: M
+    format: str | None = None
+    url: str | None = None
+
+
+def subtitle_tracks(
+    streams: list[MediaStream],
+    profiles: tuple[SubtitleProfile, ...],
+    method: PlayMethod,
+    output_container: str | None,
+    protocol: MediaStreamProtocol | None,
+    *,
+    can_extract: bool = True,
+) -> list[SubtitleTrack]:
+    """Every subtitle stream's delivery under a decision already made (its method, container
+    and protocol); the URL is the caller's to add."""
+    tracks = []
+    for stream in streams:
+        delivery, fmt = subtitle_delivery(
+            stream, profiles, method, output_container, protocol, can_extract=can_extract
+        )
+        tracks.append(
+            SubtitleTrack(
+                index=stream.index,
+                codec=stream.codec,
+                language=stream.language,
+                title=stream.title,
+                default=stream.default,
+                forced=stream.forced,
+                hearing_impaired=stream.hearing_impaired,
+                external=stream.external,
+                delivery=delivery,
+                format=fmt,
+            )
+        )
+    return tracks

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from viewra.playback.decision.subtitles import SubtitleTrack
+
 
 class SessionState(StrEnum):
     PLAYING = "playing"
@@ -63,6 +65,9 @@ class PlaybackSession(BaseModel):
     stopped_at: str | None = None
     play_counted: bool = False
     duration: float | None = None  # the item's, for the resume rules without another read
+    # every subtitle stream and how it reaches this client; an External one has its URL
+    # (signed like the playlists: a <track> element sends no headers)
+    subtitles: list[SubtitleTrack] = Field(default_factory=list)
     # Bumped by every write; a write names the version it read (optimistic concurrency), so a
     # progress report racing a stop cannot bring a stopped session back.
     version: int = 0

@@ -6,8 +6,7 @@ import { mediaBucket, useHealth } from '@/features/admin/api/get-health';
 import { toItemQuery, ItemFilters } from '@/features/items/components/item-filters';
 import { FailedItems } from '@/features/items/components/failed-items';
 import { ItemGrid } from '@/features/items/components/item-grid';
-import { MusicBrowser } from '@/features/items/components/music-browser';
-import { ShowsBrowser } from '@/features/items/components/shows-browser';
+import { GroupBrowser, MUSIC, SHOWS } from '@/features/items/components/group-browser';
 import { useLibrary } from '@/features/libraries/api/get-library';
 import { EmptyLibrary } from '@/features/libraries/components/empty-library';
 import { ScanProgress } from '@/features/libraries/components/scan-progress';
@@ -43,9 +42,9 @@ export function LibraryRoute() {
       </div>
       <ScanProgress library={lib.id} />
       {lib.kind === 'shows' ? (
-        <ShowsBrowser library={lib.id} series={params.get('series')} onSeries={(s) => set('series', s)} empty={empty} />
+        <GroupBrowser kind={SHOWS} library={lib.id} chosen={params.get('series')} onChoose={(s) => set('series', s)} empty={empty} />
       ) : lib.kind === 'music' ? (
-        <MusicBrowser library={lib.id} artist={params.get('artist')} onArtist={(a) => set('artist', a)} empty={empty} />
+        <GroupBrowser kind={MUSIC} library={lib.id} chosen={params.get('artist')} onChoose={(a) => set('artist', a)} empty={empty} />
       ) : (
         <>
           <ItemFilters values={values} onChange={set} />

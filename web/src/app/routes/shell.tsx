@@ -1,14 +1,17 @@
-/** The frame of every page: a skip link, the navigation, the user menu, the page; the login page
- * instead of the page when the API asked for credentials; the event feed while open. */
+/** The frame of every page: a skip link, the navigation, the user menu, the page; signed out
+ * (no tokens, or the API asked for credentials again), only the brand and the login page. The
+ * event feed runs while signed in. */
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { LoginForm } from '@/features/auth/components/login-form';
-import { LibraryNav } from '@/features/libraries/components/library-nav';
+import { LibraryMenu } from '@/features/libraries/components/library-menu';
 import { authStore, useAuth, useLoginRequired } from '@/lib/auth';
 import { useEventFeed } from '@/lib/events';
 
 export function Shell() {
   const loginRequired = useLoginRequired();
-  useEventFeed(!loginRequired);
+  const { tokens } = useAuth();
+  const signedOut = loginRequired || !tokens;
+  useEventFeed(!signedOut);
   return (
     <>
       <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
@@ -18,28 +21,29 @@ export function Shell() {
         <Link to="/" className="brand">
           Viewra
         </Link>
-        <nav aria-label="Main" className="nav">
-          <NavLink to="/" end>
-            Home
-          </NavLink>
-          <LibraryNav />
-          <NavLink to="/libraries" end>
-            Libraries
-          </NavLink>
-          <NavLink to="/search">Search</NavLink>
-          <NavLink to="/admin">Admin</NavLink>
-        </nav>
-        <UserMenu />
+        {signedOut ? null : (
+          <>
+            <nav aria-label="Main" className="nav">
+              <NavLink to="/" end>
+                Home
+              </NavLink>
+              <LibraryMenu />
+              <NavLink to="/search">Search</NavLink>
+              <NavLink to="/admin">Admin</NavLink>
+            </nav>
+            <UserMenu />
+          </>
+        )}
       </header>
       <main id="main" tabIndex={-1}>
-        {loginRequired ? <LoginForm /> : <Outlet />}
+        {signedOut ? <LoginForm /> : <Outlet />}
       </main>
     </>
   );
 }
 
 function UserMenu() {
-  const { user, tokens } = useAuth();
+  const { user } = useAuth();
   const navigate = useNavigate();
   return (
     <div className="user-menu">
@@ -47,11 +51,9 @@ function UserMenu() {
         <span className="visually-hidden">Signed in as </span>
         {user}
       </span>
-      {tokens ? (
-        <button type="button" className="btn btn-link" onClick={() => { authStore.signOut(); navigate('/login'); }}>
-          Sign out
-        </button>
-      ) : null}
+      <button type="button" className="btn btn-link" onClick={() => { authStore.signOut(); navigate('/login'); }}>
+        Sign out
+      </button>
     </div>
   );
 }

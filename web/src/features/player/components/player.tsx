@@ -11,6 +11,14 @@ import { stopPlayback } from '../api/stop-playback';
 import { browserCapabilities, buildDeviceProfile, type DeviceProfile } from '../lib/device-profile';
 import { attachSource } from '../lib/hls';
 import { hasSource, initialState, playerReducer } from '../lib/player-machine';
+import {
+  chooseSubtitle,
+  initialSubtitle,
+  isExternal,
+  selectedSubtitle,
+  subtitleLabel,
+  useSubtitleFiles,
+} from '../lib/subtitles';
 import { WhyPanel } from './why-panel';
 
 type Item = Schemas['ItemDetail'];
@@ -56,6 +64,21 @@ export function Player({
   const session = 'session' in state ? state.session : null;
   sessionRef.current = session;
 
+  // External subtitles: <track> elements the player switches among by itself
+  const [shown, setShown] = useState<number | null>(null);
+  const shownRef = useRef<number | null>(null);
+  shownRef.current = shown;
+  const externalTracks = useMemo(() => (session?.subtitles ?? []).filter(isExternal), [session]);
+  const subtitleFiles = useSubtitleFiles(externalTracks);
+  useEffect(() => setShown(initialSubtitle(sessionRef.current)), [session?.id]);
+  useEffect(() => {
+    const media = mediaRef.current;
+    if (!media) return;
+    for (const t of Array.from(media.textTracks ?? [])) {
+      if (t.id.startsWith('sub-')) t.mode = t.id === `sub-${shown}` ? 'showing' : 'disabled';
+    }
+  }, [shown, subtitleFiles]);
+
   const position = () => mediaRef.current?.currentTime ?? ('position' in state ? state.position : 0);
 
   const report = useCallback((paused: boolean) => {
@@ -67,7 +90,7 @@ export function Player({
       position: media.currentTime,
       paused,
       audio_stream_index: s.audio_stream_index,
-      subtitle_stream_index: s.subtitle_stream_index,
+      subtitle_stream_index: selectedSubtitle(s, shownRef.current), // what is on screen; -1: none
     }).catch(() => undefined);
   }, []);
 
@@ -238,7 +261,20 @@ export function Player({
             const err = e.currentTarget.error;
             if (err && !isHls) dispatch({ type: 'FAIL', message: `the media element: ${err.message || `error ${err.code}`}` });
           }}
-        />
+        >
+          {externalTracks.map((t) =>
+            subtitleFiles[t.index] ? (
+              <track
+                key={`${session?.id}-${t.index}`}
+                id={`sub-${t.index}`}
+                kind="subtitles"
+                src={subtitleFiles[t.index]}
+                srcLang={t.language ?? undefined}
+                label={subtitleLabel(t)}
+              />
+            ) : null,
+          )}
+        </MediaTag>
         {isAudio && <div className="player-audio-title">{title}</div>}
         {(state.status === 'deciding' || state.status === 'idle') && (
           <div className="player-overlay">
@@ -333,16 +369,19 @@ export function Player({
           <label>
             Subtitles{' '}
             <select
-              value={choice.subtitle ?? session?.subtitle_stream_index ?? -1}
+              value={selectedSubtitle(session, shown)}
+              disabled={!session}
               onChange={(e) => {
-                const v = Number(e.target.value);
-                setChoice({ ...choice, subtitle: v < 0 ? null : v });
+                if (!session) return;
+                const action = chooseSubtitle(session, Number(e.target.value));
+                setShown(action.show);
+                if (action.redecide != null) setChoice({ ...choice, subtitle: action.redecide });
               }}
             >
               <option value={-1}>Off</option>
               {subtitleStreams.map((s) => (
                 <option key={s.index} value={s.index}>
-                  {streamLabel(s)}
+                  {subtitleLabel(s)}
                 </option>
               ))}
             </select>

@@ -250,11 +250,10 @@ export function buildDeviceProfile(caps: Capabilities): DeviceProfile {
     TranscodingProfiles: transcoding,
     ContainerProfiles: [],
     CodecProfiles: codecProfiles,
+    // Text subtitles as WebVTT files beside the stream (a <track>, whatever the method: the
+    // server converts SRT and extracts embedded text); ASS/SSA keep their styling by burn-in.
     SubtitleProfiles: [
-      { Format: 'vtt', Method: 'Hls' },
-      { Format: 'webvtt', Method: 'Hls' },
-      { Format: 'subrip', Method: 'Hls' },
-      { Format: 'srt', Method: 'Hls' },
+      { Format: 'vtt', Method: 'External' },
       { Format: 'ass', Method: 'Encode' },
       { Format: 'ssa', Method: 'Encode' },
       { Format: 'pgssub', Method: 'Encode' },

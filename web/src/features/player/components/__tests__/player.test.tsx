@@ -107,3 +107,49 @@ describe('Player', () => {
     expect(video.currentTime).toBe(90);
   });
 });
+
+describe('Player subtitles', () => {
+  const film = item({
+    id: 'item1',
+    streams: [
+      stream(),
+      stream({ index: 1, type: 'audio', codec: 'aac', language: 'eng', channels: 2 }),
+      stream({ index: 2, type: 'subtitle', codec: 'subrip', language: 'eng', external: true }),
+      stream({ index: 3, type: 'subtitle', codec: 'ass', language: 'fra' }),
+    ],
+  });
+  const sub = (index: number, delivery: 'External' | 'Encode', language: string) => ({
+    index, delivery, language, codec: delivery === 'External' ? 'subrip' : 'ass', title: null, default: false,
+    forced: false, hearing_impaired: false, external: delivery === 'External', format: delivery === 'External' ? 'vtt' : 'ass',
+    url: delivery === 'External' ? `http://api.test/signed/tok/items/item1/subtitles/${index}.vtt` : null,
+  });
+
+  it('adds the External subtitle as a <track>, switches off locally, decides again to burn one in', async () => {
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:vtt-2'), revokeObjectURL: vi.fn() }));
+    const api = mockApi({
+      'POST /items/{id}/playback': { status: 201, body: session({ subtitle_stream_index: 2, subtitles: [sub(2, 'External', 'eng'), sub(3, 'Encode', 'fra')] }) },
+      'GET /signed/{t}/items/{id}/subtitles/{name}': { body: 'WEBVTT' },
+      'POST /sessions/{id}/stop': { body: session() },
+      'POST /sessions/{id}/progress': { body: session() },
+    });
+    renderWithProviders(<Player item={film} title="Film" profile={profile} onClose={() => {}} />);
+    await waitFor(() => expect(document.querySelector('video track')).not.toBeNull());
+    const track = document.querySelector('video track')!;
+    expect(track).toHaveAttribute('src', 'blob:vtt-2');
+    expect(track).toHaveAttribute('kind', 'subtitles');
+    expect(track).toHaveAttribute('srclang', 'eng');
+    expect(track).toHaveAttribute('label', 'English · subrip');
+    expect(api.calls.some((c) => c.path === '/signed/tok/items/item1/subtitles/2.vtt')).toBe(true);
+    const select = screen.getByRole('combobox', { name: 'Subtitles' });
+    expect(select).toHaveValue('2');
+    await userEvent.selectOptions(select, '-1'); // off: the track is only hidden
+    expect(select).toHaveValue('-1');
+    expect(api.calls.filter((c) => c.path.endsWith('/playback'))).toHaveLength(1);
+    await userEvent.selectOptions(select, '3'); // ASS is burned in: a new decision
+    await waitFor(() => {
+      const decisions = api.calls.filter((c) => c.path.endsWith('/playback'));
+      expect(decisions).toHaveLength(2);
+      expect(decisions[1].body).toMatchObject({ subtitle_stream_index: 3 });
+    });
+  });
+});
