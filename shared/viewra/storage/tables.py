@@ -64,6 +64,7 @@ def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIn
 
 def _meta(settings: Settings, table: str) -> type:
     share_botocore_data()  # PynamoDB opens a botocore session per model: let them share a loader
+
     class Meta:
         table_name = settings.table_name(table)
         region = settings.region
