@@ -205,7 +205,8 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     assert '"viewra.local.run"' in launcher  # what the stack fixture (start_stack) starts
     test = recipe("test")
     assert re.search(r"^\S*ruff check \.$", test, re.M), test
-    assert re.search(r"^\S*python -m pytest -q\s*$", test, re.M), test
+    # the whole suite (no paths), on two workers with shared stacks grouped (tests/conftest.py)
+    assert re.search(r"^\S*python -m pytest -q -n 2 --dist loadgroup\s*$", test, re.M), test
     assert Path(ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 
