@@ -184,8 +184,10 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     suite (CI runs it: .ci/run). Dry runs (``make -n``), with the installs assumed done."""
 
     # run under `make test` itself, the outer make's variables (PYTEST_ARGS=...) would reach the
-    # dry run through MAKEFLAGS: the recipes are read as a newcomer's make would print them
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    # dry run through MAKEFLAGS and, exported, the environment: the recipes are read as a
+    # newcomer's make would print them
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS", "PYTEST_XDIST"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
 
     def recipe(target: str) -> str:
         done = subprocess.run(
