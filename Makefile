@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
+# make test, unit and integration run pytest on two workers (CI has two cores); tests that share
+# a stack are grouped onto one worker (tests/conftest.py). PYTEST_XDIST= runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadgroup
 
 .PHONY: run test lint unit integration system-deps venv web web-test bench bench-probe bench-scan bench-decide bench-transcode bench-catalog bench-load layer clean help
 
@@ -76,13 +79,13 @@ lint: venv
 	$(BIN)/ruff check .
 
 test: system-deps venv lint web web-test
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 unit: system-deps venv
-	$(BIN)/python -m pytest -q tests/unit tests/functional
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) tests/unit tests/functional
 
 integration: system-deps venv
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) tests/integration
 
 bench: bench-probe bench-scan bench-decide bench-transcode bench-catalog bench-load
 

@@ -184,8 +184,10 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     suite (CI runs it: .ci/run). Dry runs (``make -n``), with the installs assumed done."""
 
     # run under `make test` itself, the outer make's variables (PYTEST_ARGS=...) would reach the
-    # dry run through MAKEFLAGS: the recipes are read as a newcomer's make would print them
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    # dry run through MAKEFLAGS and, exported, the environment: the recipes are read as a
+    # newcomer's make would print them
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS", "PYTEST_XDIST"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
 
     def recipe(target: str) -> str:
         done = subprocess.run(
@@ -205,7 +207,8 @@ def test_make_run_and_make_test_run_what_is_tested() -> None:
     assert '"viewra.local.run"' in launcher  # what the stack fixture (start_stack) starts
     test = recipe("test")
     assert re.search(r"^\S*ruff check \.$", test, re.M), test
-    assert re.search(r"^\S*python -m pytest -q\s*$", test, re.M), test
+    # the whole suite (no paths), on two workers with shared stacks grouped (tests/conftest.py)
+    assert re.search(r"^\S*python -m pytest -q -n 2 --dist loadgroup\s*$", test, re.M), test
     assert Path(ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 

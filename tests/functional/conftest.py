@@ -1,12 +1,13 @@
 """Functional tests: the functions' handlers, in process, on moto's in-process AWS.
 
-Each test gets its own bucket, table and queue names, so state never leaks between tests.
+Each test gets a fresh stack, so state never leaks between tests: moto is reset and the stack
+``bootstrap`` built is put back from a snapshot taken the first time (``moto_snapshot``), which
+is what a new ``bootstrap`` would make, without its ~100 calls per test.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from viewra.bootstrap import Services, get_services, reset_services
-from viewra.common.settings import get_settings
+from tests.functional.moto_snapshot import MotoSnapshot
+from viewra.bootstrap import Services, get_services, reset_services, transcoder_for
+from viewra.common.settings import Settings, get_settings
 from viewra.local.functions import load_function
 from viewra.local.moto_atomic import make_dynamodb_writes_atomic
 from viewra.storage.bootstrap import bootstrap
@@ -34,9 +36,24 @@ def atomic_dynamodb() -> None:
     make_dynamodb_writes_atomic()
 
 
+# The stack each test starts from, per settings (the same for every test that sets no more env)
+_STACKS: dict[Settings, MotoSnapshot] = {}
+VISIBILITY_TIMEOUT = 30
+
+
+def fresh_stack(settings: Settings) -> None:
+    """Inside ``mock_aws``: the stack ``bootstrap`` makes for ``settings``, with nothing in it."""
+    snapshot = _STACKS.get(settings)
+    if snapshot is None:
+        bootstrap(settings, visibility_timeout=VISIBILITY_TIMEOUT)
+        _STACKS[settings] = MotoSnapshot()
+    else:
+        snapshot.restore()
+
+
 @pytest.fixture
 def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    tag = uuid.uuid4().hex[:8]
+    tag = "ft"  # fixed, so the settings (and their clients and table models) are the same
     for var in (
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_S3",
@@ -60,10 +77,12 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     with mock_aws():
         get_settings.cache_clear()
         reset_services()
-        bootstrap(get_settings(), visibility_timeout=30)
+        transcoder_for.cache_clear()  # a test's own transcoder, as with names of its own
+        fresh_stack(get_settings())
         yield get_services()
     get_settings.cache_clear()
     reset_services()
+    transcoder_for.cache_clear()
 
 
 # argon2 at its cheapest so the suite stays fast (production: viewra.common.settings' defaults)

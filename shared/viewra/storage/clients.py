@@ -15,6 +15,7 @@ import boto3
 from botocore.config import Config
 
 from viewra.common.settings import Settings
+from viewra.storage.botocore_data import share_botocore_data
 
 _lock = threading.Lock()
 # A deployment has one Settings, so this holds a handful of clients. It is bounded all the same:
@@ -45,6 +46,7 @@ def client(settings: Settings, service: str) -> Any:
     with _lock:
         found = _cache.get(key)
         if found is None:
+            share_botocore_data()
             found = boto3.session.Session().client(
                 service,  # type: ignore[call-overload]
                 endpoint_url=settings.endpoint_for(service),

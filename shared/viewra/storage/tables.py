@@ -22,6 +22,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from viewra.common.settings import Settings
+from viewra.storage.botocore_data import share_botocore_data
 
 LISTED = "all"
 
@@ -62,6 +63,8 @@ def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIn
 
 
 def _meta(settings: Settings, table: str) -> type:
+    share_botocore_data()  # PynamoDB opens a botocore session per model: let them share a loader
+
     class Meta:
         table_name = settings.table_name(table)
         region = settings.region
