@@ -232,7 +232,7 @@ def big_mp4(path: Path, megabytes: float, *, faststart: bool, seconds: int = 60)
     video_kbps = max(int(megabytes * 8000 / seconds) - 128, 100)
     args = ["-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}"]
     args += _audio_input(seconds=seconds)
-    args += ["-vf", "noise=alls=60:allf=t", "-c:v", "libx264", "-preset", "ultrafast"]
+    args += ["-vf", "noise=alls=60:allf=t:all_seed=7", "-c:v", "libx264", "-preset", "ultrafast"]
     args += ["-b:v", f"{video_kbps}k", "-maxrate", f"{video_kbps}k", "-bufsize", f"{video_kbps}k"]
     args += ["-c:a", "aac", "-b:a", "128k"]
     if faststart:
@@ -246,7 +246,7 @@ def big_mkv(path: Path, megabytes: float, seconds: int = 60) -> Path:
     video_kbps = max(int(megabytes * 8000 / seconds) - 128, 100)
     args = ["-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}"]
     args += _audio_input(seconds=seconds)
-    args += ["-vf", "noise=alls=60:allf=t", "-c:v", "libx264", "-preset", "ultrafast"]
+    args += ["-vf", "noise=alls=60:allf=t:all_seed=7", "-c:v", "libx264", "-preset", "ultrafast"]
     args += ["-b:v", f"{video_kbps}k", "-maxrate", f"{video_kbps}k", "-bufsize", f"{video_kbps}k"]
     args += ["-c:a", "aac", "-b:a", "128k", str(path)]
     run_ffmpeg(args)
@@ -278,7 +278,7 @@ def container_sample(root: Path, family: str, seconds: int = 8, kbps: int = 3000
     options, suffix = CONTAINER_RECIPES[family]
     path = root / f"sample_{family}.{suffix}"
     args = [*_video_input(seconds=seconds), *_audio_input(seconds=seconds)]
-    args += ["-vf", "noise=alls=60:allf=t", "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k"]
+    args += ["-vf", "noise=alls=60:allf=t:all_seed=7", "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k"]
     args += ["-bufsize", f"{kbps}k", "-b:a", "128k", "-ac", "2", "-metadata:s:a:0", "language=fra"]
     if "libx264" in options:
         args += ["-preset", "ultrafast"]

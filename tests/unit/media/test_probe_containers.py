@@ -154,7 +154,7 @@ def test_a_recording_cut_mid_gop_is_read_wider_once_and_no_further(tmp_path: Pat
 
     whole = tmp_path / "gop.ts"
     args = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=6"]
-    args += ["-f", "lavfi", "-i", "sine=duration=6", "-vf", "noise=alls=60:allf=t"]
+    args += ["-f", "lavfi", "-i", "sine=duration=6", "-vf", "noise=alls=60:allf=t:all_seed=7"]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-b:v", "8000k"]
     args += ["-maxrate", "8000k", "-bufsize", "8000k", "-c:a", "aac", "-f", "mpegts", str(whole)]
     run_ffmpeg(args)
