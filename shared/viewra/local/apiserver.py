@@ -29,7 +29,6 @@ from chalice.local import (
     RouteMatcher,
 )
 
-from viewra.api.request_checks import allowed_methods
 from viewra.common.http_answers import MAX_BODY_BYTES, error_body
 from viewra.local.functions import load_function
 
@@ -58,7 +57,7 @@ class _Handler(ChaliceRequestHandler):
             message = f"a request body is at most {MAX_BODY_BYTES} bytes"
             return self._send_json(413, error_body("PayloadTooLarge", message))
         route = self._route()
-        allow = allowed_methods(self._routes, route) if route else ()
+        allow = tuple(sorted(self._routes.get(route, {}))) if route else ()
         if route is None or self.command in allow:
             return self._generic_handle()
         self.rfile.read(length)  # the unread body would be taken for the next request
