@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -28,7 +28,9 @@ MAX_STREAMS = 1000
 class PlaybackRequest(BaseModel):
     """``POST /items/{id}/playback``: a built-in profile's name or a Jellyfin DeviceProfile."""
 
-    profile: str | dict[str, Any] = Field(default="chrome", union_mode="left_to_right")
+    profile: Annotated[str, Field(max_length=100)] | dict[str, Any] = Field(
+        default="chrome", union_mode="left_to_right"
+    )
     max_streaming_bitrate: int | None = Field(default=None, gt=0, le=MAX_BITRATE)
     audio_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
     subtitle_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
