@@ -507,7 +507,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** LRU eviction down to a byte budget */
+        /** LRU eviction down to a byte budget (the configured one when absent) */
         post: operations["post__transcode_cache_evict"];
         delete?: never;
         options?: never;
@@ -715,7 +715,7 @@ export interface paths {
         get: operations["get__users_user_id"];
         put?: never;
         post?: never;
-        /** Delete a user and revoke its tokens and keys (admins) */
+        /** Delete a user and revoke its tokens and keys (admins; never the last one) */
         delete: operations["delete__users_user_id"];
         options?: never;
         head?: never;
@@ -839,6 +839,32 @@ export interface components {
         /** ErrorResponse */
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * EvictRequest
+         * @description ``POST /transcode/cache/evict``: the byte budget to evict down to (the configured one
+         *     when absent).
+         */
+        EvictRequest: {
+            /**
+             * Budget Bytes
+             * @default null
+             */
+            budget_bytes: number | null;
+        };
+        /** Evicted */
+        Evicted: {
+            /** H */
+            h: string;
+            /** Freed Bytes */
+            freed_bytes: number;
+        };
+        /** EvictedToBudget */
+        EvictedToBudget: {
+            /** Evicted */
+            evicted: string[];
+            /** Budget Bytes */
+            budget_bytes: number;
         };
         /** ExternalIds */
         ExternalIds: {
@@ -1878,9 +1904,25 @@ export interface components {
          */
         StoreDelivery: {
             /** Records */
-            Records: {
+            Records: ({
+                /** Eventname */
+                eventName: string;
+                /** _S3 */
+                s3: {
+                    /** _Bucket */
+                    bucket: {
+                        /** Name */
+                        name: string;
+                    };
+                    /** _Object */
+                    object: {
+                        /** Key */
+                        key: string;
+                    };
+                };
+            } & {
                 [key: string]: unknown;
-            }[];
+            })[];
         } & {
             [key: string]: unknown;
         };
@@ -1985,7 +2027,10 @@ export interface components {
              * @default null
              */
             burn_subtitle: number | null;
-            /** Item Id */
+            /**
+             * Item Id
+             * @description an id: letters, digits, '-' and '_', at most 64
+             */
             item_id: string;
         };
         /**
@@ -2219,6 +2264,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 422 */
             422: {
                 headers: {
@@ -2250,6 +2313,15 @@ export interface operations {
                     "application/json": components["schemas"]["Library"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2279,6 +2351,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2299,7 +2380,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["LibraryUpdate"];
             };
@@ -2314,6 +2395,15 @@ export interface operations {
                     "application/json": components["schemas"]["Library"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2325,6 +2415,24 @@ export interface operations {
             };
             /** @description 409 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2363,6 +2471,15 @@ export interface operations {
                     "application/json": components["schemas"]["Scan"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2392,6 +2509,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Scan"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 404 */
@@ -2454,6 +2580,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get__plugins: {
@@ -2476,7 +2629,11 @@ export interface operations {
     };
     get__events: {
         parameters: {
-            query?: never;
+            query?: {
+                after?: string;
+                limit?: number;
+                wait?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2489,6 +2646,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description 422 */
             422: {
@@ -2504,21 +2670,20 @@ export interface operations {
     get__items: {
         parameters: {
             query?: {
-                library?: string | null;
-                type?: components["schemas"]["ItemKind"] | null;
-                genre?: string | null;
-                year_min?: number | null;
-                year_max?: number | null;
-                video_codec?: string | null;
-                audio_codec?: string | null;
-                resolution?: string | null;
-                q?: string | null;
+                library?: string;
+                type?: components["schemas"]["ItemKind"];
+                genre?: string;
+                year_min?: number;
+                year_max?: number;
+                video_codec?: string;
+                audio_codec?: string;
+                resolution?: string;
+                q?: string;
                 status?: components["schemas"]["StatusFilter"];
                 sort?: components["schemas"]["SortField"];
                 order?: components["schemas"]["SortOrder"];
                 limit?: number;
-                cursor?: string | null;
-                libraries?: string[] | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2575,6 +2740,15 @@ export interface operations {
                     "application/json": components["schemas"]["ItemDetail"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2615,7 +2789,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["PlaybackRequest"];
             };
@@ -2630,8 +2804,35 @@ export interface operations {
                     "application/json": components["schemas"]["PlaybackSession"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2690,6 +2891,15 @@ export interface operations {
                     "application/json": components["schemas"]["PlaybackSession"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -2725,8 +2935,35 @@ export interface operations {
                     "application/json": components["schemas"]["PlaybackSession"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2754,7 +2991,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["StopReport"];
             };
@@ -2769,8 +3006,44 @@ export interface operations {
                     "application/json": components["schemas"]["PlaybackSession"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2800,6 +3073,24 @@ export interface operations {
                     "application/json": components["schemas"]["UserItemList"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get__users_user_id_history: {
@@ -2820,6 +3111,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserItemList"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2844,6 +3153,24 @@ export interface operations {
                     "application/json": components["schemas"]["UserItemList"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     post__users_user_id_played_item_id: {
@@ -2865,6 +3192,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserItemData"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 404 */
@@ -2897,6 +3233,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserItemData"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 404 */
@@ -2961,8 +3306,35 @@ export interface operations {
                     "application/json": components["schemas"]["TranscodeAccepted"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3001,6 +3373,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -3030,6 +3411,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 404 */
@@ -3069,6 +3459,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -3099,6 +3498,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description 401 */
@@ -3147,6 +3555,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description 401 */
             401: {
@@ -3204,7 +3621,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Evicted"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 409 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -3215,14 +3661,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EvictRequest"];
+            };
+        };
         responses: {
             /** @description 200 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EvictedToBudget"];
+                };
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -3248,8 +3736,35 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 401 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3299,8 +3814,44 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 401 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3368,8 +3919,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 401 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3430,6 +4008,42 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     "delete__me_api-keys_key_id": {
@@ -3449,6 +4063,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description 404 */
             404: {
@@ -3563,8 +4186,35 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 409 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3603,6 +4253,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -3632,8 +4291,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 409 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3663,6 +4340,24 @@ export interface operations {
                     "application/json": components["schemas"]["Grants"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 404 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     put__users_user_id_libraries: {
@@ -3689,8 +4384,44 @@ export interface operations {
                     "application/json": components["schemas"]["Grants"];
                 };
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 413 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 422 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
