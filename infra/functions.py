@@ -306,10 +306,14 @@ def chalice_config(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> 
     }
 
 
-# API Gateway's own refusals (the authorizer's 401 and 403) in the API's error shape
+# API Gateway's own refusals in the API's error shape: the authorizer's 401 and 403; a path or a
+# method no route declares (API Gateway cannot tell them apart, so not a 405 there: the function
+# answers 405 only for methods the gateway forwards), and a body over its 10 MB limit.
 GATEWAY_ERRORS = {
     "UNAUTHORIZED": ("401", "Unauthorized"),
     "ACCESS_DENIED": ("403", "Forbidden"),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NotFound"),
+    "REQUEST_TOO_LARGE": ("413", "PayloadTooLarge"),
 }
 
 

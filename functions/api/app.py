@@ -19,17 +19,19 @@ from viewra.accounts.models import (
     RefreshRequest,
     UserCreate,
 )
+from viewra.api import request_checks
 from viewra.api.health import check_health
 from viewra.api.openapi import build_openapi
 from viewra.bootstrap import get_services
 from viewra.common import event_feed as feed
 from viewra.common import metrics
-from viewra.common.errors import Forbidden, TooManyRequests, Unauthorized
+from viewra.common.errors import Forbidden, Unauthorized
 from viewra.common.event_feed import EventQuery
 from viewra.common.http_answers import (
     JSON_HEADERS,
     framework_error_body,
     guarded,
+    parse_body,
     parse_json,
     parse_model,
     to_jsonable,
@@ -43,7 +45,7 @@ from viewra.playback import service as playback
 from viewra.playback.models.sessions import PlaybackRequest, ProgressReport, StopReport
 from viewra.plugins.registry import list_plugins as plugin_rows
 from viewra.transcoding import service as transcoding
-from viewra.transcoding.service import TranscodeRequest
+from viewra.transcoding.service import EvictRequest, TranscodeRequest
 from viewra.web import web_file
 
 app = Chalice(app_name="viewra-api")
@@ -60,8 +62,10 @@ if _CORS is not None:
     app.api.cors = _CORS
 
 
-def respond(status: int, body: Any) -> Response:
-    return Response(body=to_jsonable(body), status_code=status, headers=dict(JSON_HEADERS))
+def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=to_jsonable(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})}
+    )
 
 
 api = guarded(respond)
@@ -145,7 +149,17 @@ def _me() -> Principal:
 
 @api
 def _admit(request: Any) -> Principal | None:
-    """The route's rule applied to the request: its principal, or None for a public route."""
+    """The route's rule applied to the request: its principal, or None for a public route.
+    A method the path does not declare (405) and a body too big (413) are refused first, before
+    anyone is asked who they are; malformed path parameters (400) once they are known."""
+    request_checks.check_method(app.routes, request.path, request.method)
+    request_checks.check_size(request.raw_body)
+    principal = _authenticate(request)
+    request_checks.check_path_parameters(request.uri_params)
+    return principal
+
+
+def _authenticate(request: Any) -> Principal | None:
     rule = ACCESS.get((request.path, request.method))
     if rule is None:
         raise Forbidden("this route has no access rule", code="NoAccessRule")
@@ -193,6 +207,11 @@ def correlate(event: Any, get_response: Any) -> Any:
 
 def _body() -> Any:
     return parse_json(app.current_request.raw_body)
+
+
+def _parse(model: Any) -> Any:
+    """The JSON body as ``model``: an object whose values have the declared JSON types."""
+    return parse_body(model, app.current_request.raw_body)
 
 
 def _base_url() -> str:
@@ -267,21 +286,15 @@ def _client_address() -> str:
 @app.route("/auth/login", methods=["POST"])
 @api
 def login() -> Response:
-    request = parse_model(LoginRequest, _body())
-    try:
-        tokens = get_services().accounts.login(
-            request.username, request.password, _client_address()
-        )
-    except TooManyRequests as exc:
-        retry = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
-        return Response(body=exc.to_dict(), status_code=429, headers={**JSON_HEADERS, **retry})
-    return respond(200, tokens)
+    request = _parse(LoginRequest)
+    tokens = get_services().accounts.login(request.username, request.password, _client_address())
+    return respond(200, tokens)  # a TooManyRequests answers 429 with its Retry-After
 
 
 @app.route("/auth/refresh", methods=["POST"])
 @api
 def refresh() -> Response:
-    request = parse_model(RefreshRequest, _body())
+    request = _parse(RefreshRequest)
     return respond(200, get_services().accounts.refresh(request.refresh_token))
 
 
@@ -304,7 +317,7 @@ def me() -> Response:
 @app.route("/me/password", methods=["POST"])
 @api
 def change_password() -> Response:
-    request = parse_model(PasswordChange, _body())
+    request = _parse(PasswordChange)
     get_services().accounts.change_password(_me(), request.current_password, request.new_password)
     return Response(body="", status_code=204)
 
@@ -319,7 +332,7 @@ def list_api_keys() -> Response:
 @api
 def create_api_key() -> Response:
     """The key is in this answer and nowhere else: only its hash is kept."""
-    request = parse_model(ApiKeyCreate, _body())
+    request = _parse(ApiKeyCreate)
     return respond(201, get_services().accounts.create_api_key(_me(), request.name))
 
 
@@ -357,7 +370,7 @@ def list_users() -> Response:
 @app.route("/users", methods=["POST"])
 @api
 def create_user() -> Response:
-    request = parse_model(UserCreate, _body())
+    request = _parse(UserCreate)
     return respond(201, get_services().accounts.create_user(request, by=_me().user_id).public())
 
 
@@ -386,7 +399,7 @@ def get_grants(user_id: str) -> Response:
 @api
 def set_grants(user_id: str) -> Response:
     """The libraries a regular user may see (all of them: the list replaces the old one)."""
-    request = parse_model(GrantChange, _body())
+    request = _parse(GrantChange)
     services = get_services()
     for library_id in request.libraries:
         services.libraries.get(library_id)  # 404 for a library that does not exist
@@ -407,7 +420,7 @@ def list_libraries() -> Response:
 @app.route("/libraries", methods=["POST"])
 @api
 def create_library() -> Response:
-    request = parse_model(LibraryCreate, _body())
+    request = _parse(LibraryCreate)
     library, scan = media.create_library(get_services(), request)
     return respond(201, {"library": library, "scan": scan})
 
@@ -422,7 +435,7 @@ def get_library(library_id: str) -> Response:
 @app.route("/libraries/{library_id}", methods=["PATCH"])
 @api
 def update_library(library_id: str) -> Response:
-    request = parse_model(LibraryUpdate, _body())
+    request = _parse(LibraryUpdate)
     return respond(200, media.update_library(get_services(), library_id, request))
 
 
@@ -514,7 +527,7 @@ def list_profiles() -> Response:
 @app.route("/items/{item_id}/playback", methods=["POST"])
 @api
 def start_playback(item_id: str) -> Response:
-    request = parse_model(PlaybackRequest, _body())
+    request = _parse(PlaybackRequest)
     _visible_item(item_id)
     session = playback.start_playback(
         get_services(), item_id, _user(), request, _media_base_url(item_id)
@@ -562,7 +575,7 @@ def get_session(session_id: str) -> Response:
 @app.route("/sessions/{session_id}/progress", methods=["POST"])
 @api
 def session_progress(session_id: str) -> Response:
-    report = parse_model(ProgressReport, _body())
+    report = _parse(ProgressReport)
     _own_session(session_id)
     return respond(200, playback.report_progress(get_services(), session_id, report))
 
@@ -570,7 +583,7 @@ def session_progress(session_id: str) -> Response:
 @app.route("/sessions/{session_id}/stop", methods=["POST"])
 @api
 def session_stop(session_id: str) -> Response:
-    report = parse_model(StopReport, _body())
+    report = _parse(StopReport)
     _own_session(session_id)
     return respond(200, playback.stop_playback(get_services(), session_id, report))
 
@@ -630,7 +643,7 @@ def transcode_presets() -> Response:
 @app.route("/transcodes", methods=["POST"])
 @api
 def create_transcode() -> Response:
-    request = parse_model(TranscodeRequest, _body())
+    request = _parse(TranscodeRequest)
     _visible_item(request.item_id)
     result = transcoding.create(get_services(), request, _media_base_url(request.item_id))
     return respond(200 if result["ready"] else 202, result)
@@ -708,8 +721,8 @@ def evict_transcode(h: str) -> Response:
 @app.route("/transcode/cache/evict", methods=["POST"])
 @api
 def evict_transcodes() -> Response:
-    budget = (_body() or {}).get("budget_bytes")
-    return respond(200, transcoding.evict_to_budget(get_services(), budget))
+    request = _parse(EvictRequest)
+    return respond(200, transcoding.evict_to_budget(get_services(), request.budget_bytes))
 
 
 # -- events: follow the stream; and the topic subscription that fills it ---------------------

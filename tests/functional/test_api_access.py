@@ -27,7 +27,7 @@ PARAMS = {
     "session_id": "session-x",
     "scan_id": "scan-x",
     "key_id": "key-x",
-    "token": "not-a-media-token",
+    "token": "not.a-media.token",  # shaped like one (a malformed token is a 400)
 }
 
 

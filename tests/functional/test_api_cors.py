@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from chalice.config import Config
 from chalice.local import LocalGateway
 from chalice.test import Client
 
 from viewra.common.settings import get_settings
+from viewra.local.apiserver import ApiServer
 from viewra.local.functions import FUNCTIONS_DIR
 
 ORIGIN = "https://d111111abcdef8.cloudfront.net"
@@ -88,3 +90,22 @@ def test_same_origin_by_default_no_cors_headers(anonymous) -> None:
     r = anonymous.http.get("/health", headers={"Origin": ORIGIN})
     assert "Access-Control-Allow-Origin" not in r.headers
     assert anonymous.http.get("/libraries").status_code == 401
+
+
+def test_over_http_the_local_server_passes_a_preflight_to_chalice(cors_api: Any) -> None:
+    """What ``make run`` serves: an OPTIONS the app's routes do not declare is a 405 there, except
+    a preflight where CORS is on, which Chalice answers for the web app's origin."""
+    server = ApiServer(port=0, app=cors_api.app).start()
+    try:
+        r = requests.options(
+            f"{server.url}/items/abc/playback",
+            headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
+        assert "POST" in r.headers["Access-Control-Allow-Methods"]
+        traced = requests.request("TRACE", f"{server.url}/items", timeout=30)
+        assert traced.status_code == 405 and traced.json()["error"]["code"] == "MethodNotAllowed"
+    finally:
+        server.stop()

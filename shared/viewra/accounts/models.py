@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
+from viewra.common.identifiers import USER_ID, LibraryId
+
 # A user's id is its name, lower-cased: it is what /users/{id}/... and the user data already key
 # on. Letters, digits, dash, underscore: never the dots that separate a token's parts.
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -46,7 +48,7 @@ class User(BaseModel):
 class UserCreate(BaseModel):
     """``POST /users`` and ``viewra users create``."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, pattern=USER_ID.pattern)
     password: str = Field(min_length=1, max_length=1024)
     admin: bool = False
 
@@ -80,7 +82,7 @@ class ApiKeyCreate(BaseModel):
 class GrantChange(BaseModel):
     """``PUT /users/{id}/libraries``: the libraries a regular user may see, all of them."""
 
-    libraries: list[str] = Field(max_length=1000)
+    libraries: list[LibraryId] = Field(max_length=1000)
 
 
 class RefreshRecord(BaseModel):

@@ -19,6 +19,7 @@ import jwt
 
 from viewra.accounts.models import NAME_PATTERN, Role
 from viewra.common.errors import Unauthorized
+from viewra.common.identifiers import ID
 
 ALGORITHM = "HS256"
 REFRESH_PREFIX = "rt"
@@ -124,5 +125,7 @@ def parse_api_key(key: str) -> tuple[str, str, str] | None:
     """(user id, key id, hash of the secret), or None if it is not shaped as one."""
     parts = key.split(".")
     if len(parts) != 4 or parts[0] != API_KEY_PREFIX or not NAME_PATTERN.match(parts[1]):
+        return None
+    if not ID.matches(parts[2]):  # a key of its own size: a 2 KB one failed the read (a 500)
         return None
     return parts[1], parts[2], secret_hash(parts[3])

@@ -1,5 +1,8 @@
 """The API's OpenAPI 3.1 document, generated from the same pydantic models the API validates
-with, so the description cannot drift from what the handlers accept and return."""
+with, and from the same table of parameter shapes (:mod:`viewra.common.identifiers`) its request
+checks use, so the description cannot drift from what the handlers accept and return. Each
+operation lists every status it can answer: its own, and those every request can meet (a
+malformed parameter, a body too big or not JSON, no credentials)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from viewra.accounts.models import (
     Tokens,
     UserCreate,
 )
+from viewra.common.event_feed import EventQuery
+from viewra.common.identifiers import PATH_PARAMETERS
 from viewra.media.models.catalogue import Library, LibraryCreate, LibraryUpdate, LibraryView
 from viewra.media.models.items import MediaItem, OptimizedVersion
 from viewra.media.models.listing import ItemQuery
@@ -33,7 +38,13 @@ from viewra.playback.models.sessions import (
     StopReport,
 )
 from viewra.transcoding.models import Preset
-from viewra.transcoding.service import CacheEntry, Job, RequestResult, TranscodeRequest
+from viewra.transcoding.service import (
+    CacheEntry,
+    EvictRequest,
+    Job,
+    RequestResult,
+    TranscodeRequest,
+)
 
 
 class ErrorDetail(BaseModel):
@@ -174,6 +185,16 @@ class Grants(BaseModel):
     libraries: list[str]
 
 
+class Evicted(BaseModel):
+    h: str
+    freed_bytes: int
+
+
+class EvictedToBudget(BaseModel):
+    evicted: list[str]
+    budget_bytes: int
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     ErrorResponse,
     LoginRequest,
@@ -214,6 +235,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     ProviderList,
     StoreDelivery,
     Queued,
+    Evicted,
+    EvictRequest,
+    EvictedToBudget,
 )
 
 # (method, path, summary, request model, {status: response model or None})
@@ -429,8 +453,20 @@ ROUTES: tuple[
         {200: None, 302: None, 401: ErrorResponse, 404: ErrorResponse},
     ),
     ("get", "/transcode/cache", "Transcoded content with sizes", None, {200: CacheList}),
-    ("delete", "/transcode/cache/{h}", "Evict one hash", None, {200: None}),
-    ("post", "/transcode/cache/evict", "LRU eviction down to a byte budget", None, {200: None}),
+    (
+        "delete",
+        "/transcode/cache/{h}",
+        "Evict one hash",
+        None,
+        {200: Evicted, 409: ErrorResponse},
+    ),
+    (
+        "post",
+        "/transcode/cache/evict",
+        "LRU eviction down to a byte budget (the configured one when absent)",
+        EvictRequest,
+        {200: EvictedToBudget},
+    ),
     # accounts
     (
         "post",
@@ -479,9 +515,9 @@ ROUTES: tuple[
     (
         "delete",
         "/users/{user_id}",
-        "Delete a user and revoke its tokens and keys (admins)",
+        "Delete a user and revoke its tokens and keys (admins; never the last one)",
         None,
-        {204: None, 404: ErrorResponse},
+        {204: None, 404: ErrorResponse, 409: ErrorResponse},
     ),
     ("get", "/users/{user_id}/libraries", "A user's library grants (admins)", None, {200: Grants}),
     (
@@ -527,11 +563,17 @@ def _security(rule: str | None) -> list[dict[str, list[str]]] | None:
     return None
 
 
-def _query_parameters() -> list[dict[str, Any]]:
-    schema = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+# The query string of the routes that read one: the same models the views parse it with.
+QUERY_MODELS: dict[str, type[BaseModel]] = {"/items": ItemQuery, "/events": EventQuery}
+SERVER_SET = {"libraries"}  # fields of a query model the server fills in, never a client
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
-        {"name": name, "in": "query", "required": False, "schema": prop}
+        {"name": name, "in": "query", "required": False, "schema": _not_null(prop)}
         for name, prop in schema["properties"].items()
+        if name not in SERVER_SET
     ]
 
 
@@ -539,62 +581,100 @@ def _query_parameters() -> list[dict[str, Any]]:
 TEXT_ANSWERS = {("get", "/metrics"): "text/plain; version=0.0.4"}
 
 
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a value, never JSON null: ``anyOf [X, null]`` → X."""
+    options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+    if len(options) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in {"anyOf", "default"}}
+    return {**rest, **options[0]}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name].schema()}
+        for name in (p.strip("{}") for p in path.split("/") if p.startswith("{"))
+    ]
+
+
+def _statuses(
+    path: str, rule: str | None, request: type[BaseModel] | None, own: dict[int, Any]
+) -> dict[int, type[BaseModel] | None]:
+    """The route's own answers, and those any request to it can meet: 400 for a malformed path
+    parameter or body, 413/415 for a body too big or not JSON, 422 for one that does not
+    validate (or a bad query), 404 for an id nothing has, 401 without (valid) credentials, 403
+    for a user on an admin route."""
+    statuses: dict[int, type[BaseModel] | None] = dict(own)
+    errors: set[int] = set()
+    if "{" in path:
+        errors |= {400, 404}
+    if request is not None:
+        errors |= {400, 413, 415, 422}
+    if path in QUERY_MODELS:
+        errors |= {400, 422}
+    if rule in (USER, ADMIN, MEDIA, HOOK):
+        errors.add(401)
+    if rule == ADMIN:
+        errors.add(403)
+    for status in sorted(errors):
+        statuses.setdefault(status, ErrorResponse)
+    return statuses
+
+
+def _operation_id(method: str, path: str) -> str:
+    name = f"{method}_{path}".replace("/", "_").replace("{", "").replace("}", "")
+    return name.replace(".", "_").strip("_")
+
+
+def _json(ref: dict[str, str]) -> dict[str, Any]:
+    return {"application/json": {"schema": ref}}
+
+
 @lru_cache(maxsize=4)
 def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[str, Any]:
     """The document; ``access`` is the api function's route rules ((path, METHOD) → rule), for
     each operation's security and its 401/403 answers."""
     rules = dict(access)
-    _, defs = models_json_schema(
-        [(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}"
-    )
+    requests = {r[3] for r in ROUTES if r[3] is not None}
+    # request bodies are described as they are validated (defaults optional), answers as they
+    # are written; a model used both ways gets two names
+    keyed: list[tuple[type[BaseModel], Any]] = [
+        (m, "validation") for m in sorted(requests, key=lambda m: m.__name__)
+    ]
+    keyed += [(m, "serialization") for m in MODELS if m not in requests]
+    refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     schemas = defs.get("$defs", {})
-    query_defs = ItemQuery.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(query_defs.get("$defs", {}))
+    for model in QUERY_MODELS.values():
+        query_defs = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(query_defs.get("$defs", {}))
+
+    def ref(model: type[BaseModel]) -> dict[str, str]:
+        mode = "validation" if model in requests else "serialization"
+        return refs[(model, mode)]
+
     paths: dict[str, Any] = {}
-    for method, path, summary, request, responses in ROUTES:
+    for method, path, summary, request, own in ROUTES:
         op: dict[str, Any] = {
             "summary": summary,
-            "operationId": f"{method}_{path}".replace("/", "_")
-            .replace("{", "")
-            .replace("}", "")
-            .replace(".", "_")
-            .strip("_"),
+            "operationId": _operation_id(method, path),
             "responses": {},
         }
-        params = [
-            {"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in path.split("/")
-            if p.startswith("{")
-        ]
-        if path == "/items":
-            params += _query_parameters()
+        params = _path_parameters(path)
+        if path in QUERY_MODELS:
+            params += _query_parameters(QUERY_MODELS[path])
         if params:
             op["parameters"] = params
         rule = rules.get((path, method.upper()))
         security = _security(rule)
         if security is not None:
             op["security"] = security
-        if rule in (USER, ADMIN):
-            responses = {**responses, 401: ErrorResponse}
-            if rule == ADMIN:
-                responses[403] = ErrorResponse
-        if request is not None:
-            op["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{request.__name__}"}
-                    }
-                },
-            }
-        for status, model in responses.items():
+        if request is not None:  # optional when every field is: no body is then {}
+            required = any(f.is_required() for f in request.model_fields.values())
+            op["requestBody"] = {"required": required, "content": _json(ref(request))}
+        for status, model in sorted(_statuses(path, rule, request, own).items()):
             entry: dict[str, Any] = {"description": str(status)}
             if model is not None:
-                entry["content"] = {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
-                    }
-                }
+                entry["content"] = _json(ref(model))
             op["responses"][str(status)] = entry
         paths.setdefault(path, {})[method] = op
     for (method, path), media_type in TEXT_ANSWERS.items():

@@ -22,6 +22,10 @@ class ViewraError(Exception):
     def to_dict(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
 
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (``Allow``, ``Retry-After``)."""
+        return {}
+
 
 class BadRequest(ViewraError):
     status = 400
@@ -49,9 +53,28 @@ class NotFound(ViewraError):
     code = "NotFound"
 
 
+class MethodNotAllowed(ViewraError):
+    """The path exists, the method is not one of its routes': ``allow`` lists those."""
+
+    status = 405
+    code = "MethodNotAllowed"
+
+    def __init__(self, message: str, *, allow: tuple[str, ...] = (), code: str | None = None):
+        super().__init__(message, code=code)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allow)}
+
+
 class Conflict(ViewraError):
     status = 409
     code = "Conflict"
+
+
+class PayloadTooLarge(ViewraError):
+    status = 413
+    code = "PayloadTooLarge"
 
 
 class Unprocessable(ViewraError):
@@ -68,6 +91,9 @@ class TooManyRequests(ViewraError):
     def __init__(self, message: str, *, retry_after: float = 0.0, code: str | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
 
 
 class ObjectChanged(ViewraError):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class EventQuery(BaseModel):
-    after: str | None = Field(default=None, max_length=200)
+    after: str | None = Field(default=None, min_length=1, max_length=200)
     limit: int = Field(default=100, ge=1, le=500)
     wait: float = Field(default=0, ge=0, le=20)  # API Gateway answers within 29 s
 

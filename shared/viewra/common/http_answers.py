@@ -1,5 +1,5 @@
 """Turning errors and models into API answers: ``{"error": {"code", "message"}}`` with the
-right status, never a traceback."""
+right status, never a traceback; and reading request bodies within bounds (size, nesting)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from viewra.common.errors import BadRequest, Unprocessable, ViewraError
+from viewra.common.errors import BadRequest, PayloadTooLarge, Unprocessable, ViewraError
 from viewra.common.logs import logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# A request body is a small JSON document (the largest is a device profile, a few KB): anything
+# bigger is refused before it is parsed, anything nested deeper than DynamoDB stores (32 levels)
+# is refused after (the parser's own limit was a RecursionError: a 500).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -29,24 +34,84 @@ def validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_model(model: type[BaseModel], data: Any) -> Any:
+def parse_model(model: type[BaseModel], data: Any, *, strict: bool = False) -> Any:
+    """``data`` as ``model`` (422 naming each bad field). ``strict``: a JSON body's values
+    must have their declared JSON types (``"5"`` is not a number, ``1`` not a boolean), as the
+    OpenAPI document says; query strings are text, so they are read leniently."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise BadRequest("expected a JSON object")
     try:
+        if strict:  # JSON mode: enums and dates from their strings, no other coercion
+            return model.model_validate_json(json.dumps(data), strict=True)
         return model.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable(validation_message(exc)) from exc
 
 
+def parse_body(model: type[BaseModel], raw: bytes | str | None) -> Any:
+    """A request body as ``model``, strictly (see :func:`parse_model`): no body at all is
+    ``{}`` (for a model whose fields are all optional), a JSON ``null`` is not an object."""
+    data = parse_json(raw)
+    if data is None and raw not in (None, b"", ""):
+        raise BadRequest("expected a JSON object")
+    return parse_model(model, data, strict=True)
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar: 0), without recursion; a
+    ``ValueError`` for a string that is not Unicode (a lone surrogate, which JSON's ``\\u``
+    escapes can spell but no store can keep)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            node.encode("utf-8")  # UnicodeEncodeError is a ValueError
+            continue
+        if isinstance(node, dict):
+            stack.extend((key, depth) for key in node)
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse_json(raw: bytes | str | None) -> Any:
+    """A request body as JSON: 413 past ``MAX_BODY_BYTES``, 400 when it is not JSON or nests
+    deeper than ``MAX_JSON_DEPTH``."""
     if raw in (None, b"", ""):
         return None
+    if len(raw) > MAX_BODY_BYTES:  # type: ignore[arg-type]
+        raise PayloadTooLarge(f"a request body is at most {MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(raw)  # type: ignore[arg-type]
+        value = json.loads(raw, parse_constant=_no_constant)  # type: ignore[arg-type]
+        depth = json_depth(value)
+    except RecursionError as exc:
+        raise BadRequest(_too_deep(), code="TooDeep") from exc
+    except UnicodeEncodeError as exc:
+        raise BadRequest("body holds a string that is not Unicode", code="InvalidJSON") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}", code="InvalidJSON") from exc
+    if depth > MAX_JSON_DEPTH:
+        raise BadRequest(_too_deep(), code="TooDeep")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN``, ``Infinity``: Python's parser reads them, JSON has no such numbers."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _too_deep() -> str:
+    return f"a request body nests lists and objects {MAX_JSON_DEPTH} deep at most"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -60,9 +125,10 @@ def to_jsonable(value: Any) -> Any:
 
 
 def guarded(
-    make_response: Callable[[int, Any], Any],
+    make_response: Callable[..., Any],
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a view: ViewraError → its status and JSON; anything else → 500 without detail."""
+    """Wrap a view: ViewraError → its status, JSON and headers (``make_response(status, body,
+    headers)``); anything else → 500 without detail."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -71,7 +137,7 @@ def guarded(
                 return view(*args, **kwargs)
             except ViewraError as exc:
                 logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-                return make_response(exc.status, exc.to_dict())
+                return make_response(exc.status, exc.to_dict(), exc.headers())
             except Exception:
                 logger.exception("unhandled error")
                 return make_response(500, error_body("InternalError", "internal error"))

@@ -11,6 +11,7 @@ import unicodedata
 from urllib.parse import unquote
 
 from viewra.common.errors import InvalidKey
+from viewra.common.identifiers import PREFIX
 
 MAX_KEY_BYTES = 1024
 
@@ -47,6 +48,8 @@ def validate_prefix(value: str) -> str:
     validate_key(value, "prefix")
     if "//" in value:
         raise InvalidKey("prefix must not contain empty segments ('//')")
+    if not PREFIX.matches(value):  # what the OpenAPI document says a prefix is
+        raise InvalidKey(f"prefix must be {PREFIX.description}")
     return value if value.endswith("/") else value + "/"
 
 

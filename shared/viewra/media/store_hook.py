@@ -50,11 +50,36 @@ class _Record(BaseModel):
     s3: _S3
 
 
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` references replaced by the definitions themselves."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+def _records_schema(schema: dict[str, Any]) -> None:
+    """The records are kept as they came (the scan reads fields the check does not name); the
+    document still says what each must hold: :class:`_Record`'s fields."""
+    schema["items"] = _inline(_Record.model_json_schema())
+
+
 class StoreDelivery(BaseModel):
     """A webhook delivery: S3-shaped ``Records`` (MinIO also sends ``EventName`` and ``Key``)."""
 
     model_config = ConfigDict(extra="allow")
-    Records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_RECORDS)
+    Records: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_RECORDS, json_schema_extra=_records_schema
+    )
 
 
 class Queued(BaseModel):

@@ -15,7 +15,16 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from viewra.common.identifiers import Codec
 
 HASH_VERSION = 1
 COPY = "copy"
@@ -34,6 +43,19 @@ _VIDEO_ALIASES = {
 }
 _AUDIO_ALIASES = {"mp4a": "aac", "libfdk_aac": "aac", "mp3": "mp3", "libmp3lame": "mp3"}
 _CONTAINER_ALIASES = {"mpegts": "ts", "m2ts": "ts", "fmp4": "mp4", "m4s": "mp4", "mov": "mp4"}
+
+
+# Bounds of what a client may ask for (an unbounded number reached a stored record: a 500)
+MAX_BITRATE = 10**10  # bits per second
+MAX_PIXELS = 16384
+MAX_STREAMS = 1000
+_CONTAINERS = ("ts", "mp4", *_CONTAINER_ALIASES)
+
+
+def _any_case(*words: str) -> str:
+    """An anchored pattern of ``words`` in any case, in the regex subset every engine reads."""
+    spelled = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w) for w in words)
+    return f"^({'|'.join(spelled)})$"
 
 
 class Protocol(StrEnum):
@@ -66,30 +88,37 @@ class TranscodeParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     protocol: Protocol = Protocol.HLS
-    container: str | None = None  # hls: ts (default) or mp4 (fMP4); progressive: mp4
-    video_codec: str | None = "h264"
-    video_bitrate: int | None = Field(default=None)
-    max_width: int | None = Field(default=None, gt=0)
-    max_height: int | None = Field(default=None, gt=0)
-    audio_codec: str | None = "aac"
+    # hls: ts (default) or mp4 (fMP4); progressive: mp4 (or an alias of these, any case)
+    container: str | None = Field(default=None, pattern=_any_case(*_CONTAINERS))
+    video_codec: Codec | None = "h264"
+    # bits per second; the Python API also reads "2M" or "800k" (the HTTP API: a number)
+    video_bitrate: int | None = Field(default=None, gt=0, le=MAX_BITRATE)
+    max_width: int | None = Field(default=None, gt=0, le=MAX_PIXELS)
+    max_height: int | None = Field(default=None, gt=0, le=MAX_PIXELS)
+    audio_codec: Codec | None = "aac"
     audio_channels: int | None = Field(default=None, gt=0, le=8)
-    audio_bitrate: int | None = Field(default=None)
-    audio_stream_index: int | None = Field(default=None, ge=0)  # among audio streams (a:N)
+    audio_bitrate: int | None = Field(default=None, gt=0, le=MAX_BITRATE)
+    # among audio streams (a:N)
+    audio_stream_index: int | None = Field(default=None, ge=0, le=MAX_STREAMS)
     segment_length: int | None = Field(default=None, gt=0, le=60)
-    burn_subtitle: int | None = Field(default=None, ge=0)
+    burn_subtitle: int | None = Field(default=None, ge=0, le=MAX_STREAMS)
     # an encoder profile and level to pin (an optimized version promises them to devices)
     video_profile: str | None = Field(default=None, pattern=r"^(baseline|main|high)$")
     video_level: str | None = Field(default=None, pattern=r"^[1-6](\.[0-2])?$")
 
     @field_validator("video_bitrate", "audio_bitrate", mode="before")
     @classmethod
-    def _rates(cls, value: Any) -> int | None:
+    def _rates(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.mode == "json":  # a JSON body (the HTTP API): a whole number, as documented
+            return value
         return _bitrate(value)
 
     @field_validator("video_codec", "audio_codec", "container", "video_profile", mode="before")
     @classmethod
-    def _lower(cls, value: Any) -> Any:
+    def _lower(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):
+            if info.mode == "json":  # the HTTP API: as documented (no spaces), in any case
+                return value.lower()
             value = value.strip().lower()
             return value or None
         return value

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
+from viewra.common.identifiers import ItemId
 from viewra.media.models.items import ItemStatus, MediaItem, OptimizedVersion
 from viewra.transcoding import jobs, playlists
 from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
@@ -40,7 +43,16 @@ _HASH_CHARS = set("0123456789abcdef")
 class TranscodeRequest(TranscodeParams):
     """``POST /transcodes``: an item and the output wanted (an "optimized version")."""
 
-    item_id: str
+    item_id: ItemId
+
+
+class EvictRequest(BaseModel):
+    """``POST /transcode/cache/evict``: the byte budget to evict down to (the configured one
+    when absent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget_bytes: int | None = Field(default=None, ge=0, le=2**62)
 
 
 def _hash(h: str) -> str:

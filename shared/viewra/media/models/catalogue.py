@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
+from viewra.common.identifiers import PREFIX
 from viewra.common.object_keys import is_under, validate_prefix
 from viewra.media.models.items import ItemKind, ItemStatus, MediaItem
 
@@ -37,7 +38,11 @@ class LibraryCreate(BaseModel):
     """What a client sends to create a library; ``prefix`` is a folder in the media bucket."""
 
     name: str = Field(min_length=1, max_length=200)
-    prefix: str = Field(min_length=1, max_length=1024)
+    prefix: str = Field(
+        min_length=1,
+        max_length=PREFIX.max_length,
+        json_schema_extra={"pattern": PREFIX.pattern},  # checked by validate_prefix: 400
+    )
     kind: LibraryKind = LibraryKind.MIXED
     optimized_versions: list[str] = Field(
         default_factory=list,
@@ -53,7 +58,12 @@ class LibraryCreate(BaseModel):
 
 class LibraryUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    prefix: str | None = Field(default=None, min_length=1, max_length=1024)
+    prefix: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=PREFIX.max_length,
+        json_schema_extra={"pattern": PREFIX.pattern},  # checked by validate_prefix: 400
+    )
     kind: LibraryKind | None = None
     optimized_versions: list[str] | None = Field(
         default=None,

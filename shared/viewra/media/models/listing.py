@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from viewra.common.identifiers import TEXT_MAX, Codec, Cursor, LibraryId
 from viewra.media.models.catalogue import resolution_class
 from viewra.media.models.items import ItemKind, MediaItem
 
@@ -32,20 +33,23 @@ class ItemQuery(BaseModel):
     original title, series, episode title, artist, album, album artist, cast or file name) and
     ranks: exact title, then title words, then the other fields; ``sort`` does not apply."""
 
-    library: str | None = None
+    library: LibraryId | None = None
     type: ItemKind | None = None
-    genre: str | None = None
+    genre: str | None = Field(default=None, max_length=TEXT_MAX)
     year_min: int | None = Field(default=None, ge=0, le=9999)
     year_max: int | None = Field(default=None, ge=0, le=9999)
-    video_codec: str | None = None
-    audio_codec: str | None = None
-    resolution: str | None = None
-    q: str | None = Field(default=None, max_length=200)
+    video_codec: Codec | None = None
+    audio_codec: Codec | None = None
+    # sd, 720p, 1080p, 4k or 8k in any case (the pattern says so in the OpenAPI document)
+    resolution: str | None = Field(
+        default=None, pattern=r"^([sS][dD]|720[pP]|1080[pP]|4[kK]|8[kK])$"
+    )
+    q: str | None = Field(default=None, max_length=TEXT_MAX)
     status: StatusFilter = StatusFilter.READY
     sort: SortField = SortField.TITLE
     order: SortOrder = SortOrder.ASC
     limit: int = Field(default=50, ge=1, le=500)
-    cursor: str | None = None
+    cursor: Cursor | None = None
     # the libraries the caller may see (None: all); set by the server from the caller's grants
     libraries: frozenset[str] | None = Field(default=None, exclude=True)
 

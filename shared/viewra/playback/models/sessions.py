@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -21,29 +21,37 @@ class DeliveryStatus(StrEnum):
     TRANSCODING = "transcoding"  # a job is running; the HLS URL plays as segments arrive
 
 
+# Bounds of what a client reports (an unbounded number reached a stored record: a 500)
+MAX_POSITION = 10**7  # seconds: about 115 days
+MAX_BITRATE = 10**10  # bits per second
+MAX_STREAMS = 1000
+
+
 class PlaybackRequest(BaseModel):
     """``POST /items/{id}/playback``: a built-in profile's name or a Jellyfin DeviceProfile."""
 
-    profile: str | dict[str, Any] = "chrome"
-    max_streaming_bitrate: int | None = Field(default=None, gt=0)
-    audio_stream_index: int | None = None
-    subtitle_stream_index: int | None = None
+    profile: Annotated[str, Field(max_length=100)] | dict[str, Any] = Field(
+        default="chrome", union_mode="left_to_right"
+    )
+    max_streaming_bitrate: int | None = Field(default=None, gt=0, le=MAX_BITRATE)
+    audio_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
+    subtitle_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
     allow_direct_play: bool = True
     allow_direct_stream: bool = True
-    start_position: float = Field(default=0.0, ge=0)
+    start_position: float = Field(default=0.0, ge=0, le=MAX_POSITION)
     # Jellyfin's CanExtractSubtitles: may the server pull an embedded subtitle out of the file?
     allow_subtitle_extraction: bool = True
 
 
 class ProgressReport(BaseModel):
-    position: float = Field(ge=0)
+    position: float = Field(ge=0, le=MAX_POSITION)
     paused: bool = False
-    audio_stream_index: int | None = None
-    subtitle_stream_index: int | None = None
+    audio_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
+    subtitle_stream_index: int | None = Field(default=None, ge=-1, le=MAX_STREAMS)
 
 
 class StopReport(BaseModel):
-    position: float | None = Field(default=None, ge=0)
+    position: float | None = Field(default=None, ge=0, le=MAX_POSITION)
 
 
 class PlaybackSession(BaseModel):
