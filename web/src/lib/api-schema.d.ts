@@ -197,7 +197,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An item with its streams and artwork URL */
+        /** An item with its streams, artwork URL and optimized versions */
         get: operations["get__items_item_id"];
         put?: never;
         post?: never;
@@ -407,6 +407,23 @@ export interface paths {
         post: operations["post__users_user_id_played_item_id"];
         /** Mark unplayed */
         delete: operations["delete__users_user_id_played_item_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/transcode/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Optimized-version presets a library may name (optimized_versions) */
+        get: operations["get__transcode_presets"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1108,6 +1125,8 @@ export interface components {
              * @default null
              */
             artwork_key: string | null;
+            /** Optimized Versions */
+            optimized_versions?: components["schemas"]["OptimizedVersion"][];
             /**
              * Added At
              * @default null
@@ -1190,6 +1209,155 @@ export interface components {
          * @enum {string}
          */
         ItemStatus: "ready" | "failed" | "removed";
+        /** ItemWithVersions */
+        ItemWithVersions: {
+            /** Id */
+            id: string;
+            /** Library Id */
+            library_id: string;
+            /** Bucket */
+            bucket: string;
+            /** Key */
+            key: string;
+            /** Etag */
+            etag: string;
+            /**
+             * Size
+             * @default 0
+             */
+            size: number;
+            /** @default ready */
+            status: components["schemas"]["ItemStatus"];
+            /**
+             * Failure Reason
+             * @default null
+             */
+            failure_reason: string | null;
+            /**
+             * Damaged
+             * @default false
+             */
+            damaged: boolean;
+            /**
+             * Damage
+             * @default null
+             */
+            damage: string | null;
+            /** @default unknown */
+            kind: components["schemas"]["ItemKind"];
+            /**
+             * Title
+             * @default null
+             */
+            title: string | null;
+            /**
+             * Year
+             * @default null
+             */
+            year: number | null;
+            /**
+             * Series
+             * @default null
+             */
+            series: string | null;
+            /**
+             * Season
+             * @default null
+             */
+            season: number | null;
+            /**
+             * Episode
+             * @default null
+             */
+            episode: number | null;
+            /**
+             * Episode Title
+             * @default null
+             */
+            episode_title: string | null;
+            /**
+             * Artist
+             * @default null
+             */
+            artist: string | null;
+            /**
+             * Album
+             * @default null
+             */
+            album: string | null;
+            /**
+             * Album Artist
+             * @default null
+             */
+            album_artist: string | null;
+            /**
+             * Track
+             * @default null
+             */
+            track: number | null;
+            /**
+             * Disc
+             * @default null
+             */
+            disc: number | null;
+            /** Genres */
+            genres?: string[];
+            /**
+             * Overview
+             * @default null
+             */
+            overview: string | null;
+            /** @default null */
+            metadata: components["schemas"]["ItemMetadata"] | null;
+            /**
+             * Container
+             * @default null
+             */
+            container: string | null;
+            /**
+             * Duration
+             * @default null
+             */
+            duration: number | null;
+            /**
+             * Bitrate
+             * @default null
+             */
+            bitrate: number | null;
+            /** Streams */
+            streams?: components["schemas"]["MediaStream"][];
+            /**
+             * Default Audio Stream Index
+             * @default null
+             */
+            default_audio_stream_index: number | null;
+            /**
+             * Artwork Key
+             * @default null
+             */
+            artwork_key: string | null;
+            /**
+             * Optimized Versions
+             * @description the library's presets made for this item, by state
+             */
+            optimized_versions?: components["schemas"]["OptimizedVersionState"][];
+            /**
+             * Added At
+             * @default null
+             */
+            added_at: string | null;
+            /**
+             * Updated At
+             * @default null
+             */
+            updated_at: string | null;
+            /**
+             * Artwork Url
+             * @description presigned URL of the cover art
+             * @default null
+             */
+            artwork_url: string | null;
+        };
         /** Job */
         Job: {
             /** H */
@@ -1294,6 +1462,8 @@ export interface components {
             /** Prefix */
             prefix: string;
             kind: components["schemas"]["LibraryKind"];
+            /** Optimized Versions */
+            optimized_versions?: string[];
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -1310,6 +1480,11 @@ export interface components {
             prefix: string;
             /** @default mixed */
             kind: components["schemas"]["LibraryKind"];
+            /**
+             * Optimized Versions
+             * @description Preset names (GET /transcode/presets): versions made for each new item
+             */
+            optimized_versions?: string[];
         };
         /** LibraryCreated */
         LibraryCreated: {
@@ -1340,6 +1515,12 @@ export interface components {
             prefix: string | null;
             /** @default null */
             kind: components["schemas"]["LibraryKind"] | null;
+            /**
+             * Optimized Versions
+             * @description Preset names; [] makes none from now on (versions made stay cached)
+             * @default null
+             */
+            optimized_versions: string[] | null;
         };
         /**
          * LibraryView
@@ -1353,6 +1534,8 @@ export interface components {
             /** Prefix */
             prefix: string;
             kind: components["schemas"]["LibraryKind"];
+            /** Optimized Versions */
+            optimized_versions?: string[];
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -1496,6 +1679,8 @@ export interface components {
              * @default null
              */
             artwork_key: string | null;
+            /** Optimized Versions */
+            optimized_versions?: components["schemas"]["OptimizedVersion"][];
             /**
              * Added At
              * @default null
@@ -1661,6 +1846,58 @@ export interface components {
              */
             sample_rate: number | null;
         };
+        /**
+         * OptimizedVersion
+         * @description One optimized version of an item (a library's preset, made on ingest): the preset's name,
+         *     the content address of its output, and the source audio stream it carries (its
+         *     ``MediaStream.index``). Which bytes it holds is in the address: a replaced file's item names
+         *     new ones.
+         */
+        OptimizedVersion: {
+            /** Preset */
+            preset: string;
+            /** H */
+            h: string;
+            /**
+             * Audio Stream Index
+             * @default null
+             */
+            audio_stream_index: number | null;
+        };
+        /** OptimizedVersionState */
+        OptimizedVersionState: {
+            /** Preset */
+            preset: string;
+            /** H */
+            h: string;
+            /**
+             * Audio Stream Index
+             * @default null
+             */
+            audio_stream_index: number | null;
+            /**
+             * Status
+             * @description queued, running, ready, failed, cancelled or missing
+             */
+            status: string;
+            /**
+             * Progress
+             * @default null
+             */
+            progress: number | null;
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
+            /**
+             * Url
+             * @description the version's MP4 (a redirect to a presigned URL)
+             */
+            url: string;
+            /** Status Url */
+            status_url: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -1809,6 +2046,79 @@ export interface components {
              * @default 0
              */
             version: number;
+        };
+        /**
+         * Preset
+         * @description One named output. A video preset is a bounding box (``max_width`` by ``max_height``): the
+         *     picture is scaled down to fit it, keeping its aspect ratio, never up.
+         */
+        Preset: {
+            /** Name */
+            name: string;
+            /** Title */
+            title: string;
+            /** @default video */
+            kind: components["schemas"]["PresetKind"];
+            /**
+             * Container
+             * @default mp4
+             */
+            container: string;
+            /**
+             * Video Codec
+             * @default h264
+             */
+            video_codec: string | null;
+            /**
+             * Video Profile
+             * @default high
+             */
+            video_profile: string | null;
+            /**
+             * Video Level
+             * @default 4.1
+             */
+            video_level: string | null;
+            /**
+             * Max Width
+             * @default null
+             */
+            max_width: number | null;
+            /**
+             * Max Height
+             * @default null
+             */
+            max_height: number | null;
+            /**
+             * Video Bitrate
+             * @default null
+             */
+            video_bitrate: number | null;
+            /**
+             * Audio Codec
+             * @default aac
+             */
+            audio_codec: string;
+            /**
+             * Audio Channels
+             * @default 2
+             */
+            audio_channels: number;
+            /**
+             * Audio Bitrate
+             * @default null
+             */
+            audio_bitrate: number | null;
+        };
+        /**
+         * PresetKind
+         * @enum {string}
+         */
+        PresetKind: "video" | "audio";
+        /** PresetList */
+        PresetList: {
+            /** Presets */
+            presets: components["schemas"]["Preset"][];
         };
         /** ProfileList */
         ProfileList: {
@@ -2190,6 +2500,16 @@ export interface components {
              * @default null
              */
             burn_subtitle: number | null;
+            /**
+             * Video Profile
+             * @default null
+             */
+            video_profile: string | null;
+            /**
+             * Video Level
+             * @default null
+             */
+            video_level: string | null;
             /**
              * Item Id
              * @description an id: letters, digits, '-' and '_', at most 64
@@ -2920,7 +3240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ItemDetail"];
+                    "application/json": components["schemas"]["ItemWithVersions"];
                 };
             };
             /** @description 400 */
@@ -2982,6 +3302,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 404 */
             404: {
                 headers: {
@@ -3021,6 +3350,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description 401 */
             401: {
@@ -3522,6 +3860,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get__transcode_presets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetList"];
                 };
             };
         };
