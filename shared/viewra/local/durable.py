@@ -66,6 +66,7 @@ class _Request(threading.local):
         self.pending: tuple[str, int, str] | None = None  # a streamed body: (blob, size, md5)
         self.inline: dict[str, bytes] = {}  # blob → its bytes, for a small object's record
         self.lazy = False  # a GetObject in progress: FakeKey.value answers with a file view
+        self.copying: Any = None  # a CopyObject's source key, whose value moto must not read
 
 
 _REQ = _Request()
@@ -686,6 +687,8 @@ def _patch_fake_key(state: Durable) -> None:
             self._etag = md5
 
     def get_value(self: Any) -> Any:
+        if _REQ.copying is self:  # its bytes were copied file to file (copy_object below)
+            return b""
         if _REQ.lazy and getattr(self, "_viewra_blob", None):
             return FileBody(self._value_buffer, 0, self.contentsize)
         return value_property.fget(self)
@@ -758,6 +761,37 @@ def _patch_fake_key(state: Durable) -> None:
 
         return make
 
+    def copy_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def copy_object(self: Any, src_key: Any, *args: Any, **kwargs: Any) -> Any:
+            """The copy's bytes go file to file into a new blob (fsynced), never through memory;
+            moto's copy then stores that blob as the new key's value. Small objects keep
+            moto's path (their bytes travel in the journal record anyway)."""
+            blob = getattr(src_key, "_viewra_blob", None)
+            if blob is None or state.replaying or src_key.contentsize <= INLINE_MAX:
+                return original(self, src_key, *args, **kwargs)
+            path = state.new_blob()
+            digest = hashlib.md5()
+            with open(blob, "rb") as src, open(path, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                if state.fsync:
+                    os.fsync(out.fileno())
+            state.blob_created()
+            pending = (str(path), src_key.contentsize, digest.hexdigest())
+            _REQ.pending, _REQ.copying = pending, src_key
+            try:
+                return original(self, src_key, *args, **kwargs)
+            finally:
+                _REQ.copying = None
+                if _REQ.pending is pending:  # refused before the new key took it
+                    _REQ.pending = None
+                    _REQ.garbage.append(str(path))
+
+        return copy_object
+
+    _wrap(S3Backend, "copy_object", copy_)
     _wrap(S3Backend, "put_object", touching(2))
     _wrap(S3Backend, "delete_object", touching(2))
 
