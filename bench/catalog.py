@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     stack = launch(workdir)
     try:
         api = stack.stack.api
-        stack.stack.sign_in_admin()  # every route but /health needs a caller
+        if not stack.stack.headers:  # every route but /health needs a caller
+            stack.stack.sign_in_admin()
         headers = stack.stack.headers
         services = Services.from_settings(stack.settings())
         r = requests.post(
