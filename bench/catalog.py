@@ -143,9 +143,10 @@ def drop_sample(stack, bucket: str, prefix: str, count: int, workdir: Path) -> i
     return count
 
 
-def measure(api: str, services: Services, library: str) -> list[dict]:
+def measure(api: str, services: Services, library: str, headers: dict[str, str]) -> list[dict]:
     rows = []
     session = requests.Session()
+    session.headers.update(headers)
     for label, group, params in QUERIES:
         params = {k: (library if v == "LIB" else v) for k, v in params.items()}
         times = []
@@ -205,9 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     stack = launch(workdir)
     try:
         api = stack.stack.api
+        if not stack.stack.headers:  # every route but /health needs a caller
+            stack.stack.sign_in_admin()
+        headers = stack.stack.headers
         services = Services.from_settings(stack.settings())
         r = requests.post(
-            f"{api}/libraries", json={"name": "bench", "prefix": "bench/"}, timeout=30
+            f"{api}/libraries",
+            json={"name": "bench", "prefix": "bench/"},
+            headers=headers,
+            timeout=30,
         )
         r.raise_for_status()
         library = r.json()["library"]["id"]
@@ -225,14 +232,16 @@ def main(argv: list[str] | None = None) -> int:
             while time.monotonic() < deadline:
                 counts = next(
                     lib["counts"]
-                    for lib in requests.get(f"{api}/libraries", timeout=30).json()["libraries"]
+                    for lib in requests.get(f"{api}/libraries", headers=headers, timeout=30).json()[
+                        "libraries"
+                    ]
                     if lib["id"] == library
                 )
                 if counts["total"] >= have + args.sample * (sizes.index(size) + 1):
                     break
                 time.sleep(1)
             step(f"  counts: {counts}")
-            results[size] = measure(api, services, library)
+            results[size] = measure(api, services, library, headers)
         print(render(results))
     finally:
         stack.stop()

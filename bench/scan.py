@@ -39,7 +39,13 @@ emulator and API ports, a temporary ``VIEWRA_STATE_DIR``), stopped at the end wh
    catalogue read, probe, naming, sidecar folder listing, catalogue write, event publish). The
    stack does not log a scan duration yet; with one, the same percentiles could be read under load
    from its logs. The drop also reports upload → catalogued latency under load, from the logs.
-4. With ``--durability N``: only the drop (2), N times on a stack whose emulator keeps its state
+4. ``--preload N`` first fills the drop's library with N items written through the catalogue's
+   own write path (``Catalog.put``: the item, its counts, its search and genre rows; keys under
+   the library's prefix, 10 per folder, no objects behind them), so the drop lands in a library
+   that already holds N items. ``--scale`` runs the two drops issue 21 compares, each on a fresh
+   stack: 1,000 files into an empty library, then ``--files`` (10,000) into one preloaded with
+   ``--preload`` (10,000) items, and prints their rates and ratio (goal ≥ 0.90).
+5. With ``--durability N``: only the drop (2), N times on a stack whose emulator keeps its state
    durably (objects fsynced to files, every write journaled and fsynced before its answer: what
    ``make run`` does) and N times on one with ``--no-snapshot`` (objects in files, no journal, no
    fsync), in alternating order, each on a fresh stack; one table of files per minute for both,
@@ -464,8 +470,48 @@ def _folder(index: int, per_folder: int) -> str:
     return f"Batch {index // per_folder:04d}/" if per_folder > 0 else ""
 
 
+def preload_library(ctx: Context, library_id: str, prefix: str, count: int) -> float:
+    """Write ``count`` items into the library through ``Catalog.put`` (8 threads); seconds."""
+    from viewra.media.models.catalogue import item_id
+    from viewra.media.models.items import ItemKind, MediaItem, MediaStream, StreamType
+
+    catalog = ctx.services_direct.catalog
+
+    def put(n: int) -> None:
+        key = f"{prefix}preloaded/{n // 10:05d}/Preloaded Film {n:06d} ({1950 + n % 70}).mkv"
+        item = MediaItem(
+            id=item_id(ctx.bucket, key),
+            library_id=library_id,
+            bucket=ctx.bucket,
+            key=key,
+            etag=f"preload{n}",
+            kind=ItemKind.MOVIE,
+            title=f"Preloaded Film {n:06d}",
+            year=1950 + n % 70,
+            genres=["drama"],
+            streams=[
+                MediaStream(index=0, type=StreamType.VIDEO, codec="h264", width=640, height=360),
+                MediaStream(index=1, type=StreamType.AUDIO, codec="aac"),
+            ],
+        )
+        catalog.put(item, f"{n:012d}")
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for done, _ in enumerate(pool.map(put, range(count)), 1):
+            if done % 2000 == 0:
+                step(f"  preloaded {done} items")
+    return time.monotonic() - began
+
+
 def measure_throughput(
-    ctx: Context, tiny: bytes, files: int, poll: str, results: Results, per_folder: int = 10
+    ctx: Context,
+    tiny: bytes,
+    files: int,
+    poll: str,
+    results: Results,
+    per_folder: int = 10,
+    preload: int = 0,
 ) -> None:
     stack = ctx.stack
     r = requests.post(
@@ -482,6 +528,11 @@ def measure_throughput(
     library = r.json()["library"]
     library_id, prefix = library["id"], library["prefix"]
     ctx.wait_idle()  # its (empty) initial scan is done
+    preload_seconds = 0.0
+    if preload:
+        step(f"preloading the library with {preload} items (Catalog.put)")
+        preload_seconds = preload_library(ctx, library_id, prefix, preload)
+        step(f"  {preload} items in {preload_seconds:.0f} s")
     names = (f"{_folder(i, per_folder)}Dropped Clip {i:05d} (2020).mp4" for i in range(files))
     keys = [prefix + name for name in names]
 
@@ -570,6 +621,8 @@ def measure_throughput(
         ]
     results.throughput = {
         "files": files,
+        "preloaded": preload,
+        "preload_seconds": preload_seconds,
         "per_folder": per_folder,
         "worker_threads": ctx.worker_threads,
         "upload_threads": ctx.upload_threads,
@@ -595,8 +648,8 @@ def measure_throughput(
         "stack_errors": list(stack.log.errors[errors_before : errors_before + 5]),
         "stack_error_count": len(stack.log.errors) - errors_before,
     }
-    if listed != files:
-        results.notes.append(f"API listed {listed} of {files} items for the drop library")
+    if listed != files + preload:
+        results.notes.append(f"API listed {listed} of {files + preload} items for the drop library")
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -700,7 +753,9 @@ def run(args: argparse.Namespace) -> Results:
             measure_per_file(ctx, tiny, args.sample, results)
         if "drop" in only:
             step(f"drop {args.files} files, {threads} worker threads")
-            measure_throughput(ctx, tiny, args.files, args.poll, results, args.per_folder)
+            measure_throughput(
+                ctx, tiny, args.files, args.poll, results, args.per_folder, args.preload
+            )
         ok = not any(note.startswith("INCOMPLETE") for note in results.notes)
     finally:
         if proxy is not None:
@@ -752,6 +807,61 @@ def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
         row["ratio"] = row["durable"] / row["plain"]
         pairs.append(row)
     return pairs
+
+
+def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``--scale``: 1,000 files into an empty library, then ``--files`` into one holding
+    ``--preload`` items, each on a fresh stack; one row per drop."""
+    _, tiny = prepare_media(args.workdir, args.megabytes)
+    rows: list[dict[str, Any]] = []
+    for files, preload in ((1000, 0), (args.files, args.preload)):
+        state = Path(tempfile.mkdtemp(prefix="viewra-bench-scale-"))
+        stack = Stack(state, args.worker_threads)
+        proxy: ByteCountingProxy | None = None
+        try:
+            step(f"drop {files} files into a library of {preload} items")
+            stack.start()
+            proxy = ByteCountingProxy(stack.ready["endpoint"]).start()
+            from viewra.common.settings import Settings
+
+            threads = args.worker_threads or Settings.from_env({}).worker_threads
+            ctx = Context(stack, proxy, threads, args.upload_threads)
+            ctx.wait_idle()
+            results = Results()
+            measure_throughput(
+                ctx, tiny, files, args.poll, results, args.per_folder, preload=preload
+            )
+            rows.append({**results.throughput, "notes": results.notes})
+        finally:
+            if proxy is not None:
+                proxy.stop()
+            stack.stop()
+            shutil.rmtree(state, ignore_errors=True)
+    return rows
+
+
+def render_scale(rows: list[dict[str, Any]]) -> str:
+    out = [
+        "",
+        "### Scanning as the library grows: drop to catalogued, each drop on a fresh stack",
+        "",
+        "| drop | library before | files/min | wall s | emulator CPU s | scan processes CPU s "
+        "| stack CPU s | other processes' CPU s | p50 / p95 latency s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cpu = r["cpu_seconds"]
+        out.append(
+            f"| {r['files']:,} | {r['preloaded']:,} | {r['files_per_minute']:,.0f} "
+            f"| {r['seconds']:.0f} | {cpu['moto_server']:.1f} | {cpu['scan processes']:.1f} "
+            f"| {cpu['stack (workers + API)']:.1f} | {r['other_processes_cpu_seconds']:.1f} "
+            f"| {r['latency_p50_s']:.1f} / {r['latency_p95_s']:.1f} |"
+        )
+    ratio = rows[-1]["files_per_minute"] / rows[0]["files_per_minute"]
+    out.append(f"\nratio, last / first: **{ratio:.2f}** {_mark(ratio >= 0.90)} (goal ≥ 0.90)")
+    for r in rows:
+        out.extend(f"note: {n}" for n in r["notes"])
+    return "\n".join(out)
 
 
 def render_durability(pairs: list[dict[str, Any]], files: int) -> str:
@@ -938,12 +1048,35 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="only the drop, N times plain and N times durable (alternating): what it costs",
     )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fill the drop's library with N items (Catalog.put) before the drop",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="1,000 files into an empty library against --files (10,000) into one of "
+        "--preload (10,000) items, each on a fresh stack",
+    )
     args = parser.parse_args(argv)
+    if args.scale:
+        args.files = args.files or 10000
+        args.preload = 10000 if args.preload is None else args.preload
+    args.preload = args.preload or 0
     if args.files is None:
         args.files = 100 if args.quick else 1000
     if args.sample is None:
         args.sample = 20 if args.quick else 100
     signal.signal(signal.SIGTERM, _terminate)  # run's finally stops the stack on SIGTERM too
+    if args.scale:
+        rows = compare_scale(args)
+        print(render_scale(rows))
+        if args.json:
+            print(json.dumps(rows, indent=2, default=str))
+        return 0
     if args.durability:
         pairs = compare_durability(args)
         print(render_durability(pairs, args.files))

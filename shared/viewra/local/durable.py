@@ -66,6 +66,9 @@ class _Request(threading.local):
         self.pending: tuple[str, int, str] | None = None  # a streamed body: (blob, size, md5)
         self.inline: dict[str, bytes] = {}  # blob → its bytes, for a small object's record
         self.lazy = False  # a GetObject in progress: FakeKey.value answers with a file view
+        self.copying: Any = None  # a CopyObject's source key, whose value moto must not read
+        self.after: list[dict[str, Any]] = []  # records that go after the objects' (an upload
+        # completed: its end follows the object it made)
 
 
 _REQ = _Request()
@@ -305,7 +308,7 @@ class Durable:
         count = 0
         with open(tmp, "wb") as fh:
             for record in state_records(self):
-                if record["t"] == "s3.key":
+                if record["t"] in ("s3.key", "s3.mpu.part"):
                     kept.add(record["blob"])
                 fh.write(encode(record))
                 count += 1
@@ -381,6 +384,11 @@ def state_records(state: Durable) -> Iterator[dict[str, Any]]:
             key = bucket.keys.get(name)
             if key is not None and getattr(key, "_viewra_blob", None):
                 yield _s3_key_record(bucket.name, name, key)
+        for upload in list(bucket.multiparts.values()):  # uploads still in progress
+            yield _upload_record(bucket.name, upload)
+            for number, part in list(upload.parts.items()):
+                if getattr(part, "_viewra_blob", None):
+                    yield _part_record(bucket.name, upload.id, number, part)
 
 
 def _control_identity(record: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
@@ -428,6 +436,85 @@ def apply_record(app: Any, state: Durable, record: dict[str, Any]) -> None:
         bucket = _backend("s3", REGION).buckets.get(record["bucket"])
         if bucket is not None and record["key"] in bucket.keys:
             bucket.keys.pop(record["key"])
+    elif kind.startswith("s3.mpu"):
+        _apply_multipart(state, record)
+
+
+def _blob_of(state: Durable, record: dict[str, Any]) -> Path | None:
+    """A record's blob file, written back from the record when it carried a small one."""
+    path = state.blobs / record["blob"]
+    if "data" in record:  # a small object: its file may not have reached the disk
+        data = base64.b64decode(record["data"])
+        if not path.exists() or path.stat().st_size != len(data):
+            path.write_bytes(data)
+        state.unsynced.add(path.name)
+    return path if path.exists() else None
+
+
+def _apply_multipart(state: Durable, record: dict[str, Any]) -> None:
+    """A multipart upload begun (``s3.mpu``), a part of it (``s3.mpu.part``), or its end."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import FakeMultipart
+    from moto.utilities.utils import CaseInsensitiveDict
+
+    bucket = _backend("s3", REGION).buckets.get(record["bucket"])
+    if bucket is None:
+        return
+    kind = record["t"]
+    if kind == "s3.mpu":
+        upload = FakeMultipart(
+            record["key"],
+            CaseInsensitiveDict(record.get("meta") or {}),
+            account_id=DEFAULT_ACCOUNT_ID,
+            region_name=REGION,
+            storage=record.get("storage"),
+            tags=record.get("tags") or {},
+            sse_encryption=record.get("sse"),
+            kms_key_id=record.get("kms"),
+        )
+        upload.id = record["id"]
+        bucket.multiparts[upload.id] = upload
+        return
+    upload = bucket.multiparts.get(record["id"])
+    if upload is None:
+        return
+    if kind == "s3.mpu.end":
+        del bucket.multiparts[record["id"]]
+        return
+    path = _blob_of(state, record)
+    if path is None:
+        return
+    _REQ.pending = (str(path), record["size"], record["etag"])
+    try:
+        upload.set_part(record["n"], b"")
+    finally:
+        _REQ.pending = None
+
+
+def _part_record(bucket: str, upload: str, number: int, part: Any) -> dict[str, Any]:
+    return {
+        "t": "s3.mpu.part",
+        "bucket": bucket,
+        "id": upload,
+        "n": number,
+        "blob": Path(part._viewra_blob).name,
+        "size": part.contentsize,
+        "etag": part.etag.strip('"'),
+    }
+
+
+def _upload_record(bucket: str, upload: Any) -> dict[str, Any]:
+    return {
+        "t": "s3.mpu",
+        "bucket": bucket,
+        "id": upload.id,
+        "key": upload.key_name,
+        "meta": dict(upload.metadata or {}),
+        "storage": upload.storage,
+        "tags": dict(upload.tags or {}),
+        "sse": upload.sse_encryption,
+        "kms": upload.kms_key_id,
+    }
 
 
 def _apply_sqs(record: dict[str, Any]) -> None:
@@ -466,15 +553,10 @@ def _apply_s3_key(state: Durable, record: dict[str, Any]) -> None:
     from moto.s3.models import FakeKey
 
     bucket = _backend("s3", REGION).buckets.get(record["bucket"])
-    path = state.blobs / record["blob"]
     if bucket is None:
         return
-    if "data" in record:  # a small object: its file may not have reached the disk
-        data = base64.b64decode(record["data"])
-        if not path.exists() or path.stat().st_size != len(data):
-            path.write_bytes(data)
-        state.unsynced.add(path.name)
-    if not path.exists():
+    path = _blob_of(state, record)
+    if path is None:
         return
     _REQ.pending = (str(path), record["size"], record["etag"])
     try:
@@ -589,7 +671,7 @@ class DurableApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         _REQ.need, _REQ.touched, _REQ.garbage, _REQ.pending = 0, set(), [], None
-        _REQ.inline = {}
+        _REQ.inline, _REQ.after = {}, []
         try:
             control = None
             if is_object_upload(environ):
@@ -616,6 +698,8 @@ class DurableApp:
                 self.state.append(control)
                 self.state.controls.append(control)
             self._record_objects()
+            for record in _REQ.after:
+                self.state.append(record)
             self.state.commit()
             for blob in _REQ.garbage:
                 Path(blob).unlink(missing_ok=True)
@@ -686,6 +770,8 @@ def _patch_fake_key(state: Durable) -> None:
             self._etag = md5
 
     def get_value(self: Any) -> Any:
+        if _REQ.copying is self:  # its bytes were copied file to file (copy_object below)
+            return b""
         if _REQ.lazy and getattr(self, "_viewra_blob", None):
             return FileBody(self._value_buffer, 0, self.contentsize)
         return value_property.fget(self)
@@ -758,6 +844,75 @@ def _patch_fake_key(state: Durable) -> None:
 
         return make
 
+    def copy_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def copy_object(self: Any, src_key: Any, *args: Any, **kwargs: Any) -> Any:
+            """The copy's bytes go file to file into a new blob (fsynced), never through memory;
+            moto's copy then stores that blob as the new key's value. Small objects keep
+            moto's path (their bytes travel in the journal record anyway)."""
+            blob = getattr(src_key, "_viewra_blob", None)
+            if blob is None or state.replaying or src_key.contentsize <= INLINE_MAX:
+                return original(self, src_key, *args, **kwargs)
+            path = state.new_blob()
+            digest = hashlib.md5()
+            with open(blob, "rb") as src, open(path, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                if state.fsync:
+                    os.fsync(out.fileno())
+            state.blob_created()
+            pending = (str(path), src_key.contentsize, digest.hexdigest())
+            _REQ.pending, _REQ.copying = pending, src_key
+            try:
+                return original(self, src_key, *args, **kwargs)
+            finally:
+                _REQ.copying = None
+                if _REQ.pending is pending:  # refused before the new key took it
+                    _REQ.pending = None
+                    _REQ.garbage.append(str(path))
+
+        return copy_object
+
+    _wrap(S3Backend, "copy_object", copy_)
+
+    def begin_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_multipart_upload(self: Any, bucket_name: str, *a: Any, **kw: Any) -> Any:
+            upload = original(self, bucket_name, *a, **kw)
+            state.append(_upload_record(bucket_name, upload))
+            return upload
+
+        return create_multipart_upload
+
+    def part_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def upload_part(
+            self: Any, bucket_name: str, upload: str, number: int, *a: Any, **kw: Any
+        ) -> Any:
+            part = original(self, bucket_name, upload, number, *a, **kw)
+            if getattr(part, "_viewra_blob", None):
+                record = _part_record(bucket_name, upload, number, part)
+                if part._viewra_blob in _REQ.inline:
+                    record["data"] = base64.b64encode(_REQ.inline[part._viewra_blob]).decode()
+                state.append(record)
+            return part
+
+        return upload_part
+
+    def end_(original: Callable[..., Any]) -> Callable[..., Any]:
+        def end(self: Any, bucket_name: str, upload: str, *a: Any, **kw: Any) -> Any:
+            result = original(self, bucket_name, upload, *a, **kw)
+            bucket = self.get_bucket(bucket_name)
+            if upload not in bucket.multiparts:  # completed or aborted: after the object
+                _REQ.after.append({"t": "s3.mpu.end", "bucket": bucket_name, "id": upload})
+            return result
+
+        return end
+
+    _wrap(S3Backend, "create_multipart_upload", begin_)
+    _wrap(S3Backend, "upload_part", part_)
+    _wrap(S3Backend, "upload_part_copy", lambda original: _part_copy(state, original))
+    _wrap(S3Backend, "complete_multipart_upload", end_)
+    _wrap(S3Backend, "abort_multipart_upload", end_)
     _wrap(S3Backend, "put_object", touching(2))
     _wrap(S3Backend, "delete_object", touching(2))
 
@@ -772,6 +927,21 @@ def _patch_fake_key(state: Durable) -> None:
         return get_object
 
     _wrap(S3Response, "get_object", lazy_)
+
+
+def _part_copy(state: Durable, original: Callable[..., Any]) -> Callable[..., Any]:
+    def upload_part_copy(
+        self: Any, bucket_name: str, upload: str, number: int, *a: Any, **kw: Any
+    ) -> Any:
+        part = original(self, bucket_name, upload, number, *a, **kw)
+        if getattr(part, "_viewra_blob", None):
+            record = _part_record(bucket_name, upload, number, part)
+            if part._viewra_blob in _REQ.inline:
+                record["data"] = base64.b64encode(_REQ.inline[part._viewra_blob]).decode()
+            state.append(record)
+        return part
+
+    return upload_part_copy
 
 
 def _patch_dynamodb(state: Durable) -> None:

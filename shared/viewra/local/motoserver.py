@@ -141,11 +141,13 @@ def serve(
     from viewra.local.heap import settle
     from viewra.local.moto_atomic import make_dynamodb_writes_atomic
     from viewra.local.moto_index import index_moto_queries
+    from viewra.local.moto_listing import index_s3_listings
     from viewra.local.moto_speed import speed_up_moto
 
     make_dynamodb_writes_atomic()
     speed_up_moto()
     index_moto_queries()  # after speed_up_moto: its UpdateItem is the one wrapped
+    index_s3_listings()
     send_without_copies()
     s3_event_sequencers()
     app: Any = DomainDispatcherApplication(create_backend_app)

@@ -140,6 +140,39 @@ def _ttl_attribute(model: Any) -> str | None:
     return None
 
 
+def _add_missing_indexes(ddb: Any, model: Any, deadline: float) -> None:
+    """Create the global secondary indexes a table made by an earlier version lacks (one per
+    UpdateTable, as DynamoDB allows), each waited for; their keys fill as items are written
+    (``viewra reindex`` rewrites the old ones)."""
+    name = model.Meta.table_name
+    found = ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+    have = {g["IndexName"] for g in found}
+    for index in model._get_schema()["global_secondary_indexes"]:
+        if index["index_name"] in have:
+            continue
+        ddb.update_table(
+            TableName=name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index["index_name"],
+                        "KeySchema": index["key_schema"],
+                        "Projection": index["projection"],
+                    }
+                }
+            ],
+        )
+        while True:
+            table = ddb.describe_table(TableName=name)["Table"]
+            states = {g["IndexName"]: g.get("IndexStatus") for g in table["GlobalSecondaryIndexes"]}
+            if states.get(index["index_name"]) == "ACTIVE" and table["TableStatus"] == "ACTIVE":
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"index {index['index_name']} of {name} not active")
+            time.sleep(0.5)
+
+
 def _ensure_tables(settings: Settings, timeout: float = 60.0) -> None:
     """Create missing tables, then wait for all of them together (PynamoDB's own wait sleeps
     2 s per table, which is most of a test's set-up time); then their time-to-live attribute."""
@@ -156,6 +189,9 @@ def _ensure_tables(settings: Settings, timeout: float = 60.0) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"table {model.Meta.table_name} not active after {timeout}s")
             time.sleep(0.1)
+    for model in everything:
+        if model not in models:
+            _add_missing_indexes(ddb, model, deadline)
     for model in everything:
         ttl = _ttl_attribute(model)
         if ttl is None:

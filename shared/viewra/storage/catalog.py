@@ -29,10 +29,17 @@ from viewra.media.models.catalogue import (
 )
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
-from viewra.media.models.search import IndexRow, item_matches, plan
+from viewra.media.models.search import (
+    ALL_SCOPE,
+    IndexRow,
+    SearchPlan,
+    genre_partition,
+    item_matches,
+    plan,
+)
 from viewra.storage.counts import Counts
 from viewra.storage.search_index import SearchIndex
-from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables, conditional_failed
+from viewra.storage.tables import LISTED, NUMERIC_RANGES, Tables, conditional_failed, kind_key
 
 MAX_ATTEMPTS = 8  # a write that keeps losing the race to newer ones gives up (it is older)
 
@@ -83,6 +90,8 @@ class Catalog:
             library_id=item.library_id,
             list_all=LISTED if listed else None,
             list_lib=item.library_id if listed else None,
+            kind_all=item.kind.value if listed else None,
+            kind_lib=kind_key(item.library_id, item.kind.value) if listed else None,
             sort_title=sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~",
             added_at=item.added_at,
             year_sort=item.year or 0,
@@ -171,6 +180,8 @@ class Catalog:
             record.event_seq = split_order(order)[1]
             record.list_all = None
             record.list_lib = None
+            record.kind_all = None
+            record.kind_lib = None
             record.series_key = None
             record.episode_order = None
             record.doc = doc
@@ -182,7 +193,9 @@ class Catalog:
     def reindex(self) -> tuple[int, int]:
         """Rebuild the search rows and the counts from the items (a Scan: an operator's
         repair after a crash between an item write and its rows, or a first deployment over
-        an existing table; run it while nothing writes). Returns (items, rows)."""
+        an existing table; run it while nothing writes). Items written before their kind had
+        index keys get them (conditionally: a newer write has them already). Returns
+        (items, rows)."""
         self.search_index.clear()
         self.counts.clear()
         totals: Counter[tuple[str, str]] = Counter()
@@ -194,11 +207,22 @@ class Catalog:
                 item = MediaItem.model_validate(record.doc)
                 items += 1
                 totals.update(count_deltas(None, item))
+                if record.list_all is not None and record.kind_lib is None:
+                    self._add_kind_keys(record)
                 yield item, record.event_order
 
         rows = self.search_index.put_rows(current())
         self.counts.add(totals)
         return items, rows
+
+    def _add_kind_keys(self, record: Any) -> None:
+        record.kind_all = record.kind
+        record.kind_lib = kind_key(record.library_id, record.kind)
+        try:
+            record.save(condition=self._model.event_order == record.event_order)
+        except PutError as exc:
+            if not conditional_failed(exc):
+                raise
 
     # -- listing -----------------------------------------------------------------------------
     def query(self, query: ItemQuery, libraries: Collection[str] | None = None) -> ItemPage:
@@ -211,13 +235,21 @@ class Catalog:
             query = query.model_copy(update={"libraries": allowed})
         if query.q:
             return self._search(query)
+        if query.genre:
+            return self._genre_page(query)
         model = self._model
-        scope = "lib" if query.library else "all"
         suffix = {SortField.TITLE: "title", SortField.ADDED: "added", SortField.YEAR: "year"}
+        if query.type is not None:  # the kind's own indexes: no item of another kind is read
+            scope = "libkind" if query.library else "kind"
+            kind = query.type.value
+            hash_value = kind_key(query.library, kind) if query.library else kind
+            hash_attr = "kind_lib" if query.library else "kind_all"
+        else:
+            scope = "lib" if query.library else "all"
+            hash_value = query.library or LISTED
+            hash_attr = "list_lib" if query.library else "list_all"
         index_name = f"{scope}-{suffix[query.sort]}"
         index = getattr(model, index_name.replace("-", "_"))
-        hash_value = query.library or LISTED
-        hash_attr = "list_lib" if query.library else "list_all"
         range_attr = {
             SortField.TITLE: "sort_title",
             SortField.ADDED: "added_at",
@@ -235,10 +267,6 @@ class Catalog:
                 filters.append(model.year_sort.between(low, high))
         if query.status is not StatusFilter.ALL:
             filters.append(model.status == query.status.value)
-        if query.type is not None:
-            filters.append(model.kind == query.type.value)
-        if query.genre:
-            filters.append(model.genres.contains(query.genre.casefold()))
         if query.video_codec:
             filters.append(model.video_codec == query.video_codec.lower())
         if query.audio_codec:
@@ -289,6 +317,68 @@ class Catalog:
                 cursor = _encode_cursor(index_name, start_key)
                 return ItemPage(items=items, cursor=cursor, read=read)
 
+    def _genre_page(self, query: ItemQuery) -> ItemPage:
+        """A page of a genre filter, from the genre's rows in the search table (in the sort's
+        order; library, kind, status, grants and a year range applied on the rows), then the
+        items those rows name, checked against every filter."""
+        if query.library and query.libraries is not None and query.library not in query.libraries:
+            return ItemPage(items=[], cursor=None)
+        if query.libraries is not None and not query.libraries:
+            return ItemPage(items=[], cursor=None)
+
+        def keep(row: IndexRow) -> bool:
+            if query.libraries is not None and row.library_id not in query.libraries:
+                return False
+            if query.type is not None and row.kind != query.type.value:
+                return False
+            return query.status is StatusFilter.ALL or row.status == query.status.value
+
+        years = None
+        if query.year_min is not None or query.year_max is not None:
+            low = query.year_min if query.year_min is not None else 0
+            years = (low, query.year_max if query.year_max is not None else 9999)
+        scope = query.library or ALL_SCOPE
+        start = _decode_cursor(query.cursor, "genre") if query.cursor else None
+        if start is not None and (
+            start.get("p") != {"S": genre_partition(query.genre or "", scope)}
+            or not isinstance(start.get("r"), dict)
+            or not isinstance(start["r"].get("S"), str)
+            or set(start) != {"p", "r"}
+        ):
+            raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
+        found = self.search_index.genre(
+            query.genre or "",
+            scope,
+            query.sort.value,
+            query.order is SortOrder.ASC,
+            keep,
+            query.limit,
+            start,
+            _budget(query.limit),
+            years,
+        )
+        items = self._items_named(found.ids, query)
+        cursor = _encode_cursor("genre", found.cursor) if found.cursor else None
+        return ItemPage(items=items, cursor=cursor, read=found.rows_read + len(found.ids))
+
+    def _items_named(
+        self, ids: list[str], query: ItemQuery, search: SearchPlan | None = None
+    ) -> list[MediaItem]:
+        """The listed items of ``ids`` that pass every filter (and the search), in that order:
+        rows may lag a concurrent write, the items are what answers."""
+        records = {r.id: r for r in self._model.batch_get(ids)} if ids else {}
+        items = []
+        for item_id in ids:
+            record = records.get(item_id)
+            if record is None:
+                continue
+            item = MediaItem.model_validate(record.doc)
+            if item.status is ItemStatus.REMOVED or not query.admits(item):
+                continue
+            if search is None or item_matches(item, search):
+                items.append(item)
+        return items
+
     def _search(self, query: ItemQuery) -> ItemPage:
         """A page of ``q``'s answer, in rank order, from the search table; the filters a row
         carries (library, type, status) apply there, the others on the items read."""
@@ -307,18 +397,9 @@ class Catalog:
             return query.status is StatusFilter.ALL or row.status == query.status.value
 
         found = self.search_index.find(search, keep, query.limit, cursor, _budget(query.limit))
-        records = {r.id: r for r in self._model.batch_get(found.ids)} if found.ids else {}
-        items = []
-        for item_id in found.ids:
-            record = records.get(item_id)
-            if record is None:
-                continue
-            item = MediaItem.model_validate(record.doc)
-            listed = item.status is not ItemStatus.REMOVED
-            if listed and item_matches(item, search) and query.admits(item):
-                items.append(item)
+        items = self._items_named(found.ids, query, search)
         next_cursor = _encode_search_cursor(found.cursor) if found.cursor else None
-        return ItemPage(items=items, cursor=next_cursor, read=found.rows_read + len(records))
+        return ItemPage(items=items, cursor=next_cursor, read=found.rows_read + len(found.ids))
 
 
 def _budget(limit: int) -> int:

@@ -1,6 +1,7 @@
-"""The search table (``<prefix>search``): an item's token rows (:mod:`viewra.media.models.search`)
-written on every item write, and the ranked reads a query makes (exact title, then title
-tokens, then the other fields), each bounded and resumable from a cursor.
+"""The search table (``<prefix>search``): an item's token and genre rows
+(:mod:`viewra.media.models.search`) written on every item write, the ranked reads a query makes
+(exact title, then title tokens, then the other fields) and the reads of a genre filter, each
+bounded and resumable from a cursor.
 
 Rows are replaced convergently rather than transactionally: a writer reads the item as it now
 is, replaces the item's rows (found through the ``item-rows`` index) with that version's, and
@@ -18,11 +19,28 @@ from typing import Any
 from pynamodb.models import Model
 
 from viewra.media.models.items import MediaItem
+from viewra.media.models.search import (
+    FACET_SORTS,
+    SearchPlan,
+    exact_partition,
+    genre_partition,
+    index_rows,
+    row_matches,
+    shard,
+)
 from viewra.media.models.search import IndexRow as Row
-from viewra.media.models.search import SearchPlan, exact_partition, index_rows, row_matches, shard
 from viewra.storage.tables import Tables
 
 CLASSES = ("0", "1", "2")  # exact title, title tokens, other fields: the order of the answer
+
+
+@dataclass
+class FacetRead:
+    """What one facet read found: item ids in listing order, the key to resume at, rows read."""
+
+    ids: list[str]
+    cursor: dict[str, Any] | None
+    rows_read: int
 
 
 @dataclass
@@ -46,6 +64,7 @@ def _record(model: type[Model], row: Row, order: str) -> Model:
         w1=row.titles or None,
         w2=row.others or None,
         v=order,
+        y=row.year or None,
     )
 
 
@@ -60,6 +79,7 @@ def _row(record: Any) -> Row:
         title=record.t or "",
         titles=record.w1 or "",
         others=record.w2 or "",
+        year=int(record.y or 0),
     )
 
 
@@ -156,3 +176,53 @@ class SearchIndex:
             if start is None:
                 stage += 1
         return SearchRead(ids, (stage, start) if stage < len(CLASSES) else None, read)
+
+    def genre(
+        self,
+        genre: str,
+        scope: str,
+        sort: str,
+        ascending: bool,
+        keep: Callable[[Row], bool],
+        limit: int,
+        cursor: dict[str, Any] | None,
+        budget: int,
+        years: tuple[int, int] | None = None,
+    ) -> FacetRead:
+        """Up to ``limit`` ids of items of ``genre`` in ``scope`` (a library, or ``all``) in the
+        order of ``sort`` (title, added, year), reading at most ``budget`` rows; ``keep``
+        applies the filters a row can answer. A year range sorted by year is the key
+        condition; otherwise rows outside it are skipped. One row is read ahead, so a full
+        page knows whether another follows (its item is not read)."""
+        code = FACET_SORTS[sort]
+        if years is not None and sort == "year":
+            condition = self._model.r.between(f"{code}{years[0]:04d}", f"{code}{years[1]:04d}\x02")
+        else:
+            condition = self._model.r.startswith(code)
+        ids: list[str] = []
+        read = 0
+        start = cursor
+        last: dict[str, Any] | None = None
+        while read < budget:
+            want = min(budget - read, limit - len(ids) + 1)
+            results = self._model.query(
+                genre_partition(genre, scope),
+                range_key_condition=condition,
+                scan_index_forward=ascending,
+                limit=want,
+                page_size=want,
+                last_evaluated_key=start,
+            )
+            for record in results:
+                read += 1
+                row = _row(record)
+                if not (years is None or years[0] <= row.year <= years[1]) or not keep(row):
+                    continue
+                if len(ids) == limit:  # another follows: resume after the page's last row
+                    return FacetRead(ids, last, read)
+                ids.append(row.item_id)
+                last = {"p": {"S": row.p}, "r": {"S": row.r}}
+            start = results.last_evaluated_key
+            if start is None:
+                return FacetRead(ids, None, read)
+        return FacetRead(ids, start, read)

@@ -2,7 +2,8 @@
 
 Listing never scans: items carry sparse index keys (``list_all``, ``list_lib``) that exist only
 while the item is listed, and three sort keys (title, date added, year), giving six global secondary
-indexes that every listing queries.
+indexes that every listing queries; six more are keyed by kind as well (``kind_all``: the kind,
+``kind_lib``: library and kind), so a type filter reads only items of that type.
 """
 
 from __future__ import annotations
@@ -34,7 +35,18 @@ ITEM_INDEXES: tuple[tuple[str, str, str], ...] = (
     ("lib-title", "list_lib", "sort_title"),
     ("lib-added", "list_lib", "added_at"),
     ("lib-year", "list_lib", "year_sort"),
+    ("kind-title", "kind_all", "sort_title"),
+    ("kind-added", "kind_all", "added_at"),
+    ("kind-year", "kind_all", "year_sort"),
+    ("libkind-title", "kind_lib", "sort_title"),
+    ("libkind-added", "kind_lib", "added_at"),
+    ("libkind-year", "kind_lib", "year_sort"),
 )
+
+
+def kind_key(library_id: str, kind: str) -> str:
+    """The ``kind_lib`` index key of a library's items of one kind."""
+    return f"{library_id}|{kind}"
 
 
 NUMERIC_RANGES = frozenset({"year_sort", "episode_order"})
@@ -149,6 +161,8 @@ def tables_for(settings: Settings) -> Tables:
         "library_id": UnicodeAttribute(),
         "list_all": UnicodeAttribute(null=True),
         "list_lib": UnicodeAttribute(null=True),
+        "kind_all": UnicodeAttribute(null=True),  # the kind while listed (kind-* indexes)
+        "kind_lib": UnicodeAttribute(null=True),  # kind_key(library, kind) while listed
         "sort_title": UnicodeAttribute(),
         "added_at": UnicodeAttribute(),
         "year_sort": NumberAttribute(),
@@ -268,6 +282,7 @@ def tables_for(settings: Settings) -> Tables:
             "w1": UnicodeAttribute(null=True),  # title tokens
             "w2": UnicodeAttribute(null=True),  # other tokens
             "v": UnicodeAttribute(null=True),  # the item's event order the row reflects
+            "y": NumberAttribute(null=True),  # the item's year (genre rows filter a range)
             "item_rows": _index(*SEARCH_ITEM_INDEX)(),
         },
     )

@@ -10,6 +10,11 @@ then token: a query word of three or more characters is a prefix read of one par
 type-ahead reads about the rows it returns. One more row (class 0) keys the whole normalised
 title, for the exact match that ranks first. A query's words are ANDed: its longest word is read
 from the index, the others are checked on the row (which carries the item's tokens).
+
+The same table holds the genre facet: per genre of the item, one row per listing sort (title,
+date added, year) in the partition of that genre for its library and for all libraries
+(:func:`genre_partition`), so a genre filter reads the rows of its genre in the order asked
+and no item of another genre.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from viewra.media.models.catalogue import sort_title
 from viewra.media.models.items import ItemStatus, MediaItem
 
 SHARD = 3  # characters of a token that name its partition
@@ -25,6 +31,11 @@ MAX_TOKEN = 40  # longer runs (hashes, ids in file names) are cut: nobody types 
 EXACT = "="  # the partition prefix of exact-title rows
 MAX_WORDS = 8  # query words beyond these are ignored
 MAX_EXACT = 200  # characters of a normalised title in its exact-match partition
+FACET = "#"  # the partition prefix of facet rows (a token is letters and digits: never this)
+MAX_FACET = 100  # characters of a genre in its partition name
+FACET_SORTS = {"title": "t", "added": "a", "year": "y"}  # listing sort → sort key's first letter
+SEP = "\x01"  # between a sort value and the item id: below every character of a value
+ALL_SCOPE = "all"  # the facet partition of every library
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -105,10 +116,53 @@ class IndexRow:
     title: str
     titles: str  # class 1 tokens, space-separated
     others: str  # class 2 tokens
+    year: int = 0  # the item's year (0: none), so a facet read filters a year range on rows
+
+
+def genre_partition(genre: str, scope: str) -> str:
+    """The facet partition of ``genre`` (case and accents folded) in a library, or in all
+    (``ALL_SCOPE``)."""
+    return f"{FACET}g:{fold(genre)[:MAX_FACET]}@{scope}"
+
+
+def facet_sort_value(sort: str, item: MediaItem) -> str:
+    """An item's value for a listing sort, as facet sort keys order it (years zero-padded)."""
+    if sort == "title":
+        return sort_title(item.title or item.key.rsplit("/", 1)[-1]) or "~"
+    if sort == "added":
+        return item.added_at or ""
+    return f"{item.year or 0:04d}"
+
+
+def facet_rows(item: MediaItem) -> list[IndexRow]:
+    """The item's genre rows: per distinct genre, scope (its library, all) and sort, one row."""
+    if item.status is ItemStatus.REMOVED:
+        return []
+    genres = {fold(g)[:MAX_FACET] for g in item.genres if fold(g)}
+    rows = []
+    for genre in sorted(genres):
+        for scope in (item.library_id, ALL_SCOPE):
+            for sort, code in FACET_SORTS.items():
+                rows.append(
+                    IndexRow(
+                        p=genre_partition(genre, scope),
+                        r=f"{code}{facet_sort_value(sort, item)}{SEP}{item.id}",
+                        item_id=item.id,
+                        library_id=item.library_id,
+                        kind=item.kind.value,
+                        status=item.status.value,
+                        title="",
+                        titles="",
+                        others="",
+                        year=item.year or 0,
+                    )
+                )
+    return rows
 
 
 def index_rows(item: MediaItem) -> list[IndexRow]:
-    """The rows an item has in the search table; none once it is removed."""
+    """The rows an item has in the search table (its tokens' and its genres'); none once it is
+    removed."""
     if item.status is ItemStatus.REMOVED:
         return []
     terms = item_terms(item)
@@ -120,13 +174,14 @@ def index_rows(item: MediaItem) -> list[IndexRow]:
         "title": terms.title,
         "titles": " ".join(terms.titles),
         "others": " ".join(terms.others),
+        "year": item.year or 0,
     }
     exact = exact_partition(terms.title)
     rows = [IndexRow(p=exact, r=item.id, **common)] if terms.title else []
     for cls, words in (("1", terms.titles), ("2", terms.others)):
         for word in words:
             rows.append(IndexRow(p=shard(word), r=f"{cls}{word} {item.id}", **common))
-    return rows
+    return rows + facet_rows(item)
 
 
 @dataclass(frozen=True)
