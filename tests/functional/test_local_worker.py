@@ -154,3 +154,36 @@ def test_a_stop_waits_for_the_batch_being_handled(settings: Settings) -> None:
 
     assert time.monotonic() - started >= 0.5 and handled == ["a"]
     assert _left(settings) == 0  # handled and deleted before the stop returned
+
+
+def test_a_batch_handled_longer_than_the_visibility_timeout_stays_hidden(
+    settings: Settings,
+) -> None:
+    """A slow handler (a busy machine) is not raced by a second poller on its own messages, and
+    the messages are not counted as received again (which would dead-letter them)."""
+    sqs = client(settings, "sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
+    calls: list[list[str]] = []
+
+    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        calls.append([r["body"] for r in event["Records"]])
+        time.sleep(3.5)  # three and a half visibility timeouts
+        return {"batchItemFailures": []}
+
+    worker = QueueWorker(settings, QUEUE, slow, function_name="t", threads=0, wait_seconds=0)
+    worker.start()
+    other = _worker(settings, calls, wait_seconds=0)
+    _send(settings, "a", "b")
+    first = threading.Thread(target=worker.poll_once)
+    first.start()
+    time.sleep(0.3)
+    seen_by_other = 0
+    while first.is_alive():
+        seen_by_other += other.poll_once()
+        time.sleep(0.2)
+    first.join()
+
+    assert seen_by_other == 0
+    assert sorted(body for batch in calls for body in batch) == ["a", "b"]
+    assert _left(settings) == 0

@@ -16,6 +16,12 @@ poller that receives after the stop puts the messages straight back (visibility 
 for them was tried: a poll the queue still holds for a stopped process takes the next message
 sent (an S3 event for the next stack on a shared LocalStack) and hides it for the visibility
 timeout, so the polls are kept short instead of SQS's longest (20 s).
+
+A batch in hand is kept hidden while its handler runs (the visibility is extended every half
+timeout, for at most ``MAX_HIDDEN_SECONDS``, Lambda's longest run). On Lambda a function's timeout
+is below its queue's visibility timeout, so a batch never outlives it; here a busy machine (a 10,000
+file drop on 2 cores) made batches wait past the 60 s timeout, their messages came back while
+still being handled and, counted as received three times, went to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from viewra.storage.clients import client
 Handler = Callable[[dict[str, Any], Any], Any]
 IDLE_WAIT_SECONDS = 5  # a long poll's length: idle receives, and how long a stop may take
 STOP_GRACE_SECONDS = 30  # how much longer a stop waits for a batch being handled
+MAX_HIDDEN_SECONDS = 900  # a batch is kept hidden for at most Lambda's longest run
 
 
 @dataclass
@@ -104,9 +111,11 @@ class QueueWorker:
         # the client when it starts, not when it is described: building a worker touches no AWS
         self._sqs = client(self.settings, "sqs")
         self._url = self._sqs.get_queue_url(QueueName=self.queue)["QueueUrl"]
-        self._arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+        )["Attributes"]
+        self._arn = attributes["QueueArn"]
+        self._visibility = int(attributes.get("VisibilityTimeout", 30))
         for t in self._threads:
             t.start()
         return self
@@ -141,6 +150,27 @@ class QueueWorker:
                 for i, m in enumerate(messages)
             ],
         )
+
+    def _keep_hidden(self, messages: list[dict[str, Any]], handled: threading.Event) -> None:
+        """Extend the batch's visibility every half timeout until it is handled (or for at most
+        MAX_HIDDEN_SECONDS, after which it comes back as after a Lambda timeout)."""
+        period = max(0.5, self._visibility / 2)
+        deadline = time.monotonic() + MAX_HIDDEN_SECONDS
+        while not handled.wait(period) and time.monotonic() < deadline:
+            try:
+                self._sqs.change_message_visibility_batch(
+                    QueueUrl=self._url,
+                    Entries=[
+                        {
+                            "Id": str(i),
+                            "ReceiptHandle": m["ReceiptHandle"],
+                            "VisibilityTimeout": self._visibility,
+                        }
+                        for i, m in enumerate(messages)
+                    ],
+                )
+            except Exception:  # the emulator going away under a stop; the batch ends anyway
+                logger.warning("could not extend a batch's visibility", extra={"queue": self.queue})
 
     def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         r = self._sqs.receive_message(
@@ -177,12 +207,20 @@ class QueueWorker:
             messages = self._gather(messages)
         event = to_lambda_event(messages, self._arn, self.settings.region)
         self.invocations += 1
+        handled = threading.Event()
+        keeper = threading.Thread(
+            target=self._keep_hidden, args=(messages, handled), daemon=True, name="keep-hidden"
+        )
+        keeper.start()
         try:
             result = self.handler(event, LambdaContext(function_name=self.function_name))
         except Exception:
             logger.exception("handler failed the whole batch", extra={"queue": self.queue})
             self.failures += len(messages)
             return len(messages)
+        finally:
+            handled.set()
+            keeper.join()
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
         self.failures += len(failed)
         done = [m for m in messages if m["MessageId"] not in failed]
