@@ -111,10 +111,21 @@ def main(argv: list[str] | None = None) -> int:
         from viewra.local import heap, snapshot
         from viewra.local.apiserver import ApiServer
         from viewra.local.worker import queue_workers
-        from viewra.storage.bootstrap import bootstrap
+        from viewra.storage.bootstrap import bootstrap, missing_indexes
 
         settings = get_settings()
+        upgraded = missing_indexes(settings)
         bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
+        if upgraded:
+            # a state dir from an earlier version: its items get the new indexes' keys (and the
+            # search and count rows) once, as `viewra reindex` would
+            from viewra.local.reindex import reindex
+
+            items, rows = reindex(settings)
+            print(
+                f"new indexes {', '.join(upgraded)}: reindexed {items} items ({rows} search rows)",
+                file=sys.stderr,
+            )
         old_snapshot = state / "snapshot"
         if emulator is not None and not args.no_snapshot and old_snapshot.is_dir():
             # a state dir from before the durable emulator: load its copy once, then set it aside
