@@ -141,6 +141,7 @@ def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dic
         "VIEWRA_TABLE_PREFIX": settings.table_prefix,
         "VIEWRA_SCAN_QUEUE": settings.scan_queue,
         "VIEWRA_TRANSCODE_QUEUE": settings.transcode_queue,
+        "VIEWRA_TRANSCODE_PRIORITY_QUEUE": settings.transcode_priority_queue,
         "VIEWRA_DLQ_MAX_RECEIVE_COUNT": str(settings.dlq_max_receive_count),
         "VIEWRA_LOG_LEVEL": settings.log_level,
         "POWERTOOLS_SERVICE_NAME": f"{settings.service_name}-{spec.name}",
@@ -222,7 +223,11 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
             _statement(
                 "QueuesSend",
                 SQS_SEND,
-                [queue(settings.scan_queue), queue(settings.transcode_queue)],
+                [
+                    queue(settings.scan_queue),
+                    queue(settings.transcode_queue),
+                    queue(settings.transcode_priority_queue),  # a seek moves a chunk ahead
+                ],
             ),
             # the signing key (the function and its authorizer share this role)
             _statement(
@@ -253,6 +258,10 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
             _statement("ScanQueueSend", SQS_SEND, [queue(settings.scan_queue)]),
         ]
     elif spec.name == "transcode":
+        transcode_queues = [
+            queue(settings.transcode_queue),
+            queue(settings.transcode_priority_queue),
+        ]
         st += [
             # the source: HEAD, ranged or presigned GET (ffmpeg reads a URL this role signs)
             _statement("MediaRead", ("s3:GetObject",), [bucket_arn(media, "/*")]),
@@ -263,7 +272,9 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
                 ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                 [bucket_arn(content, f"/{CONTENT_PREFIX}*")],
             ),
-            _statement("TranscodeQueueConsume", SQS_CONSUME, [queue(settings.transcode_queue)]),
+            _statement("TranscodeQueueConsume", SQS_CONSUME, transcode_queues),
+            # a long source's job is planned as chunks, one message each (viewra.transcoding.fanout)
+            _statement("TranscodeQueueSend", SQS_SEND, transcode_queues),
         ]
     if stack.topics and spec.name in {"api", "scan", "transcode"}:
         st.append(

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     TTLAttribute,
     UnicodeAttribute,
 )
@@ -102,6 +103,13 @@ def jobs_model_for(settings: Settings) -> type[Model]:
         "finished_at": UnicodeAttribute(null=True),
         "playable_at": UnicodeAttribute(null=True),  # first playlist listing a segment up (HLS)
         "accessed_at": UnicodeAttribute(null=True),
+        # fan-out (viewra.transcoding.fanout): the chunk plan, and sets every worker ADDs to, so
+        # a redelivered chunk or segment counts once
+        "plan": JSONAttribute(null=True),
+        "chunks_started": NumberSetAttribute(null=True),
+        "chunks_done": NumberSetAttribute(null=True),
+        "chunks_bumped": NumberSetAttribute(null=True),  # moved ahead for a waiting player
+        "segments": NumberSetAttribute(null=True),  # global numbers of the segments up
     }
     return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]
 

@@ -9,14 +9,14 @@ from typing import Any, Protocol
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
 from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.transcoding import jobs, playlists
-from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
+from viewra.transcoding.command import MP4_FILE
 from viewra.transcoding.context import TranscodeLimits, Transcoder
+from viewra.transcoding.fanout import handle_message as run_transcode_message
 from viewra.transcoding.for_playback import QueueTranscoder, output_url, request_for_item
 from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
 from viewra.transcoding.params import TranscodeParams
 from viewra.transcoding.providers import BUILT_IN, FfmpegFacts, Registry
 from viewra.transcoding.worker import Heartbeat
-from viewra.transcoding.worker import handle_message as run_transcode_message
 
 
 class ItemLookup(Protocol):
@@ -74,7 +74,7 @@ def output(services: Services, h: str, name: str, base_url: str) -> tuple[str, s
     h = _hash(h)
     if name == MP4_FILE:
         return "redirect", playlists.mp4_url(tc, h)
-    if name not in {MASTER_PLAYLIST, MEDIA_PLAYLIST}:
+    if name not in playlists.PLAYLISTS:
         raise NotFound(f"no output {name!r}")
     return "playlist", playlists.render(tc, h, name, f"{base_url.rstrip('/')}/transcodes/{h}")
 
