@@ -27,6 +27,7 @@ from tests.functional.test_transcode_support import (
     upload_source,
 )
 from tests.media_factory import run_ffmpeg
+from viewra.common.errors import NotFound
 from viewra.common.settings import Settings
 from viewra.storage.clients import client
 from viewra.transcoding.chunks import ChunkPlan
@@ -35,6 +36,7 @@ from viewra.transcoding.fanout import handle_message
 from viewra.transcoding.jobs import JobStatus, cancel_job, get_job, request_transcode
 from viewra.transcoding.params import TranscodeParams
 from viewra.transcoding.playlists import render_master, render_media
+from viewra.transcoding.seek import SegmentNotReady, segment_url
 from viewra.transcoding.worker import TranscodeFailed
 
 FPS = "24000/1001"  # frames that do not fall on segment boundaries: the harder case
@@ -65,22 +67,32 @@ def drain(settings: Settings, tc: Transcoder, *, workers: int = 1) -> list[tuple
     taking messages in queue order; return (chunk or -1 for a whole job, outcome) in the order
     the messages were taken."""
     sqs = client(settings, "sqs")
-    url = sqs.get_queue_url(QueueName=settings.transcode_queue)["QueueUrl"]
+    urls = [
+        sqs.get_queue_url(QueueName=q)["QueueUrl"]
+        for q in (settings.transcode_priority_queue, settings.transcode_queue)
+    ]
     taken: list[tuple[int, str]] = []
     lock = threading.Lock()
+
+    def receive() -> tuple[str, list[dict[str, Any]]]:
+        for url in urls:  # the priority queue first, as the local worker polls them
+            r = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"], WaitTimeSeconds=0
+            )
+            if r.get("Messages"):
+                return url, r["Messages"]
+        return "", []
 
     def loop() -> None:
         idle = 0
         while idle < 3:
-            r = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"], WaitTimeSeconds=0
-            )
-            if not r.get("Messages"):
+            url, messages = receive()
+            if not messages:
                 idle += 1
                 time.sleep(0.2)
                 continue
             idle = 0
-            m = r["Messages"][0]
+            m = messages[0]
             body = json.loads(m["Body"])
             count = int(m["Attributes"]["ApproximateReceiveCount"])
             with lock:
@@ -282,3 +294,51 @@ def test_cancel_stops_every_running_chunk_and_removes_the_output(settings: Setti
     assert max(ended.values()) - asked < 2.0
     assert content_keys(settings, requested.h) == []
     assert get_job(tc, requested.h).status is JobStatus.CANCELLED
+
+
+def test_a_seek_moves_its_chunk_ahead_and_the_answer_waits_for_it(settings: Settings) -> None:
+    tc = transcoder(settings, **LIMITS)
+    source = upload_source(settings, long_source(), "movies/long.mp4")
+    requested = request_transcode(tc, source, PARAMS)
+    handle_message(tc, queued_messages(settings)[0])  # chunks 0-4 now wait on the queue
+    answer: dict[str, Any] = {}
+
+    def player() -> None:  # asks for segment 7 (chunk 2) before any chunk ran
+        answer["url"] = segment_url(tc, requested.h, "seg_00007.ts", wait_seconds=60)
+        answer["record"] = tc.jobs.get(requested.h)
+
+    asking = threading.Thread(target=player)
+    asking.start()
+    deadline = time.monotonic() + 10
+    while not (tc.jobs.get(requested.h).chunks_bumped or ()):
+        assert time.monotonic() < deadline, "the chunk was not moved ahead"
+        time.sleep(0.05)
+
+    taken = drain(settings, tc, workers=1)
+    asking.join(timeout=30)
+
+    assert [c for c, _ in taken][:2] == [2, 0]  # the sought chunk first, then in order
+    assert "seg_00007.ts" in answer["url"]
+    # answered as soon as the segment was up: before the whole job was done
+    assert len(answer["record"].chunks_done or ()) < 5
+    assert sorted(c for c, _ in taken) == [0, 1, 2, 2, 3, 4]  # the normal copy: skipped
+    assert dict(taken)[2] in {"done", "skipped"}
+    assert get_job(tc, requested.h).status is JobStatus.READY
+
+
+def test_a_segment_of_a_stopped_job_or_past_the_end_is_not_found(settings: Settings) -> None:
+    tc = transcoder(settings, **LIMITS)
+    source = upload_source(settings, long_source(), "movies/long.mp4")
+    requested = request_transcode(tc, source, PARAMS)
+    handle_message(tc, queued_messages(settings)[0])
+
+    with pytest.raises(NotFound):
+        segment_url(tc, requested.h, "seg_00013.ts", wait_seconds=1)  # 13 segments: 0-12
+    with pytest.raises(NotFound):
+        segment_url(tc, requested.h, "../manifest.json", wait_seconds=1)
+    with pytest.raises(SegmentNotReady):  # nobody runs the chunk: the answer says ask again
+        segment_url(tc, requested.h, "seg_00004.ts", wait_seconds=0.5)
+    cancel_job(tc, requested.h)
+    tc.jobs.set(requested.h, {"status": "cancelled"})
+    with pytest.raises(NotFound):
+        segment_url(tc, requested.h, "seg_00004.ts", wait_seconds=1)

@@ -34,6 +34,7 @@ from viewra.storage.clients import client
 Handler = Callable[[dict[str, Any], Any], Any]
 IDLE_WAIT_SECONDS = 5  # a long poll's length: idle receives, and how long a stop may take
 STOP_GRACE_SECONDS = 30  # how much longer a stop waits for a batch being handled
+PRIORITY_IDLE_WAIT_SECONDS = 1  # long polls of a worker that also watches a priority queue
 
 
 @dataclass
@@ -84,8 +85,14 @@ class QueueWorker:
         threads: int = 4,
         wait_seconds: int = IDLE_WAIT_SECONDS,
         batch_window: float = 0.0,
+        priority_queue: str | None = None,
     ) -> None:
         self.settings, self.queue, self.handler = settings, queue, handler
+        # a queue looked at before each receive from ``queue`` (chunks a player waits for); its
+        # long polls are then shorter, so a priority message waits at most that long when idle
+        self.priority_queue = priority_queue
+        if priority_queue:
+            wait_seconds = min(wait_seconds, PRIORITY_IDLE_WAIT_SECONDS)
         self.batch_window = batch_window
         self.function_name, self.batch_size, self.wait_seconds = (
             function_name,
@@ -97,6 +104,7 @@ class QueueWorker:
             for i in range(threads)
         ]
         self._stop = threading.Event()
+        self._priority: tuple[str, str] | None = None
         self.invocations = 0
         self.failures = 0
 
@@ -107,6 +115,12 @@ class QueueWorker:
         self._arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
+        if self.priority_queue:
+            url = self._sqs.get_queue_url(QueueName=self.priority_queue)["QueueUrl"]
+            arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            self._priority = (url, arn)
         for t in self._threads:
             t.start()
         return self
@@ -132,19 +146,21 @@ class QueueWorker:
                 logger.exception("worker poll failed", extra={"queue": self.queue})
                 self._stop.wait(1.0)
 
-    def _release(self, messages: list[dict[str, Any]]) -> None:
+    def _release(self, messages: list[dict[str, Any]], url: str | None = None) -> None:
         """Put received messages back at once (visibility 0), for whoever polls next."""
         self._sqs.change_message_visibility_batch(
-            QueueUrl=self._url,
+            QueueUrl=url or self._url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
                 for i, m in enumerate(messages)
             ],
         )
 
-    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
+    def _receive(
+        self, count: int, wait_seconds: int, url: str | None = None
+    ) -> list[dict[str, Any]]:
         r = self._sqs.receive_message(
-            QueueUrl=self._url,
+            QueueUrl=url or self._url,
             MaxNumberOfMessages=min(count, 10),  # SQS's most per call
             WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
@@ -166,16 +182,24 @@ class QueueWorker:
         return messages
 
     def poll_once(self) -> int:
-        """Receive one batch and invoke the handler; return how many messages were received."""
-        messages = self._receive(self.batch_size, self.wait_seconds)
+        """Receive one batch (from the priority queue first, if any) and invoke the handler;
+        return how many messages were received."""
+        url, arn = self._url, self._arn
+        messages: list[dict[str, Any]] = []
+        if self._priority is not None:
+            messages = self._receive(self.batch_size, 0, self._priority[0])
+            if messages:
+                url, arn = self._priority
+        if not messages:
+            messages = self._receive(self.batch_size, self.wait_seconds)
         if not messages:
             return 0
         if self._stop.is_set():  # stopped during the poll: not ours to handle any more
-            self._release(messages)
+            self._release(messages, url)
             return 0
-        if self.batch_window > 0 and len(messages) < self.batch_size:
+        if self.batch_window > 0 and len(messages) < self.batch_size and url == self._url:
             messages = self._gather(messages)
-        event = to_lambda_event(messages, self._arn, self.settings.region)
+        event = to_lambda_event(messages, arn, self.settings.region)
         self.invocations += 1
         try:
             result = self.handler(event, LambdaContext(function_name=self.function_name))
@@ -188,7 +212,7 @@ class QueueWorker:
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
-                QueueUrl=self._url,
+                QueueUrl=url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
                 ],
@@ -223,7 +247,11 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
         if name in ("enrich", "events") and not settings.events_topic:
             continue
         queue, function, handler, function_name, threads = specs[name]
-        workers.append(function_worker(settings, queue, function, handler, function_name, threads))
+        worker = function_worker(settings, queue, function, handler, function_name, threads)
+        if name == "transcode":  # one poller takes both queues, the priority one first
+            worker.priority_queue = settings.transcode_priority_queue or None
+            worker.wait_seconds = min(worker.wait_seconds, PRIORITY_IDLE_WAIT_SECONDS)
+        workers.append(worker)
     return workers
 
 
@@ -261,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     from viewra.common.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="viewra-worker")
-    parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich"])
+    parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich", "transcode"])
     args = parser.parse_args(argv)
     from viewra.local.heap import settle
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
 from viewra.media.models.items import ItemStatus, MediaItem
-from viewra.transcoding import jobs, playlists
+from viewra.transcoding import jobs, playlists, seek
 from viewra.transcoding.command import MP4_FILE
 from viewra.transcoding.context import TranscodeLimits, Transcoder
 from viewra.transcoding.fanout import handle_message as run_transcode_message
@@ -79,6 +79,12 @@ def output(services: Services, h: str, name: str, base_url: str) -> tuple[str, s
     return "playlist", playlists.render(tc, h, name, f"{base_url.rstrip('/')}/transcodes/{h}")
 
 
+def segment(services: Services, h: str, name: str) -> str:
+    """A presigned URL of one segment, once it is up (a seek into a fanned-out job moves the
+    segment's chunk ahead and waits for it: :mod:`viewra.transcoding.seek`)."""
+    return seek.segment_url(services.transcode, _hash(h), name)
+
+
 def cache(services: Services) -> dict[str, Any]:
     entries = jobs.list_content(services.transcode)
     return {
@@ -125,4 +131,5 @@ __all__ = [
     "output",
     "providers",
     "run_transcode_message",
+    "segment",
 ]
