@@ -103,6 +103,7 @@ class Settings:
     transcode_priority_queue: str = "viewra-transcode-priority"  # chunks a player waits for
     transcode_threads: int = 0  # ffmpeg -threads per job; 0: ffmpeg's choice
     transcode_workers: int = 0  # local stack: worker processes; 0: one per two cores
+    transcode_realtime_input: bool = False  # tests: ffmpeg reads at native speed (-re)
     plugin_config_dir: str = "config/plugins"
     plugin_handshake_timeout_seconds: int = 5
     node_binary: str = "node"
@@ -190,6 +191,7 @@ class Settings:
         ("VIEWRA_TRANSCODE_PRIORITY_QUEUE", "transcode_priority_queue"),
         ("VIEWRA_TRANSCODE_THREADS", "transcode_threads"),
         ("VIEWRA_TRANSCODE_WORKERS", "transcode_workers"),
+        ("VIEWRA_TRANSCODE_REALTIME_INPUT", "transcode_realtime_input"),
         ("VIEWRA_PLUGIN_CONFIG_DIR", "plugin_config_dir"),
         ("VIEWRA_PLUGIN_HANDSHAKE_TIMEOUT_SECONDS", "plugin_handshake_timeout_seconds"),
         ("VIEWRA_NODE", "node_binary"),

@@ -148,7 +148,8 @@ def vod_media_playlist(segments: list[tuple[str, float]], target: int) -> str:
     lines = [
         "#EXTM3U",
         "#EXT-X-VERSION:3",
-        f"#EXT-X-TARGETDURATION:{max(target, math.ceil(longest - 1e-3))}",
+        # RFC 8216: each EXTINF rounded to the nearest integer is at most the target
+        f"#EXT-X-TARGETDURATION:{max(target, round(longest))}",
         "#EXT-X-MEDIA-SEQUENCE:0",
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-INDEPENDENT-SEGMENTS",
