@@ -74,6 +74,9 @@ from viewra.transcoding.worker import (
 from viewra.transcoding.worker import handle_message as handle_job_message
 
 CANCEL_CHECK_SECONDS = 0.5  # a cancel stops every running chunk within about this (goal: 2 s)
+TOUCH_SECONDS = (
+    10.0  # a running chunk writes updated_at this often (see jobs.STALE_RUNNING_SECONDS)
+)
 TICK = 0.1  # s between looks for finished segments
 # A chunk's segments must cover its time range to within this (a frame or two of any rate): a
 # window past the source's end makes ffmpeg exit 0 with one empty segment.
@@ -115,24 +118,25 @@ def run_chunk(
     or already started and this is the message's first delivery (another message for the same
     chunk, a priority copy, runs it: if that worker dies its own message comes back). A message
     delivered again runs the chunk whatever the set says: its first run died."""
-    record = tc.jobs.start_chunk(h, index)
-    if record is None and receive_count > 1:
-        record = tc.jobs.restart_chunk(h, index)
-    if record is None:
-        now = tc.jobs.get(h)
-        if now is None:
-            raise PoisonMessage(f"no job record for {h}")
-        if index in {int(c) for c in now.chunks_done or ()} and now.status == "running":
-            _maybe_finish(tc, h, now)
-        return "skipped"
-    if not record.plan:
-        raise PoisonMessage(f"job {h} has no chunk plan")
-    plan = ChunkPlan.from_dict(record.plan)
-    if index >= len(plan.chunks):
-        raise PoisonMessage(f"job {h} has no chunk {index}")
+    # a slot first: a chunk marked started must be running here (a busy worker hands it back)
     if not tc.slots.acquire(timeout=tc.limits.slot_wait_seconds):
         raise WorkerBusy(f"{tc.limits.max_concurrent_jobs} jobs already running here")
     try:
+        record = tc.jobs.start_chunk(h, index)
+        if record is None and receive_count > 1:
+            record = tc.jobs.restart_chunk(h, index)
+        if record is None:
+            now = tc.jobs.get(h)
+            if now is None:
+                raise PoisonMessage(f"no job record for {h}")
+            if index in {int(c) for c in now.chunks_done or ()} and now.status == "running":
+                _maybe_finish(tc, h, now)
+            return "skipped"
+        if not record.plan:
+            raise PoisonMessage(f"job {h} has no chunk plan")
+        plan = ChunkPlan.from_dict(record.plan)
+        if index >= len(plan.chunks):
+            raise PoisonMessage(f"job {h} has no chunk {index}")
         with tempfile.TemporaryDirectory(prefix="viewra-chunk-", dir=tc.limits.temp_dir) as tmp:
             return _run_chunk(tc, h, record, plan, plan.chunks[index], Path(tmp), heartbeat,
                               receive_count)  # fmt: skip
@@ -310,7 +314,7 @@ def _watch(
             tc, h, audio.out_dir, pattern=AUDIO_SEGMENT_PATTERN, playlist=AUDIO_PLAYLIST
         )
     started = time.monotonic()
-    last_check = last_beat = started
+    last_check = last_beat = last_touch = started
     playable_written = False
     while True:
         running = any(p.proc.poll() is None for p in procs)
@@ -330,7 +334,15 @@ def _watch(
         if not running:
             break
         now = time.monotonic()
-        if now - last_check >= CANCEL_CHECK_SECONDS:
+        if now - last_touch >= TOUCH_SECONDS:
+            # the record shows the job alive (a request finding it silent would run it again);
+            # the write is refused once it is cancelled or stopped
+            last_touch = last_check = now
+            fields = {"updated_at": now_iso()}
+            if not tc.jobs.touch(h, fields, only_if_status=("running",), unless_cancelled=True):
+                outcome.cancelled = _cancel_asked(tc, h)
+                break
+        elif now - last_check >= CANCEL_CHECK_SECONDS:
             last_check = now
             if tc.jobs.cancel_requested(h):
                 outcome.cancelled = _cancel_asked(tc, h)
