@@ -114,6 +114,7 @@ class Run:
     continuity: Any = None
     play: str = ""
     long_first_playable: float = float("nan")
+    first_playable_pairs: tuple[list[float], list[float]] = ([], [])
     latencies: dict[str, float] = field(default_factory=dict)
 
 
@@ -247,22 +248,44 @@ def one_stack(args: Any, run: Run, source: Path, long_source: Path | None, env: 
         if run.chunks:
             run.continuity = continuity(packets(out / "media.m3u8", "v"))
             run.play = play_errors(out / "master.m3u8")
+        step(f"{run.label}: {run.wall:.1f} s, first playable {run.first_playable:.2f} s")
         if long_source is not None:
             run.latencies = measure_latencies(stack)
             long_item = upload_item(stack, long_source, "Fanout Epic (2021)")
-            step(f"{run.label}: first playable segment of a {long_item['duration']:.0f} s source")
-            job, started, h = run_job(stack, long_item, until="playable")
-            run.long_first_playable = parse_iso(job["playable_at"]) - started
-            requests_delete(stack, h)
+            step(f"{run.label}: first playable, {args.pairs} pairs of short and long source")
+            evict(stack, h)
+            shorts, longs = [], []
+            for i in range(args.pairs):  # alternate which goes first: the machine's speed drifts
+                order = [(item, shorts), (long_item, longs)]
+                for which, into in order if i % 2 == 0 else order[::-1]:
+                    job, started, h = run_job(stack, which, until="playable")
+                    into.append(parse_iso(job["playable_at"]) - started)
+                    cancel_and_evict(stack, h)
+            run.first_playable_pairs = (shorts, longs)
+            run.first_playable = statistics.median(shorts)
+            run.long_first_playable = statistics.median(longs)
+            step(f"{run.label}: first playable short {shorts}, long {longs}")
     finally:
         running.stop()
     return run
 
 
-def requests_delete(stack: Any, h: str) -> None:
+def evict(stack: Any, h: str) -> None:
+    """Drop an output (record and content), so the same request runs as a fresh job."""
+    import requests
+
+    for _ in range(100):
+        r = requests.delete(f"{stack.api}/transcode/cache/{h}", headers=stack.headers, timeout=30)
+        if r.status_code != 409:  # 409: still running (its workers see the cancel within 1 s)
+            return
+        time.sleep(0.2)
+
+
+def cancel_and_evict(stack: Any, h: str) -> None:
     import requests
 
     requests.delete(f"{stack.api}/transcodes/{h}", headers=stack.headers, timeout=30)
+    evict(stack, h)
 
 
 def model(
@@ -301,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=120.0)
     parser.add_argument("--chunk-segments", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="40 s 360p, 2-segment chunks")
+    parser.add_argument("--pairs", type=int, default=3, help="first-playable pairs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
@@ -357,6 +381,7 @@ def report(args: Any, single: Run, chunked: dict[int, Run]) -> None:
     d_ssim = single.ssim - min(c1.ssim, c2.ssim)
     d_psnr = single.psnr - min(c1.psnr, c2.psnr)
     playable_ratio = c2.long_first_playable / c2.first_playable
+    shorts, longs = c2.first_playable_pairs
     print()
     print("| figure | value | goal | |")
     print("|---|---:|---|---|")
@@ -366,7 +391,9 @@ def report(args: Any, single: Run, chunked: dict[int, Run]) -> None:
         ("SSIM single - chunked (worst)", f"{d_ssim:+.4f}", "≤ 0.005", d_ssim <= 0.005),
         ("PSNR single - chunked (worst), dB", f"{d_psnr:+.2f}", "≤ 0.3", d_psnr <= 0.3),
         ("wall W=1 / W=2", f"{c1.wall / c2.wall:.2f}", "", True),
-        (f"first playable {args.long_seconds} s / {args.seconds} s source (W=2)",
+        (f"first playable {args.long_seconds} s / {args.seconds} s source (W=2, medians of"
+         f" {len(shorts)}: {', '.join(f'{x:.1f}' for x in shorts)} / "
+         f"{', '.join(f'{x:.1f}' for x in longs)})",
          f"{c2.long_first_playable:.2f} / {c2.first_playable:.2f} s = {playable_ratio:.2f}",
          "within 10 %", abs(playable_ratio - 1) <= 0.10),
     ]  # fmt: skip
@@ -390,7 +417,7 @@ def report(args: Any, single: Run, chunked: dict[int, Run]) -> None:
         "cpu_per_chunk": cpu_per_chunk, "chunk_seconds": chunk_seconds, "efficiency": efficiency,
         "cold_start": 0.0, "queue_latency": lat["sqs_send_receive"], "s3_latency": s3,
         "per_chunk_overhead": 0.0, "segments_per_chunk": args.chunk_segments,
-        "plan_seconds": c1.first_playable * 0,
+        "plan_seconds": 0.0,
     }  # fmt: skip
     p1 = model(args.seconds, 1, cores_per_worker=CORES, **local)
     p2 = model(args.seconds, 2, cores_per_worker=CORES / 2, **local)

@@ -342,3 +342,24 @@ def test_a_segment_of_a_stopped_job_or_past_the_end_is_not_found(settings: Setti
     tc.jobs.set(requested.h, {"status": "cancelled"})
     with pytest.raises(NotFound):
         segment_url(tc, requested.h, "seg_00004.ts", wait_seconds=1)
+
+
+def test_a_chunk_message_of_an_earlier_run_of_the_same_hash_is_dropped(settings: Settings) -> None:
+    tc = transcoder(settings, **LIMITS)
+    source = upload_source(settings, long_source(), "movies/long.mp4")
+    requested = request_transcode(tc, source, PARAMS)
+    handle_message(tc, queued_messages(settings)[0])
+    stale = queued_messages(settings)[0]  # chunk 0 of the first run
+    cancel_job(tc, requested.h)
+
+    assert handle_message(tc, stale) == "skipped"  # cancelled while nothing ran: it says so
+    assert get_job(tc, requested.h).status is JobStatus.CANCELLED
+    again = request_transcode(tc, source, PARAMS)
+    assert again.created and again.h == requested.h
+    handle_message(tc, queued_messages(settings)[0])  # planned anew
+    fresh = queued_messages(settings)[0]
+
+    assert fresh["plan"] != stale["plan"]
+    assert handle_message(tc, stale) == "skipped"
+    assert tc.jobs.get(requested.h).chunks_started is None  # the stale one counted nowhere
+    assert handle_message(tc, fresh) == "done"

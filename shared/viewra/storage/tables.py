@@ -106,6 +106,9 @@ def jobs_model_for(settings: Settings) -> type[Model]:
         # fan-out (viewra.transcoding.fanout): the chunk plan, and sets every worker ADDs to, so
         # a redelivered chunk or segment counts once
         "plan": JSONAttribute(null=True),
+        "plan_id": UnicodeAttribute(
+            null=True
+        ),  # chunk messages carry it: a stale run's are dropped
         "chunks_started": NumberSetAttribute(null=True),
         "chunks_done": NumberSetAttribute(null=True),
         "chunks_bumped": NumberSetAttribute(null=True),  # moved ahead for a waiting player

@@ -44,6 +44,12 @@ def _actions(model: Any, fields: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _same_plan(model: Any, plan_id: str | None) -> Any:
+    """The record runs the plan ``plan_id`` (None: any), so a chunk message left from an
+    earlier run of the same hash (cancelled, then asked for again) does not count in this one."""
+    return model.h.exists() if plan_id is None else model.plan_id == plan_id
+
+
 class JobStore:
     """Job records: created once per hash with a conditional write, then moved through their
     lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcoding.jobs` shapes
@@ -143,30 +149,38 @@ class JobStore:
 
     # -- fan-out: the plan and the sets chunk workers ADD to ------------------------------------
 
-    def set_plan(self, h: str, plan: dict[str, Any]) -> bool:
+    def set_plan(self, h: str, plan: dict[str, Any], plan_id: str) -> bool:
         """Store the chunk plan of a running job, unless it has one (a redelivered planner
         message must not reset the chunks done so far); True when this call stored it."""
         m = self._model
         condition = m.status.is_in("running") & m.plan.does_not_exist() & (m.cancel != 1)
-        return self._update(h, [m.plan.set(plan)], condition) is not None
+        actions = [m.plan.set(plan), m.plan_id.set(plan_id)]
+        return self._update(h, actions, condition) is not None
 
-    def start_chunk(self, h: str, chunk: int) -> Any | None:
-        """Mark ``chunk`` started (ADD to a set) while the job runs and it was not started;
-        the record back (with its plan), or None when the condition refused it."""
+    def start_chunk(self, h: str, chunk: int, plan_id: str | None = None) -> Any | None:
+        """Mark ``chunk`` started (ADD to a set) while the job runs (under the plan
+        ``plan_id``, when given) and it was not started; the record back (with its plan), or
+        None when the condition refused it."""
         m = self._model
         condition = (
             m.status.is_in("running")
             & (m.cancel != 1)
+            & _same_plan(m, plan_id)
             & ~m.chunks_started.contains(chunk)
             & ~m.chunks_done.contains(chunk)
         )
         return self._update(h, [m.chunks_started.add({chunk})], condition)
 
-    def restart_chunk(self, h: str, chunk: int) -> Any | None:
+    def restart_chunk(self, h: str, chunk: int, plan_id: str | None = None) -> Any | None:
         """Run ``chunk`` again (a redelivery: its first run died), unless it is done or the job
-        no longer runs; the record back, or None."""
+        no longer runs (under that plan); the record back, or None."""
         m = self._model
-        condition = m.status.is_in("running") & (m.cancel != 1) & ~m.chunks_done.contains(chunk)
+        condition = (
+            m.status.is_in("running")
+            & (m.cancel != 1)
+            & _same_plan(m, plan_id)
+            & ~m.chunks_done.contains(chunk)
+        )
         return self._update(h, [m.chunks_started.add({chunk})], condition)
 
     def segment_up(self, h: str, segment: int, fields: dict[str, Any] | None = None) -> bool:

@@ -100,7 +100,8 @@ def handle_message(
         h, chunk = body.get("h"), body.get("chunk")
         if not isinstance(h, str) or not isinstance(chunk, int) or chunk < 0:
             raise PoisonMessage(f"not a chunk message: {sorted(body)[:5]}")
-        return run_chunk(tc, h, chunk, heartbeat, receive_count=receive_count)
+        plan_id = body.get("plan") if isinstance(body.get("plan"), str) else None
+        return run_chunk(tc, h, chunk, heartbeat, receive_count=receive_count, plan_id=plan_id)
     return handle_job_message(tc, body, heartbeat)
 
 
@@ -111,25 +112,30 @@ def run_chunk(
     heartbeat: Heartbeat | None = None,
     *,
     receive_count: int = 1,
+    plan_id: str | None = None,
 ) -> str:
     """Run one chunk; answer what became of it (``done``, ``skipped``, ``cancelled``...).
 
     The start is an ADD to the record's set of started chunks, refused when the chunk is done,
     or already started and this is the message's first delivery (another message for the same
     chunk, a priority copy, runs it: if that worker dies its own message comes back). A message
-    delivered again runs the chunk whatever the set says: its first run died."""
+    delivered again runs the chunk whatever the set says: its first run died. A message of an
+    earlier run of the same hash (``plan_id`` differs: cancelled, then asked for again) is
+    dropped."""
     # a slot first: a chunk marked started must be running here (a busy worker hands it back)
     if not tc.slots.acquire(timeout=tc.limits.slot_wait_seconds):
         raise WorkerBusy(f"{tc.limits.max_concurrent_jobs} jobs already running here")
     try:
-        record = tc.jobs.start_chunk(h, index)
+        record = tc.jobs.start_chunk(h, index, plan_id)
         if record is None and receive_count > 1:
-            record = tc.jobs.restart_chunk(h, index)
+            record = tc.jobs.restart_chunk(h, index, plan_id)
         if record is None:
             now = tc.jobs.get(h)
             if now is None:
                 raise PoisonMessage(f"no job record for {h}")
-            if index in {int(c) for c in now.chunks_done or ()} and now.status == "running":
+            if now.cancel and now.status in (JobStatus.QUEUED.value, JobStatus.RUNNING.value):
+                _mark_cancelled(tc, h)  # cancelled while no chunk ran: nobody else will say so
+            elif index in {int(c) for c in now.chunks_done or ()} and now.status == "running":
                 _maybe_finish(tc, h, now)
             return "skipped"
         if not record.plan:
@@ -242,14 +248,8 @@ def _run_chunk(
     if outcome.cancelled:
         # every chunk worker removes the output once its ffmpeg has stopped: the last one to
         # stop leaves nothing behind, whatever the others uploaded meanwhile
-        tc.jobs.set(
-            h,
-            {"status": JobStatus.CANCELLED.value, "finished_at": now_iso(), "eta": None},
-            only_if_status=(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
-        )
-        tc.content.delete_prefix(tc.content.key(h, ""))
+        _mark_cancelled(tc, h)
         logger.info("transcode chunk cancelled", extra={"h": h, "chunk": chunk.index})
-        events.publish(tc.events, events.TranscodeCancelled(h=h))
         return JobStatus.CANCELLED.value
     failed = [p for p in procs if p.proc.returncode != 0]
     if outcome.timed_out or failed:
@@ -280,6 +280,19 @@ def _run_chunk(
         stitch(tc, h, params, source, plan)
         return JobStatus.READY.value
     return "done"
+
+
+def _mark_cancelled(tc: Transcoder, h: str) -> None:
+    """The job cancelled, and what its chunks wrote removed (each stopped chunk does this once
+    its ffmpeg has stopped: the last one to stop leaves nothing behind)."""
+    marked = tc.jobs.set(
+        h,
+        {"status": JobStatus.CANCELLED.value, "finished_at": now_iso(), "eta": None},
+        only_if_status=(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+    )
+    tc.content.delete_prefix(tc.content.key(h, ""))
+    if marked is not None:
+        events.publish(tc.events, events.TranscodeCancelled(h=h))
 
 
 def _give_up(tc: Transcoder, h: str, error: str, receive_count: int) -> NoReturn:

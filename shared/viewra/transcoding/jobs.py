@@ -12,6 +12,7 @@ ready (a run that crashed between the two writes, or a record lost).
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -41,6 +42,7 @@ QUIET_RUNNING_SECONDS = 15
 # A job run again is planned again: the chunk plan and the sets of its last run go.
 FANOUT_RESET = {
     "plan": None,
+    "plan_id": None,
     "chunks_started": None,
     "chunks_done": None,
     "chunks_bumped": None,
@@ -153,8 +155,8 @@ def _send(tc: Transcoder, h: str) -> None:
     tc.queues.send(tc.settings.transcode_queue, [{"type": MESSAGE_TYPE, "h": h}])
 
 
-def chunk_message(h: str, chunk: int) -> dict[str, Any]:
-    return {"type": CHUNK_MESSAGE_TYPE, "h": h, "chunk": chunk}
+def chunk_message(h: str, chunk: int, plan_id: str | None = None) -> dict[str, Any]:
+    return {"type": CHUNK_MESSAGE_TYPE, "h": h, "chunk": chunk, "plan": plan_id}
 
 
 def queue_chunks(tc: Transcoder, h: str, plan: ChunkPlan) -> bool:
@@ -165,18 +167,21 @@ def queue_chunks(tc: Transcoder, h: str, plan: ChunkPlan) -> bool:
     their workers skip if they are running (see :mod:`viewra.transcoding.fanout`). False when
     the job no longer runs."""
     done: set[int] = set()
-    if not tc.jobs.set_plan(h, plan.to_dict()):
+    plan_id = uuid.uuid4().hex
+    if not tc.jobs.set_plan(h, plan.to_dict(), plan_id):
         record = tc.jobs.get(h)
         if record is None or record.status != JobStatus.RUNNING.value or record.cancel:
             return False
         if record.plan:
             plan = ChunkPlan.from_dict(record.plan)
+        plan_id = record.plan_id
         done = {int(c) for c in record.chunks_done or ()}
     pending = [c.index for c in plan.chunks if c.index not in done]
     if pending:
-        tc.queues.send(tc.settings.transcode_queue, [chunk_message(h, pending[0])])
+        tc.queues.send(tc.settings.transcode_queue, [chunk_message(h, pending[0], plan_id)])
     if pending[1:]:
-        tc.queues.send(tc.settings.transcode_queue, [chunk_message(h, i) for i in pending[1:]])
+        messages = [chunk_message(h, i, plan_id) for i in pending[1:]]
+        tc.queues.send(tc.settings.transcode_queue, messages)
     return True
 
 

@@ -57,7 +57,8 @@ def segment_url(
     if record.status != JobStatus.RUNNING.value:
         raise NotFound(f"transcode {h} is {record.status}: segment {name} will not come")
     if tc.jobs.bump_chunk(h, chunk.index):
-        tc.queues.send(tc.settings.transcode_priority_queue, [chunk_message(h, chunk.index)])
+        message = chunk_message(h, chunk.index, getattr(record, "plan_id", None))
+        tc.queues.send(tc.settings.transcode_priority_queue, [message])
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
