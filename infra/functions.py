@@ -13,6 +13,7 @@ The IAM policy goes in through Chalice's own ``iam_policy_file`` (``autogen_poli
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,8 +334,13 @@ def gateway_responses(sam: dict[str, Any]) -> dict[str, Any]:
     return resources
 
 
-def merge_template(spec: FunctionSpec, sam: dict[str, Any]) -> dict[str, Any]:
-    """What to merge into Chalice's template ``sam`` (from a first ``chalice package``)."""
+def merge_template(
+    spec: FunctionSpec, sam: dict[str, Any], also_consumes: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What to merge into Chalice's template ``sam`` (from a first ``chalice package``).
+    ``also_consumes`` (queue → another queue): the function takes the other queue too, with
+    the same mapping (the transcode function's priority queue: Chalice would make a second
+    function for a second ``on_sqs_message``)."""
     resources: dict[str, Any] = gateway_responses(sam)
     for lid, res in sam["Resources"].items():
         if res["Type"] != "AWS::Serverless::Function":
@@ -344,8 +350,15 @@ def merge_template(spec: FunctionSpec, sam: dict[str, Any]) -> dict[str, Any]:
             props["EphemeralStorage"] = {"Size": spec.ephemeral_mb}
         events = {}
         for eid, ev in res["Properties"].get("Events", {}).items():
-            if ev["Type"] == "SQS":
-                events[eid] = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            if ev["Type"] != "SQS":
+                continue
+            events[eid] = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            for queue, other in (also_consumes or {}).items():
+                text = json.dumps(ev)
+                if f':{queue}"' in text:
+                    twin = json.loads(text.replace(f':{queue}"', f':{other}"'))
+                    twin["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+                    events[eid + "Priority"] = twin
         if events:
             props["Events"] = events
         if props:

@@ -123,7 +123,12 @@ def package_function(
     build = stage_function(spec, settings, stack, out, with_deps)
     first = chalice_package(build, build / "sam")
     merge = build / "merge.json"
-    merge.write_text(json.dumps(merge_template(spec, first), indent=2) + "\n")
+    also = (
+        {settings.transcode_queue: settings.transcode_priority_queue}
+        if spec.name == "transcode" and settings.transcode_priority_queue
+        else {}
+    )
+    merge.write_text(json.dumps(merge_template(spec, first, also), indent=2) + "\n")
     template = chalice_package(build, build / "sam", merge)
     if spec.image:
         template = to_image(spec, template)

@@ -4,7 +4,10 @@ A message is a whole job, or one chunk of a long job fanned out over many invoca
 (:mod:`viewra.transcoding.fanout`). Batch size 1: a job takes minutes and the whole
 invocation. The handler gives the worker a heartbeat that extends the message's visibility
 while ffmpeg runs; a failed job raises, so the record fails alone, comes back after the
-visibility timeout and, past maxReceiveCount, lands in the dead-letter queue.
+visibility timeout and, past maxReceiveCount, lands in the dead-letter queue. The same
+handler also takes the priority queue (chunks a player is waiting for): a second event source
+of this function, added by ``infra`` (Chalice gives each ``on_sqs_message`` a function of its
+own), and polled first by the local worker.
 """
 
 from __future__ import annotations
@@ -32,11 +35,4 @@ def record_handler(record: SQSRecord) -> None:
 
 @app.on_sqs_message(queue=get_settings().transcode_queue, batch_size=1)
 def handle_transcode_queue(event: Any) -> dict[str, Any]:
-    return handle_batch(event, record_handler)
-
-
-@app.on_sqs_message(queue=get_settings().transcode_priority_queue, batch_size=1)
-def handle_transcode_priority_queue(event: Any) -> dict[str, Any]:
-    """Chunks a player is waiting for (a seek past what is encoded): the same work, on a queue
-    of its own so they do not wait behind the job's other chunks."""
     return handle_batch(event, record_handler)

@@ -34,7 +34,6 @@ from viewra.storage.clients import client
 Handler = Callable[[dict[str, Any], Any], Any]
 IDLE_WAIT_SECONDS = 5  # a long poll's length: idle receives, and how long a stop may take
 STOP_GRACE_SECONDS = 30  # how much longer a stop waits for a batch being handled
-PRIORITY_IDLE_WAIT_SECONDS = 1  # long polls of a worker that also watches a priority queue
 
 
 @dataclass
@@ -88,11 +87,11 @@ class QueueWorker:
         priority_queue: str | None = None,
     ) -> None:
         self.settings, self.queue, self.handler = settings, queue, handler
-        # a queue looked at before each receive from ``queue`` (chunks a player waits for); its
-        # long polls are then shorter, so a priority message waits at most that long when idle
+        # A queue looked at (without waiting) before each receive from ``queue``: chunks a
+        # player waits for. The long poll of ``queue`` keeps its length: a chunk is moved ahead
+        # only while it waits on ``queue`` (not started), so a worker that could take it is
+        # either busy (and looks here before its next take) or gets ``queue``'s message at once.
         self.priority_queue = priority_queue
-        if priority_queue:
-            wait_seconds = min(wait_seconds, PRIORITY_IDLE_WAIT_SECONDS)
         self.batch_window = batch_window
         self.function_name, self.batch_size, self.wait_seconds = (
             function_name,
@@ -250,7 +249,6 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
         worker = function_worker(settings, queue, function, handler, function_name, threads)
         if name == "transcode":  # one poller takes both queues, the priority one first
             worker.priority_queue = settings.transcode_priority_queue or None
-            worker.wait_seconds = min(worker.wait_seconds, PRIORITY_IDLE_WAIT_SECONDS)
         workers.append(worker)
     return workers
 
