@@ -20,6 +20,7 @@ from viewra.transcoding.params import COPY, DEFAULT_SEGMENT_SECONDS, Protocol, T
 # ffmpeg's MPEG-TS muxer shifts a single job (its default muxdelay): the first video frame's DTS
 # is then positive in every chunk, so ffmpeg never moves one chunk's timestamps on its own.
 TS_BASE_SECONDS = 1.4
+TAIL_SECONDS = 0.25
 AUDIO_PLAYLIST = "audio.m3u8"
 AUDIO_GROUP = "audio"
 
@@ -47,7 +48,9 @@ class ChunkPlan:
 
     def segment_duration(self, n: int) -> float:
         """The nominal length of global segment ``n`` (its EXTINF until the chunk is done)."""
-        return round(min(self.segment_seconds, self.duration - n * self.segment_seconds), 6)
+        if n == self.segment_count - 1:  # the last runs to the end (with a tail too short for one)
+            return round(self.duration - n * self.segment_seconds, 6)
+        return float(self.segment_seconds)
 
     def chunk_of(self, n: int) -> Chunk | None:
         """The chunk holding global segment ``n``, or None past the end."""
@@ -96,8 +99,11 @@ def plan_chunks(
         return None
     seg = params.segment_length or DEFAULT_SEGMENT_SECONDS
     per_chunk = max(int(chunk_segments), 1)
-    # a tail shorter than a frame or so is not a segment of its own (ffmpeg would not cut one)
-    segments = max(math.ceil(duration / seg - 1e-3), 1)
+    # A tail shorter than a few frames is no segment (and no chunk) of its own: the container's
+    # duration ends a frame after the last frame starts, so a 240 s source at 23.976 fps lasts
+    # 240.02 s with no frame from 240 s on, and a chunk there would have nothing to encode. The
+    # tail stays in the last chunk, whose length runs to the end.
+    segments = max(math.ceil((duration - TAIL_SECONDS) / seg), 1)
     chunks = []
     for i, first in enumerate(range(0, segments, per_chunk)):
         count = min(per_chunk, segments - first)
