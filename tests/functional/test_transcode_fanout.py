@@ -140,29 +140,31 @@ def test_a_long_job_is_planned_as_chunks_queued_in_order(settings: Settings) -> 
 
 
 def test_chunks_stitch_into_one_continuous_stream(settings: Settings, tmp_path: Path) -> None:
-    # 24 s at 23.976 fps: 576 frames, the last one starting at 23.982 s, and a container
-    # duration of 24.024 s: a tail past the last segment boundary with no frame in it
+    # 44 s at 23.976 fps: 1,055 frames, the last one starting at 43.96 s, and a container
+    # duration of 44.002 s: a tail past the last segment boundary with no frame in it. And the
+    # chunk from 36 s starts 36 ms after it while the frame at its end (42.0003 s) is only
+    # 0.3 ms past 42 s: an input -t counted from the first frame would take that frame twice.
     tc = transcoder(settings, **LIMITS)
-    source = upload_source(settings, long_source(24), "movies/long.mp4")
+    source = upload_source(settings, long_source(44), "movies/long.mp4")
     requested = request_transcode(tc, source, PARAMS)
 
     taken = drain(settings, tc, workers=2)
 
     assert taken[0] == (-1, "running") and taken[1][0] == 0  # the plan, then chunk 0 first
-    assert sorted(c for c, _ in taken[1:]) == [0, 1, 2, 3]
+    assert sorted(c for c, _ in taken[1:]) == list(range(8))
     job = get_job(tc, requested.h)
-    assert job.status is JobStatus.READY and job.chunks_done == 4
+    assert job.status is JobStatus.READY and job.chunks_done == 8
     out = download(settings, requested.h, tmp_path)
     media = (out / "media.m3u8").read_text()
     assert "DISCONTINUITY" not in media and "#EXT-X-ENDLIST" in media
     assert [ln for ln in media.splitlines() if ln.startswith("seg_")] == [
-        f"seg_{n:05d}.ts" for n in range(12)
+        f"seg_{n:05d}.ts" for n in range(22)
     ]
     master = (out / "master.m3u8").read_text()
     assert 'TYPE=AUDIO,GROUP-ID="audio"' in master and 'AUDIO="audio"' in master
     frame = 1001 / 24000
     video = continuity(packets(out / "media.m3u8", "v"))
-    source_video = continuity(packets(long_source(24), "v"))
+    source_video = continuity(packets(long_source(44), "v"))
     assert video.count == source_video.count  # every frame once: none lost or doubled
     assert video.worst_gap < 0.002 and video.worst_overlap < 0.002, video
     assert abs(video.duration - source_video.duration) <= frame
@@ -171,7 +173,7 @@ def test_chunks_stitch_into_one_continuous_stream(settings: Settings, tmp_path: 
     assert abs(audio.first - video.first) < 0.05  # in sync: the same timeline
     assert play_errors(out / "master.m3u8") == ""
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["chunks"] == 4 and manifest["segment_count"] == 12
+    assert manifest["chunks"] == 8 and manifest["segment_count"] == 22
     assert abs(manifest["duration"] - plan_duration(tc, requested.h)) <= frame
 
 

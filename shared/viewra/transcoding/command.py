@@ -301,8 +301,14 @@ def chunk_command(
     the common base), with no muxer delay of its own (``-muxdelay 0``): the chunks then line up
     with no gap or overlap, and ffmpeg never shifts one of them alone."""
     options = options or CommandOptions()
-    args = _input_args(options, provider, input_url, input_headers, start=start, length=length)
+    # The input is read a second past the chunk and the output cut at its length: ffmpeg's
+    # input -t/-to keep the first frame at or past the end (the 23.976 fps frame at 180.013 s
+    # came out of both the chunk before 180 s and the one from it), the output's -t does not.
+    args = _input_args(
+        options, provider, input_url, input_headers, start=start, length=length + 1.0
+    )
     args += video_args(params, provider, options)
+    args += ["-t", f"{length:.6f}"]
     # Each frame keeps its own time: by default the encoder's time base is one frame and a
     # constant frame rate is made from the chunk's start, which would move every frame of a
     # chunk that does not start on a frame of the source (23.976 fps, 6 s) by up to a frame.
