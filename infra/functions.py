@@ -13,6 +13,7 @@ The IAM policy goes in through Chalice's own ``iam_policy_file`` (``autogen_poli
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,7 @@ def environment(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dic
         "VIEWRA_TABLE_PREFIX": settings.table_prefix,
         "VIEWRA_SCAN_QUEUE": settings.scan_queue,
         "VIEWRA_TRANSCODE_QUEUE": settings.transcode_queue,
+        "VIEWRA_TRANSCODE_PRIORITY_QUEUE": settings.transcode_priority_queue,
         "VIEWRA_DLQ_MAX_RECEIVE_COUNT": str(settings.dlq_max_receive_count),
         "VIEWRA_LOG_LEVEL": settings.log_level,
         "POWERTOOLS_SERVICE_NAME": f"{settings.service_name}-{spec.name}",
@@ -225,7 +227,11 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
             _statement(
                 "QueuesSend",
                 SQS_SEND,
-                [queue(settings.scan_queue), queue(settings.transcode_queue)],
+                [
+                    queue(settings.scan_queue),
+                    queue(settings.transcode_queue),
+                    queue(settings.transcode_priority_queue),  # a seek moves a chunk ahead
+                ],
             ),
             # the signing key (the function and its authorizer share this role)
             _statement(
@@ -264,6 +270,10 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
             ),
         ]
     elif spec.name == "transcode":
+        transcode_queues = [
+            queue(settings.transcode_queue),
+            queue(settings.transcode_priority_queue),
+        ]
         st += [
             # the source: HEAD, ranged or presigned GET (ffmpeg reads a URL this role signs)
             _statement("MediaRead", ("s3:GetObject",), [bucket_arn(media, "/*")]),
@@ -274,7 +284,9 @@ def policy(settings: Settings, spec: FunctionSpec, stack: StackSpec) -> dict[str
                 ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                 [bucket_arn(content, f"/{CONTENT_PREFIX}*")],
             ),
-            _statement("TranscodeQueueConsume", SQS_CONSUME, [queue(settings.transcode_queue)]),
+            _statement("TranscodeQueueConsume", SQS_CONSUME, transcode_queues),
+            # a long source's job is planned as chunks, one message each (viewra.transcoding.fanout)
+            _statement("TranscodeQueueSend", SQS_SEND, transcode_queues),
         ]
     if stack.topics and spec.name in {"api", "scan", "transcode"}:
         st.append(
@@ -347,8 +359,16 @@ def gateway_responses(sam: dict[str, Any], web_origin: str = "") -> dict[str, An
     return resources
 
 
-def merge_template(spec: FunctionSpec, sam: dict[str, Any], web_origin: str = "") -> dict[str, Any]:
-    """What to merge into Chalice's template ``sam`` (from a first ``chalice package``)."""
+def merge_template(
+    spec: FunctionSpec,
+    sam: dict[str, Any],
+    web_origin: str = "",
+    also_consumes: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """What to merge into Chalice's template ``sam`` (from a first ``chalice package``).
+    ``also_consumes`` (queue → another queue): the function takes the other queue too, with
+    the same mapping (the transcode function's priority queue: Chalice would make a second
+    function for a second ``on_sqs_message``)."""
     resources: dict[str, Any] = gateway_responses(sam, web_origin)
     for lid, res in sam["Resources"].items():
         if res["Type"] != "AWS::Serverless::Function":
@@ -358,8 +378,15 @@ def merge_template(spec: FunctionSpec, sam: dict[str, Any], web_origin: str = ""
             props["EphemeralStorage"] = {"Size": spec.ephemeral_mb}
         events = {}
         for eid, ev in res["Properties"].get("Events", {}).items():
-            if ev["Type"] == "SQS":
-                events[eid] = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            if ev["Type"] != "SQS":
+                continue
+            events[eid] = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            for queue, other in (also_consumes or {}).items():
+                text = json.dumps(ev)
+                if f':{queue}"' in text:
+                    twin = json.loads(text.replace(f':{queue}"', f':{other}"'))
+                    twin["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+                    events[eid + "Priority"] = twin
         if events:
             props["Events"] = events
         if props:

@@ -128,7 +128,12 @@ def package_function(
     origin = settings.web_origin
     first = chalice_package(build, build / "sam", web_origin=origin)
     merge = build / "merge.json"
-    merge.write_text(json.dumps(merge_template(spec, first, origin), indent=2) + "\n")
+    also = (
+        {settings.transcode_queue: settings.transcode_priority_queue}
+        if spec.name == "transcode" and settings.transcode_priority_queue
+        else {}
+    )
+    merge.write_text(json.dumps(merge_template(spec, first, origin, also), indent=2) + "\n")
     template = chalice_package(build, build / "sam", merge, web_origin=origin)
     if spec.image:
         template = to_image(spec, template)

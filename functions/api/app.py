@@ -131,6 +131,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("/transcodes/{h}/{name}", "GET"): USER,
     ("/signed/{token}/transcodes/{h}", "GET"): MEDIA,
     ("/signed/{token}/transcodes/{h}/{name}", "GET"): MEDIA,
+    ("/transcodes/{h}/segments/{name}", "GET"): USER,
+    ("/signed/{token}/transcodes/{h}/segments/{name}", "GET"): MEDIA,
     ("/transcode/cache", "GET"): ADMIN,
     ("/transcode/cache/{h}", "DELETE"): ADMIN,
     ("/transcode/cache/evict", "POST"): ADMIN,
@@ -688,6 +690,25 @@ def signed_transcode_output(token: str, h: str, name: str) -> Response:
     path (from the session or transcode answer) stands for the user, whose grants apply."""
     _signed_job(token, h)
     return _transcode_output(h, name, f"{_base_url()}/signed/{token}")
+
+
+@app.route("/transcodes/{h}/segments/{name}", methods=["GET"])
+@api
+def transcode_segment(h: str, name: str) -> Response:
+    _visible_transcode(transcoding.get(get_services(), h).get("source"))
+    return _redirect(transcoding.segment(get_services(), h, name))
+
+
+@app.route("/signed/{token}/transcodes/{h}/segments/{name}", methods=["GET"])
+@api
+def signed_transcode_segment(token: str, h: str, name: str) -> Response:
+    """One segment for a player that cannot send headers (a seek into a fanned-out job)."""
+    _signed_job(token, h)
+    return _redirect(transcoding.segment(get_services(), h, name))
+
+
+def _redirect(url: str) -> Response:
+    return Response(body="", status_code=302, headers={"Location": url})
 
 
 def _signed_job(token: str, h: str) -> dict[str, Any]:

@@ -1,9 +1,13 @@
 """The transcode function: one job per message from the transcode queue.
 
-Batch size 1: a job takes minutes and the whole invocation. The handler gives the worker a
-heartbeat that extends the message's visibility while ffmpeg runs; a failed job raises, so the
-record fails alone, comes back after the visibility timeout and, past maxReceiveCount, lands in
-the dead-letter queue.
+A message is a whole job, or one chunk of a long job fanned out over many invocations
+(:mod:`viewra.transcoding.fanout`). Batch size 1: a job takes minutes and the whole
+invocation. The handler gives the worker a heartbeat that extends the message's visibility
+while ffmpeg runs; a failed job raises, so the record fails alone, comes back after the
+visibility timeout and, past maxReceiveCount, lands in the dead-letter queue. The same
+handler also takes the priority queue (chunks a player is waiting for): a second event source
+of this function, added by ``infra`` (Chalice gives each ``on_sqs_message`` a function of its
+own), and polled first by the local worker.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ app = Chalice(app_name="viewra-transcode")
 def record_handler(record: SQSRecord) -> None:
     tc = transcoder_for(get_settings())
     heartbeat = visibility_heartbeat(tc, record.event_source_arn, record.receipt_handle)
-    run_transcode_message(tc, json.loads(record.body), heartbeat)
+    receives = int(record.attributes.approximate_receive_count or 1)
+    run_transcode_message(tc, json.loads(record.body), heartbeat, receive_count=receives)
 
 
 @app.on_sqs_message(queue=get_settings().transcode_queue, batch_size=1)

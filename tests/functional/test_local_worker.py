@@ -187,3 +187,36 @@ def test_a_batch_handled_longer_than_the_visibility_timeout_stays_hidden(
     assert seen_by_other == 0
     assert sorted(body for batch in calls for body in batch) == ["a", "b"]
     assert _left(settings) == 0
+
+
+def test_a_priority_queue_is_taken_first_and_its_messages_are_deleted_there(
+    settings: Settings,
+) -> None:
+    sqs = client(settings, "sqs")
+    priority = sqs.create_queue(QueueName=f"{QUEUE}-priority")["QueueUrl"]
+    calls: list[tuple[list[str], str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event["Records"]
+        calls.append(([r["body"] for r in records], records[0]["eventSourceARN"]))
+        return {"batchItemFailures": []}
+
+    worker = QueueWorker(
+        settings, QUEUE, handler, function_name="t", threads=0, batch_size=1, wait_seconds=0,
+        priority_queue=f"{QUEUE}-priority",
+    ).start()  # fmt: skip
+    _send(settings, "chunk 1", "chunk 2")
+    sqs.send_message(QueueUrl=priority, MessageBody="chunk 7 (a seek)")
+
+    for _ in range(3):
+        worker.poll_once()
+
+    assert [bodies for bodies, _ in calls] == [["chunk 7 (a seek)"], ["chunk 1"], ["chunk 2"]]
+    assert calls[0][1].endswith(f":{QUEUE}-priority") and calls[1][1].endswith(f":{QUEUE}")
+    assert _left(settings) == 0
+    attrs = sqs.get_queue_attributes(QueueUrl=priority, AttributeNames=["All"])["Attributes"]
+    assert (
+        int(attrs["ApproximateNumberOfMessages"])
+        + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        == 0
+    )

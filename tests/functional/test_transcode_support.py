@@ -98,6 +98,7 @@ def transcode_env(monkeypatch: pytest.MonkeyPatch, endpoint: str | None = None) 
         "VIEWRA_TABLE_PREFIX": f"t{tag}-",
         "VIEWRA_SCAN_QUEUE": f"scan-{tag}",
         "VIEWRA_TRANSCODE_QUEUE": f"transcode-{tag}",
+        "VIEWRA_TRANSCODE_PRIORITY_QUEUE": f"transcode-priority-{tag}",
     }.items():
         monkeypatch.setenv(var, value)
     get_settings.cache_clear()
@@ -116,10 +117,11 @@ def create_resources(settings: Settings) -> None:
         "QueueArn"
     ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}
-    sqs.create_queue(
-        QueueName=settings.transcode_queue,
-        Attributes={"VisibilityTimeout": "30", "RedrivePolicy": json.dumps(redrive)},
-    )
+    for queue in (settings.transcode_queue, settings.transcode_priority_queue):
+        sqs.create_queue(
+            QueueName=queue,
+            Attributes={"VisibilityTimeout": "30", "RedrivePolicy": json.dumps(redrive)},
+        )
     ensure_jobs_table(settings)
 
 

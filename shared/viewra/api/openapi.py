@@ -439,6 +439,22 @@ ROUTES: tuple[
     ),
     (
         "get",
+        "/transcodes/{h}/segments/{name}",
+        "A 302 to one segment (seg_NNNNN.ts) once it is up; for a fanned-out job, a segment "
+        "not encoded yet moves its chunk ahead and the answer waits for it (up to 20 s, then "
+        "409 SegmentNotReady: ask again)",
+        None,
+        {302: None, 404: ErrorResponse, 409: ErrorResponse},
+    ),
+    (
+        "get",
+        "/signed/{token}/transcodes/{h}/segments/{name}",
+        "The same, for the holder of a media token",
+        None,
+        {302: None, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse},
+    ),
+    (
+        "get",
         "/signed/{token}/transcodes/{h}",
         "A job's status for the holder of a media token (a session's status_url)",
         None,

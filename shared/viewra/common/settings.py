@@ -101,6 +101,13 @@ class Settings:
     transcode_ffprobe: str = "ffprobe"
     transcode_preset: str = "veryfast"
     transcode_cache_budget_bytes: int = 100 * 1024**3
+    # fan-out (issue 19): sources longer than this are split into chunks of whole segments
+    transcode_chunk_threshold_seconds: float = 120.0
+    transcode_chunk_segments: int = 10  # segments per chunk
+    transcode_priority_queue: str = "viewra-transcode-priority"  # chunks a player waits for
+    transcode_threads: int = 0  # ffmpeg -threads per job; 0: ffmpeg's choice
+    transcode_workers: int = 0  # local stack: worker processes; 0: one per two cores
+    transcode_realtime_input: bool = False  # tests: ffmpeg reads at native speed (-re)
     plugin_config_dir: str = "config/plugins"
     plugin_handshake_timeout_seconds: int = 5
     node_binary: str = "node"
@@ -189,6 +196,12 @@ class Settings:
         ("VIEWRA_TRANSCODE_FFPROBE", "transcode_ffprobe"),
         ("VIEWRA_TRANSCODE_PRESET", "transcode_preset"),
         ("VIEWRA_TRANSCODE_CACHE_BUDGET_BYTES", "transcode_cache_budget_bytes"),
+        ("VIEWRA_TRANSCODE_CHUNK_THRESHOLD_SECONDS", "transcode_chunk_threshold_seconds"),
+        ("VIEWRA_TRANSCODE_CHUNK_SEGMENTS", "transcode_chunk_segments"),
+        ("VIEWRA_TRANSCODE_PRIORITY_QUEUE", "transcode_priority_queue"),
+        ("VIEWRA_TRANSCODE_THREADS", "transcode_threads"),
+        ("VIEWRA_TRANSCODE_WORKERS", "transcode_workers"),
+        ("VIEWRA_TRANSCODE_REALTIME_INPUT", "transcode_realtime_input"),
         ("VIEWRA_PLUGIN_CONFIG_DIR", "plugin_config_dir"),
         ("VIEWRA_PLUGIN_HANDSHAKE_TIMEOUT_SECONDS", "plugin_handshake_timeout_seconds"),
         ("VIEWRA_NODE", "node_binary"),

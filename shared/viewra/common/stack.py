@@ -113,6 +113,9 @@ def stack_for(
         retries,
     )
     queues = [scan, transcode]
+    priority = getattr(settings, "transcode_priority_queue", "")
+    if priority:  # chunks a waiting player asked for (a seek): the same consumer, taken first
+        queues.append(QueueSpec(priority, transcode.visibility_timeout, retries))
     topics: list[TopicSpec] = []
     topic = getattr(settings, "events_topic", "")
     if topic and not topic.startswith("arn:"):  # an ARN: a topic this stack does not own

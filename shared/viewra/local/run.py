@@ -150,7 +150,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             for group in groups
         ]
-        workers += [w.start() for w in queue_workers(settings, [*here, "transcode"])]
+        # Transcode workers: processes of their own (a chunked job's chunks run side by side,
+        # as Lambda runs them), each ffmpeg with its share of the cores
+        count, threads = transcode_worker_shares(settings.transcode_workers, os.cpu_count())
+        env = {**os.environ, "VIEWRA_TRANSCODE_THREADS": str(settings.transcode_threads or threads)}
+        children += [
+            subprocess.Popen(
+                [sys.executable, "-m", "viewra.local.worker", "transcode"],
+                start_new_session=True,
+                env=env,
+            )
+            for _ in range(count)
+        ]
+        workers += [w.start() for w in queue_workers(settings, here)]
         api = ApiServer(port=settings.api_port).start()
         heap.settle()  # start-up's objects out of the GC's full passes (viewra.local.heap)
         endpoints = {
@@ -187,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         if emulator is not None:
             emulator.stop()
     return 0
+
+
+def transcode_worker_shares(configured: int, cores: int | None) -> tuple[int, int]:
+    """(worker processes, ffmpeg threads each): ``VIEWRA_TRANSCODE_WORKERS``, else one per two
+    cores (at least one); the cores shared out evenly, at least one thread each."""
+    cores = max(cores or 1, 1)
+    count = configured if configured > 0 else max(1, cores // 2)
+    return count, max(1, cores // count)
 
 
 def first_admin_hint(endpoint: str) -> str:

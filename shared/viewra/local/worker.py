@@ -91,8 +91,14 @@ class QueueWorker:
         threads: int = 4,
         wait_seconds: int = IDLE_WAIT_SECONDS,
         batch_window: float = 0.0,
+        priority_queue: str | None = None,
     ) -> None:
         self.settings, self.queue, self.handler = settings, queue, handler
+        # A queue looked at (without waiting) before each receive from ``queue``: chunks a
+        # player waits for. The long poll of ``queue`` keeps its length: a chunk is moved ahead
+        # only while it waits on ``queue`` (not started), so a worker that could take it is
+        # either busy (and looks here before its next take) or gets ``queue``'s message at once.
+        self.priority_queue = priority_queue
         self.batch_window = batch_window
         self.function_name, self.batch_size, self.wait_seconds = (
             function_name,
@@ -104,6 +110,8 @@ class QueueWorker:
             for i in range(threads)
         ]
         self._stop = threading.Event()
+        self._priority: tuple[str, str] | None = None
+        self._visibility: dict[str, int] = {}  # by queue URL: how long a batch stays hidden
         self.invocations = 0
         self.failures = 0
 
@@ -111,11 +119,10 @@ class QueueWorker:
         # the client when it starts, not when it is described: building a worker touches no AWS
         self._sqs = client(self.settings, "sqs")
         self._url = self._sqs.get_queue_url(QueueName=self.queue)["QueueUrl"]
-        attributes = self._sqs.get_queue_attributes(
-            QueueUrl=self._url, AttributeNames=["QueueArn", "VisibilityTimeout"]
-        )["Attributes"]
-        self._arn = attributes["QueueArn"]
-        self._visibility = int(attributes.get("VisibilityTimeout", 30))
+        self._arn = self._queue_attributes(self._url)
+        if self.priority_queue:
+            url = self._sqs.get_queue_url(QueueName=self.priority_queue)["QueueUrl"]
+            self._priority = (url, self._queue_attributes(url))
         for t in self._threads:
             t.start()
         return self
@@ -141,30 +148,41 @@ class QueueWorker:
                 logger.exception("worker poll failed", extra={"queue": self.queue})
                 self._stop.wait(1.0)
 
-    def _release(self, messages: list[dict[str, Any]]) -> None:
+    def _release(self, messages: list[dict[str, Any]], url: str | None = None) -> None:
         """Put received messages back at once (visibility 0), for whoever polls next."""
         self._sqs.change_message_visibility_batch(
-            QueueUrl=self._url,
+            QueueUrl=url or self._url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
                 for i, m in enumerate(messages)
             ],
         )
 
-    def _keep_hidden(self, messages: list[dict[str, Any]], handled: threading.Event) -> None:
+    def _queue_attributes(self, url: str) -> str:
+        """The queue's ARN (for the events); its visibility timeout is kept for the batches."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+        )["Attributes"]
+        self._visibility[url] = int(attributes.get("VisibilityTimeout", 30))
+        return str(attributes["QueueArn"])
+
+    def _keep_hidden(
+        self, messages: list[dict[str, Any]], url: str, handled: threading.Event
+    ) -> None:
         """Extend the batch's visibility every half timeout until it is handled (or for at most
         MAX_HIDDEN_SECONDS, after which it comes back as after a Lambda timeout)."""
-        period = max(0.5, self._visibility / 2)
+        visibility = self._visibility[url]
+        period = max(0.5, visibility / 2)
         deadline = time.monotonic() + MAX_HIDDEN_SECONDS
         while not handled.wait(period) and time.monotonic() < deadline:
             try:
                 self._sqs.change_message_visibility_batch(
-                    QueueUrl=self._url,
+                    QueueUrl=url,
                     Entries=[
                         {
                             "Id": str(i),
                             "ReceiptHandle": m["ReceiptHandle"],
-                            "VisibilityTimeout": self._visibility,
+                            "VisibilityTimeout": visibility,
                         }
                         for i, m in enumerate(messages)
                     ],
@@ -172,9 +190,11 @@ class QueueWorker:
             except Exception:  # the emulator going away under a stop; the batch ends anyway
                 logger.warning("could not extend a batch's visibility", extra={"queue": self.queue})
 
-    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
+    def _receive(
+        self, count: int, wait_seconds: int, url: str | None = None
+    ) -> list[dict[str, Any]]:
         r = self._sqs.receive_message(
-            QueueUrl=self._url,
+            QueueUrl=url or self._url,
             MaxNumberOfMessages=min(count, 10),  # SQS's most per call
             WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
@@ -196,20 +216,28 @@ class QueueWorker:
         return messages
 
     def poll_once(self) -> int:
-        """Receive one batch and invoke the handler; return how many messages were received."""
-        messages = self._receive(self.batch_size, self.wait_seconds)
+        """Receive one batch (from the priority queue first, if any) and invoke the handler;
+        return how many messages were received."""
+        url, arn = self._url, self._arn
+        messages: list[dict[str, Any]] = []
+        if self._priority is not None:
+            messages = self._receive(self.batch_size, 0, self._priority[0])
+            if messages:
+                url, arn = self._priority
+        if not messages:
+            messages = self._receive(self.batch_size, self.wait_seconds)
         if not messages:
             return 0
         if self._stop.is_set():  # stopped during the poll: not ours to handle any more
-            self._release(messages)
+            self._release(messages, url)
             return 0
-        if self.batch_window > 0 and len(messages) < self.batch_size:
+        if self.batch_window > 0 and len(messages) < self.batch_size and url == self._url:
             messages = self._gather(messages)
-        event = to_lambda_event(messages, self._arn, self.settings.region)
+        event = to_lambda_event(messages, arn, self.settings.region)
         self.invocations += 1
         handled = threading.Event()
         keeper = threading.Thread(
-            target=self._keep_hidden, args=(messages, handled), daemon=True, name="keep-hidden"
+            target=self._keep_hidden, args=(messages, url, handled), daemon=True, name="keep-hidden"
         )
         keeper.start()
         try:
@@ -226,7 +254,7 @@ class QueueWorker:
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
-                QueueUrl=self._url,
+                QueueUrl=url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
                 ],
@@ -261,7 +289,10 @@ def queue_workers(settings: Settings, functions: list[str]) -> list[QueueWorker]
         if name in ("enrich", "events") and not settings.events_topic:
             continue
         queue, function, handler, function_name, threads = specs[name]
-        workers.append(function_worker(settings, queue, function, handler, function_name, threads))
+        worker = function_worker(settings, queue, function, handler, function_name, threads)
+        if name == "transcode":  # one poller takes both queues, the priority one first
+            worker.priority_queue = settings.transcode_priority_queue or None
+        workers.append(worker)
     return workers
 
 
@@ -299,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     from viewra.common.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="viewra-worker")
-    parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich"])
+    parser.add_argument("functions", nargs="+", choices=["scan", "events", "enrich", "transcode"])
     args = parser.parse_args(argv)
     from viewra.local.heap import settle
 

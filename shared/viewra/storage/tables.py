@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     TTLAttribute,
     UnicodeAttribute,
 )
@@ -117,6 +118,16 @@ def jobs_model_for(settings: Settings) -> type[Model]:
         "finished_at": UnicodeAttribute(null=True),
         "playable_at": UnicodeAttribute(null=True),  # first playlist listing a segment up (HLS)
         "accessed_at": UnicodeAttribute(null=True),
+        # fan-out (viewra.transcoding.fanout): the chunk plan, and sets every worker ADDs to, so
+        # a redelivered chunk or segment counts once
+        "plan": JSONAttribute(null=True),
+        "plan_id": UnicodeAttribute(
+            null=True
+        ),  # chunk messages carry it: a stale run's are dropped
+        "chunks_started": NumberSetAttribute(null=True),
+        "chunks_done": NumberSetAttribute(null=True),
+        "chunks_bumped": NumberSetAttribute(null=True),  # moved ahead for a waiting player
+        "segments": NumberSetAttribute(null=True),  # global numbers of the segments up
     }
     return type("TranscodeJobRecord", (Model,), attrs)  # type: ignore[return-value]
 

@@ -44,6 +44,12 @@ def _actions(model: Any, fields: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _same_plan(model: Any, plan_id: str | None) -> Any:
+    """The record runs the plan ``plan_id`` (None: any), so a chunk message left from an
+    earlier run of the same hash (cancelled, then asked for again) does not count in this one."""
+    return model.h.exists() if plan_id is None else model.plan_id == plan_id
+
+
 class JobStore:
     """Job records: created once per hash with a conditional write, then moved through their
     lifecycle by conditional updates. Returns raw records; :mod:`viewra.transcoding.jobs` shapes
@@ -140,6 +146,82 @@ class JobStore:
         actions.append(m.attempts.add(1))
         condition = m.h.exists() & ~m.status.is_in(*refuse) & (m.cancel != 1)
         return self._update(h, actions, condition)
+
+    # -- fan-out: the plan and the sets chunk workers ADD to ------------------------------------
+
+    def set_plan(self, h: str, plan: dict[str, Any], plan_id: str) -> bool:
+        """Store the chunk plan of a running job, unless it has one (a redelivered planner
+        message must not reset the chunks done so far); True when this call stored it."""
+        m = self._model
+        condition = m.status.is_in("running") & m.plan.does_not_exist() & (m.cancel != 1)
+        actions = [m.plan.set(plan), m.plan_id.set(plan_id)]
+        return self._update(h, actions, condition) is not None
+
+    def start_chunk(self, h: str, chunk: int, plan_id: str | None = None) -> Any | None:
+        """Mark ``chunk`` started (ADD to a set) while the job runs (under the plan
+        ``plan_id``, when given) and it was not started; the record back (with its plan), or
+        None when the condition refused it."""
+        m = self._model
+        condition = (
+            m.status.is_in("running")
+            & (m.cancel != 1)
+            & _same_plan(m, plan_id)
+            & ~m.chunks_started.contains(chunk)
+            & ~m.chunks_done.contains(chunk)
+        )
+        return self._update(h, [m.chunks_started.add({chunk})], condition)
+
+    def restart_chunk(self, h: str, chunk: int, plan_id: str | None = None) -> Any | None:
+        """Run ``chunk`` again (a redelivery: its first run died), unless it is done or the job
+        no longer runs (under that plan); the record back, or None."""
+        m = self._model
+        condition = (
+            m.status.is_in("running")
+            & (m.cancel != 1)
+            & _same_plan(m, plan_id)
+            & ~m.chunks_done.contains(chunk)
+        )
+        return self._update(h, [m.chunks_started.add({chunk})], condition)
+
+    def segment_up(self, h: str, segment: int, fields: dict[str, Any] | None = None) -> bool:
+        """Count a segment as up (ADD to a set: a repeat counts once); False when the job no
+        longer runs or was cancelled."""
+        m = self._model
+        actions = [m.segments.add({segment}), *_actions(m, fields or {})]
+        condition = m.status.is_in("running") & (m.cancel != 1)
+        try:
+            m._get_connection().update_item(
+                m._hash_key_attribute().serialize(h),
+                actions=actions,
+                condition=condition,
+                return_values=NONE,
+            )
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def chunk_done(self, h: str, chunk: int) -> set[int] | None:
+        """Count ``chunk`` done (ADD to a set: a redelivered chunk counts once); the set of done
+        chunks after it, or None when the job no longer runs."""
+        m = self._model
+        condition = m.status.is_in("running") & (m.cancel != 1)
+        record = self._update(h, [m.chunks_done.add({chunk})], condition)
+        return None if record is None else {int(c) for c in record.chunks_done or ()}
+
+    def bump_chunk(self, h: str, chunk: int) -> bool:
+        """Note that ``chunk`` was moved ahead, once: True for the first caller only (who sends
+        the priority message), False when it was already, or is started or done."""
+        m = self._model
+        condition = (
+            m.status.is_in("running")
+            & (m.cancel != 1)
+            & ~m.chunks_bumped.contains(chunk)
+            & ~m.chunks_started.contains(chunk)
+            & ~m.chunks_done.contains(chunk)
+        )
+        return self._update(h, [m.chunks_bumped.add({chunk})], condition) is not None
 
     def delete(self, h: str, *, unless_status: tuple[str, ...] = ()) -> bool:
         """Delete the record (absent is fine) unless it is in one of ``unless_status``; False

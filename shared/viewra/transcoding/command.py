@@ -221,22 +221,7 @@ def build_command(
     ``input_headers`` go with every HTTP request ffmpeg makes for a URL input."""
     options = options or CommandOptions()
     is_url = "://" in input_url
-    args = [options.ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", options.loglevel]
-    args += ["-nostats", "-progress", "pipe:1"]
-    if options.threads:
-        args += ["-threads", str(options.threads)]
-    args += _hw_input_args(provider)
-    if options.realtime_input:
-        args += ["-re"]
-    if is_url:
-        args += ["-reconnect", "1", "-reconnect_on_network_error", "1"]
-        args += ["-reconnect_delay_max", "5", "-rw_timeout", "30000000"]
-        if input_headers:
-            for name, value in input_headers.items():
-                if not _HEADER_NAME.match(name) or any(c in value for c in "\r\n"):
-                    raise CommandError(f"not a valid HTTP header: {name!r}")
-            args += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in input_headers.items())]
-    args += ["-i", input_url]
+    args = _input_args(options, provider, input_url, input_headers)
     subtitle_file = None if is_url else Path(input_url)
     args += video_args(
         params,
@@ -249,3 +234,124 @@ def build_command(
     args += ["-sn", "-dn", "-map_metadata", "-1", "-max_muxing_queue_size", "1024"]
     args += output_args(params, out_dir)
     return args
+
+
+def _input_args(
+    options: CommandOptions,
+    provider: Provider | None,
+    input_url: str,
+    input_headers: Mapping[str, str] | None,
+    *,
+    start: float | None = None,
+    length: float | None = None,
+) -> list[str]:
+    """ffmpeg, its global options and the input (``start``/``length``: a window of it, seeking
+    on the input so a chunk decodes from the keyframe before its start, not from 0)."""
+    is_url = "://" in input_url
+    args = [options.ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", options.loglevel]
+    args += ["-nostats", "-progress", "pipe:1"]
+    if options.threads:
+        args += ["-threads", str(options.threads)]
+    if provider is not None:
+        args += _hw_input_args(provider)
+    if options.realtime_input:
+        args += ["-re"]
+    if is_url:
+        args += ["-reconnect", "1", "-reconnect_on_network_error", "1"]
+        args += ["-reconnect_delay_max", "5", "-rw_timeout", "30000000"]
+        if input_headers:
+            for name, value in input_headers.items():
+                if not _HEADER_NAME.match(name) or any(c in value for c in "\r\n"):
+                    raise CommandError(f"not a valid HTTP header: {name!r}")
+            args += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in input_headers.items())]
+    if start:
+        args += ["-ss", f"{start:.6f}"]
+    if length is not None:
+        args += ["-t", f"{length:.6f}"]
+    args += ["-i", input_url]
+    if options.threads:  # again after the input: the encoder's threads too, not only the decoder's
+        args += ["-threads", str(options.threads)]
+    return args
+
+
+def _chunk_hls_args(
+    segment_seconds: int, out_dir: Path, pattern: str, playlist: str, start_number: int
+) -> list[str]:
+    return [
+        "-f", "hls",
+        "-hls_time", str(segment_seconds),
+        "-hls_playlist_type", "event",
+        "-hls_list_size", "0",
+        "-hls_flags", "independent_segments+temp_file",
+        "-hls_segment_type", "mpegts",
+        "-start_number", str(start_number),
+        "-hls_segment_filename", str(out_dir / pattern),
+        str(out_dir / playlist),
+    ]  # fmt: skip
+
+
+def chunk_command(
+    params: TranscodeParams,
+    provider: Provider,
+    input_url: str,
+    out_dir: Path,
+    *,
+    start: float,
+    length: float,
+    first_segment: int,
+    options: CommandOptions | None = None,
+    input_headers: Mapping[str, str] | None = None,
+    ts_base: float = 1.4,
+) -> list[str]:
+    """One chunk of a fanned-out job: the video of ``[start, start + length)``, no audio, as
+    MPEG-TS segments numbered from ``first_segment``.
+
+    The input is seeked (``-ss``, accurate: decoded from the keyframe before, frames before
+    ``start`` dropped) and cut (``-t``); the encoder forces a keyframe at every segment boundary,
+    counted from the chunk's start, which the plan puts on a segment boundary of the whole. The
+    output timestamps are shifted back to the source's time (``-output_ts_offset start``, plus
+    the common base), with no muxer delay of its own (``-muxdelay 0``): the chunks then line up
+    with no gap or overlap, and ffmpeg never shifts one of them alone."""
+    options = options or CommandOptions()
+    # The input is read a second past the chunk and the output cut at its length: ffmpeg's
+    # input -t/-to keep the first frame at or past the end (the 23.976 fps frame at 180.013 s
+    # came out of both the chunk before 180 s and the one from it), the output's -t does not.
+    args = _input_args(
+        options, provider, input_url, input_headers, start=start, length=length + 1.0
+    )
+    args += video_args(params, provider, options)
+    args += ["-t", f"{length:.6f}"]
+    # Each frame keeps its own time: by default the encoder's time base is one frame and a
+    # constant frame rate is made from the chunk's start, which would move every frame of a
+    # chunk that does not start on a frame of the source (23.976 fps, 6 s) by up to a frame.
+    args += ["-fps_mode", "passthrough", "-enc_time_base:v", "1:90000"]
+    args += ["-an", "-sn", "-dn", "-map_metadata", "-1", "-max_muxing_queue_size", "1024"]
+    args += ["-output_ts_offset", f"{start + ts_base:.6f}", "-muxdelay", "0", "-muxpreload", "0"]
+    seconds = params.segment_length or DEFAULT_SEGMENT_SECONDS
+    return args + _chunk_hls_args(seconds, out_dir, "seg_%05d.ts", MEDIA_PLAYLIST, first_segment)
+
+
+AUDIO_SEGMENT_PATTERN = re.compile(r"^audio_\d{5}\.ts$")
+
+
+def audio_command(
+    params: TranscodeParams,
+    provider: Provider,
+    input_url: str,
+    out_dir: Path,
+    playlist: str,
+    *,
+    options: CommandOptions | None = None,
+    input_headers: Mapping[str, str] | None = None,
+    ts_base: float = 1.4,
+) -> list[str]:
+    """The audio of a fanned-out job in one pass, as an audio-only rendition: chunked AAC would
+    restart its encoder (priming samples, a gap or click) at every chunk boundary. On the same
+    timeline as the video chunks (the same base, no muxer delay)."""
+    options = options or CommandOptions()
+    args = _input_args(options, None, input_url, input_headers)
+    args += ["-vn", *audio_args(params, provider)]
+    args += ["-sn", "-dn", "-map_metadata", "-1"]
+    args += ["-output_ts_offset", f"{ts_base:.6f}", "-muxdelay", "0", "-muxpreload", "0"]
+    seconds = params.segment_length or DEFAULT_SEGMENT_SECONDS
+    return args + _chunk_hls_args(seconds, out_dir, "audio_%05d.ts", playlist, 0)

@@ -40,6 +40,11 @@ class TranscodeLimits:
     preset: str = "veryfast"
     realtime_input: bool = False  # tests: pace ffmpeg's input at native speed (-re)
     cache_budget_bytes: int = 100 * 1024**3
+    # fan-out: an HLS re-encode of a source longer than this is split into chunks of
+    # ``chunk_segments`` whole segments, one queue message each (viewra.transcoding.fanout)
+    chunk_threshold_seconds: float = 120.0
+    chunk_segments: int = 10
+    threads: int = 0  # ffmpeg -threads (0: ffmpeg's choice); the local runner sets each share
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> TranscodeLimits:
@@ -53,7 +58,10 @@ class TranscodeLimits:
 
     def command_options(self) -> CommandOptions:
         return CommandOptions(
-            ffmpeg=self.ffmpeg, preset=self.preset, realtime_input=self.realtime_input
+            ffmpeg=self.ffmpeg,
+            preset=self.preset,
+            realtime_input=self.realtime_input,
+            threads=self.threads or None,
         )
 
 

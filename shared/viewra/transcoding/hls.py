@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 PLAYLIST_TYPE = re.compile(r"^#EXT-X-PLAYLIST-TYPE:.*$", re.MULTILINE)
-_MAP_URI = re.compile(r'(#EXT-X-MAP:.*?URI=")([^"]+)(")')
+_MAP_URI = re.compile(r'(#EXT-X-(?:MAP|MEDIA):.*?URI=")([^"]+)(")')
 _EXTINF = re.compile(r"^#EXTINF:([0-9.]+)")
 
 
@@ -62,8 +62,25 @@ class Variant:
     frame_rate: float | None = None
 
 
-def master_playlist(variants: Sequence[Variant], *, version: int = 3) -> str:
+@dataclass(frozen=True)
+class AudioRendition:
+    """An audio-only rendition the variants play beside their video (``EXT-X-MEDIA``): a
+    fanned-out job encodes its audio in one pass, apart from the video chunks."""
+
+    group: str
+    uri: str
+    name: str = "audio"
+
+
+def master_playlist(
+    variants: Sequence[Variant], *, version: int = 3, audio: AudioRendition | None = None
+) -> str:
     lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if audio is not None:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{audio.group}",NAME="{audio.name}",'
+            f'DEFAULT=YES,AUTOSELECT=YES,URI="{audio.uri}"'
+        )
     for v in variants:
         attrs = [f"BANDWIDTH={max(int(v.bandwidth), 1)}"]
         if v.average_bandwidth:
@@ -74,6 +91,8 @@ def master_playlist(variants: Sequence[Variant], *, version: int = 3) -> str:
             attrs.append(f"FRAME-RATE={v.frame_rate:.3f}")
         if v.codecs:
             attrs.append(f'CODECS="{v.codecs}"')
+        if audio is not None:
+            attrs.append(f'AUDIO="{audio.group}"')
         lines += [f"#EXT-X-STREAM-INF:{','.join(attrs)}", v.uri]
     return "\n".join(lines) + "\n"
 
@@ -85,7 +104,7 @@ def rewrite_uris(text: str, url_for: Callable[[str], str]) -> str:
         line = raw.strip()
         if line and not line.startswith("#"):
             out.append(url_for(line))
-        elif line.startswith("#EXT-X-MAP:"):
+        elif line.startswith(("#EXT-X-MAP:", "#EXT-X-MEDIA:")):
             out.append(_MAP_URI.sub(lambda m: m.group(1) + url_for(m.group(2)) + m.group(3), line))
         else:
             out.append(raw)

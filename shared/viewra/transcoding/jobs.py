@@ -12,6 +12,7 @@ ready (a run that crashed between the two writes, or a record lost).
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,11 +24,13 @@ from viewra.common.errors import Conflict, NotFound
 from viewra.common.events import TranscodeQueued, publish
 from viewra.common.parallel_calls import together
 from viewra.common.timestamps import now_iso, parse_iso
+from viewra.transcoding.chunks import ChunkPlan
 from viewra.transcoding.context import Transcoder
 from viewra.transcoding.models import CONTENT_PREFIX, MANIFEST, job_prefix
 from viewra.transcoding.params import SourceRef, TranscodeParams, content_hash
 
 MESSAGE_TYPE = "transcode"
+CHUNK_MESSAGE_TYPE = "transcode-chunk"  # one chunk of a fanned-out job (viewra.transcoding.fanout)
 STALE_QUEUED_SECONDS = 900  # a queued job untouched this long gets its message sent again
 # A running job writes its record every few seconds; silent this long, its worker is gone (a
 # crash the queue has not redelivered yet): the next request queues it again.
@@ -35,6 +38,17 @@ STALE_RUNNING_SECONDS = 60
 # Silent this long, a running job may have crashed between writing its manifest and marking the
 # record ready: a status read then looks for the manifest (else it trusts the record).
 QUIET_RUNNING_SECONDS = 15
+
+
+# A job run again is planned again: the chunk plan and the sets of its last run go.
+FANOUT_RESET = {
+    "plan": None,
+    "plan_id": None,
+    "chunks_started": None,
+    "chunks_done": None,
+    "chunks_bumped": None,
+    "segments": None,
+}
 
 
 class JobStatus(StrEnum):
@@ -68,6 +82,9 @@ class Job(BaseModel):
     # HLS: when a media playlist listing a segment was first up, i.e. playback could start
     playable_at: str | None = None
     manifest_key: str | None = None
+    # a fanned-out job: how many chunks it was split into, and how many are done
+    chunks: int | None = None
+    chunks_done: int | None = None
 
 
 class RequestResult(BaseModel):
@@ -114,6 +131,8 @@ def job_from_record(record: Any) -> Job:
         manifest_key=job_prefix(record.h) + MANIFEST
         if record.status == JobStatus.READY.value
         else None,
+        chunks=len(plan["chunks"]) if (plan := getattr(record, "plan", None)) else None,
+        chunks_done=len(getattr(record, "chunks_done", None) or ()) if plan else None,
     )
 
 
@@ -135,6 +154,36 @@ def _ready_job(tc: Transcoder, h: str, record: Any | None) -> Job:
 
 def _send(tc: Transcoder, h: str) -> None:
     tc.queues.send(tc.settings.transcode_queue, [{"type": MESSAGE_TYPE, "h": h}])
+
+
+def chunk_message(h: str, chunk: int, plan_id: str | None = None) -> dict[str, Any]:
+    return {"type": CHUNK_MESSAGE_TYPE, "h": h, "chunk": chunk, "plan": plan_id}
+
+
+def queue_chunks(tc: Transcoder, h: str, plan: ChunkPlan) -> bool:
+    """Store the plan with the running job and queue one message per chunk: chunk 0 alone and
+    first, so the first worker free takes it and the time to the first segment does not depend
+    on the source's length; then the others in order. A redelivered planner message finds the
+    plan stored: it keeps it (chunks may be done) and queues again the chunks not done, which
+    their workers skip if they are running (see :mod:`viewra.transcoding.fanout`). False when
+    the job no longer runs."""
+    done: set[int] = set()
+    plan_id = uuid.uuid4().hex
+    if not tc.jobs.set_plan(h, plan.to_dict(), plan_id):
+        record = tc.jobs.get(h)
+        if record is None or record.status != JobStatus.RUNNING.value or record.cancel:
+            return False
+        if record.plan:
+            plan = ChunkPlan.from_dict(record.plan)
+        plan_id = record.plan_id
+        done = {int(c) for c in record.chunks_done or ()}
+    pending = [c.index for c in plan.chunks if c.index not in done]
+    if pending:
+        tc.queues.send(tc.settings.transcode_queue, [chunk_message(h, pending[0], plan_id)])
+    if pending[1:]:
+        messages = [chunk_message(h, i, plan_id) for i in pending[1:]]
+        tc.queues.send(tc.settings.transcode_queue, messages)
+    return True
 
 
 def _age_seconds(stamp: str) -> float:
@@ -219,6 +268,7 @@ def request_transcode(
                 "playable_at": None,
                 "updated_at": now,
                 "accessed_at": now,
+                **FANOUT_RESET,
             },
             only_if_status=(record.status,),
         )

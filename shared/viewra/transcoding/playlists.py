@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 from viewra.common.errors import NotFound
 from viewra.transcoding import hls
+from viewra.transcoding.chunks import AUDIO_GROUP, AUDIO_PLAYLIST, ChunkPlan, live_media_playlist
 from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
 from viewra.transcoding.context import Transcoder
 from viewra.transcoding.jobs import touch
 
-PLAYLISTS = (MASTER_PLAYLIST, MEDIA_PLAYLIST)
+PLAYLISTS = (MASTER_PLAYLIST, MEDIA_PLAYLIST, AUDIO_PLAYLIST)
 
 
 def _stored(tc: Transcoder, h: str, name: str) -> str:
@@ -27,10 +28,20 @@ def _stored(tc: Transcoder, h: str, name: str) -> str:
 
 
 def render_media(tc: Transcoder, h: str, name: str = MEDIA_PLAYLIST) -> str:
-    """The media playlist with presigned segment URLs."""
-    if name != MEDIA_PLAYLIST:
+    """The media playlist with presigned segment URLs. A fanned-out job's has no stored copy
+    until it is complete: it is made from the record, the segments counted up so far in order
+    up to the first missing one."""
+    if name not in (MEDIA_PLAYLIST, AUDIO_PLAYLIST):
         raise NotFound(f"no playlist {name}")
-    text = _stored(tc, h, name)
+    data = tc.content.get_bytes(tc.content.key(h, name))
+    if data is not None:
+        text = data.decode("utf-8")
+    else:
+        record = tc.jobs.get(h) if name == MEDIA_PLAYLIST else None
+        if record is None or not getattr(record, "plan", None):
+            raise NotFound(f"no {name} for transcode {h}")
+        plan = ChunkPlan.from_dict(record.plan)
+        text = live_media_playlist(plan, {int(n) for n in record.segments or ()})
     return hls.rewrite_uris(text, lambda uri: tc.content.presign(tc.content.key(h, uri)))
 
 
@@ -43,11 +54,21 @@ def render_master(tc: Transcoder, h: str, variant_url: Callable[[str], str]) -> 
     if data is not None:
         text = data.decode("utf-8")
     else:
-        _stored(tc, h, MEDIA_PLAYLIST)  # NotFound until the first segments are up
         record = tc.jobs.get(h)
+        plan = getattr(record, "plan", None) if record is not None else None
+        if plan:  # a fanned-out job: playable once segment 0 is counted up
+            if 0 not in {int(n) for n in record.segments or ()}:  # type: ignore[union-attr]
+                raise NotFound(f"no {MEDIA_PLAYLIST} for transcode {h} yet")
+        else:
+            _stored(tc, h, MEDIA_PLAYLIST)  # NotFound until the first segments are up
         params = (record.params if record is not None else None) or {}
         rate = int(params.get("video_bitrate") or 0) + int(params.get("audio_bitrate") or 0)
-        text = hls.master_playlist([hls.Variant(uri=MEDIA_PLAYLIST, bandwidth=rate or 2_000_000)])
+        audio = None
+        if plan and ChunkPlan.from_dict(plan).audio:
+            audio = hls.AudioRendition(AUDIO_GROUP, AUDIO_PLAYLIST)
+        text = hls.master_playlist(
+            [hls.Variant(uri=MEDIA_PLAYLIST, bandwidth=rate or 2_000_000)], audio=audio
+        )
     touch(tc, h)
     return hls.rewrite_uris(text, variant_url)
 

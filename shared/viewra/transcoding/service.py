@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from viewra.common.errors import BadRequest, NotFound, Unprocessable
 from viewra.common.identifiers import ItemId
 from viewra.media.models.items import ItemStatus, MediaItem, OptimizedVersion
-from viewra.transcoding import jobs, playlists
-from viewra.transcoding.command import MASTER_PLAYLIST, MEDIA_PLAYLIST, MP4_FILE
+from viewra.transcoding import jobs, playlists, seek
+from viewra.transcoding.command import MP4_FILE
 from viewra.transcoding.context import TranscodeLimits, Transcoder
+from viewra.transcoding.fanout import handle_message as run_transcode_message
 from viewra.transcoding.for_playback import QueueTranscoder, output_url, request_for_item
 from viewra.transcoding.jobs import CacheEntry, Job, RequestResult
 from viewra.transcoding.models import BUILT_IN_PRESETS
@@ -21,7 +22,6 @@ from viewra.transcoding.optimized import OptimizedVersions
 from viewra.transcoding.params import TranscodeParams
 from viewra.transcoding.providers import BUILT_IN, FfmpegFacts, Registry
 from viewra.transcoding.worker import Heartbeat
-from viewra.transcoding.worker import handle_message as run_transcode_message
 
 
 class ItemLookup(Protocol):
@@ -88,9 +88,15 @@ def output(services: Services, h: str, name: str, base_url: str) -> tuple[str, s
     h = _hash(h)
     if name == MP4_FILE:
         return "redirect", playlists.mp4_url(tc, h)
-    if name not in {MASTER_PLAYLIST, MEDIA_PLAYLIST}:
+    if name not in playlists.PLAYLISTS:
         raise NotFound(f"no output {name!r}")
     return "playlist", playlists.render(tc, h, name, f"{base_url.rstrip('/')}/transcodes/{h}")
+
+
+def segment(services: Services, h: str, name: str) -> str:
+    """A presigned URL of one segment, once it is up (a seek into a fanned-out job moves the
+    segment's chunk ahead and waits for it: :mod:`viewra.transcoding.seek`)."""
+    return seek.segment_url(services.transcode, _hash(h), name)
 
 
 def cache(services: Services) -> dict[str, Any]:
@@ -154,5 +160,6 @@ __all__ = [
     "presets",
     "providers",
     "run_transcode_message",
+    "segment",
     "version_states",
 ]

@@ -42,6 +42,7 @@ from viewra.common.errors import PoisonMessage
 from viewra.common.logs import logger
 from viewra.common.timestamps import now_iso
 from viewra.transcoding import hls
+from viewra.transcoding.chunks import plan_chunks
 from viewra.transcoding.command import (
     INIT_SEGMENT,
     MASTER_PLAYLIST,
@@ -53,7 +54,7 @@ from viewra.transcoding.command import (
     pinned_input_headers,
 )
 from viewra.transcoding.context import Transcoder
-from viewra.transcoding.jobs import MESSAGE_TYPE, JobStatus
+from viewra.transcoding.jobs import MESSAGE_TYPE, JobStatus, queue_chunks
 from viewra.transcoding.models import MANIFEST
 from viewra.transcoding.params import Protocol, SourceRef, TranscodeParams
 from viewra.transcoding.progress import Progress, ProgressParser, Throttle
@@ -248,8 +249,12 @@ class Uploader:
         h: str,
         out_dir: Path,
         on_first_segment: Callable[[str], None] | None = None,
+        *,
+        pattern: re.Pattern[str] = SEGMENT_PATTERN,
+        playlist: str = MEDIA_PLAYLIST,
     ) -> None:
         self.tc, self.h, self.out_dir = tc, h, out_dir
+        self.pattern, self.playlist = pattern, playlist
         self.sizes: dict[str, int] = {}
         self.playable_at: str | None = None
         self._playlist_seen = ""
@@ -267,18 +272,18 @@ class Uploader:
     def pass_once(self, *, playlist: bool = True) -> None:
         """Upload the new segments, then (``playlist``) the playlist if it changed."""
         names = sorted(p.name for p in self.out_dir.iterdir())
-        segments = [n for n in names if SEGMENT_PATTERN.match(n) and n not in self.sizes]
+        segments = [n for n in names if self.pattern.match(n) and n not in self.sizes]
         if segments and INIT_SEGMENT in names and INIT_SEGMENT not in self.sizes:
             self._put(INIT_SEGMENT)
         for name in segments:
             self._put(name)
-        if playlist and MEDIA_PLAYLIST in names:
+        if playlist and self.playlist in names:
             self._put_playlist()
 
     def _put_playlist(self) -> None:
         """The playlist so far, when it changed and every segment it lists is up."""
         try:
-            text = (self.out_dir / MEDIA_PLAYLIST).read_text()
+            text = (self.out_dir / self.playlist).read_text()
         except FileNotFoundError:  # between ffmpeg's unlink and rename (it renames a temp file)
             return
         if text == self._playlist_seen:
@@ -287,7 +292,7 @@ class Uploader:
         if not set(listed) <= set(self.sizes):
             return
         self.tc.content.put_bytes(
-            self.tc.content.key(self.h, MEDIA_PLAYLIST), text.encode(), _content_type(".m3u8")
+            self.tc.content.key(self.h, self.playlist), text.encode(), _content_type(".m3u8")
         )
         self._playlist_seen = text
         if listed and not self.playable:
@@ -498,6 +503,36 @@ def _source_problem(tc: Transcoder, source: SourceRef) -> str | None:
     return None
 
 
+def resolve_input(
+    tc: Transcoder,
+    params: TranscodeParams,
+    source: SourceRef,
+    hints: dict[str, Any] | None,
+    work: Path,
+) -> tuple[str | None, str, dict[str, str]]:
+    """(problem, input, pinned headers): a presigned URL ffmpeg reads (pinned to the job's ETag),
+    or a local copy where the container or a text subtitle needs a file; ``problem`` says why
+    neither can be had (then the job fails)."""
+    limits = tc.limits
+    suffix = Path(source.key).suffix.lower()
+    container_hint = ((hints or {}).get("container") or suffix.lstrip(".")).lower()
+    needs_file = params.burn_subtitle is not None or container_hint not in URL_CONTAINERS
+    mode = limits.input_mode
+    if mode == "download" or (mode == "auto" and needs_file):
+        problem = _source_problem(tc, source)
+        if problem is None and source.size > limits.temp_max_bytes:
+            problem = f"source needs a download of {source.size} bytes, over the temp limit"
+        if problem:
+            return problem, "", {}
+        local = work / f"source{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
+        tc.sources.download(source.bucket, source.key, source.etag, local)
+        return None, str(local), {}
+    # No HEAD first: every request ffmpeg makes carries If-Match with the job's ETag, so a
+    # replaced object fails the run (412) at any point of it, not only at its start; the
+    # reason is looked up only then (see the failure below).
+    return None, tc.sources.presign(source.bucket, source.key), pinned_input_headers(source.etag)
+
+
 def _not_claimed(tc: Transcoder, h: str) -> JobStatus:
     """Why the claim was refused, from the record: gone (a poison message), cancelled (marked so
     if it was still queued or running), or already ready."""
@@ -589,30 +624,22 @@ def _run(
         _fail(tc, h, problem)
         raise TranscodeFailed(problem)
 
-    suffix = Path(source.key).suffix.lower()
-    container_hint = ((hints or {}).get("container") or suffix.lstrip(".")).lower()
-    needs_file = params.burn_subtitle is not None or container_hint not in URL_CONTAINERS
-    mode = limits.input_mode
-    pinned: dict[str, str] = {}
-    if mode == "download" or (mode == "auto" and needs_file):
-        problem = _source_problem(tc, source)
-        if problem is None and source.size > limits.temp_max_bytes:
-            problem = f"source needs a download of {source.size} bytes, over the temp limit"
-        if problem:
-            _fail(tc, h, problem)
-            raise TranscodeFailed(problem)
-        local = work / f"source{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
-        tc.sources.download(source.bucket, source.key, source.etag, local)
-        input_url = str(local)
-    else:
-        # No HEAD first: every request ffmpeg makes carries If-Match with the job's ETag, so a
-        # replaced object fails the run (412) at any point of it, not only at its start; the
-        # reason is looked up only then (see the failure below).
-        input_url = tc.sources.presign(source.bucket, source.key)
-        pinned = pinned_input_headers(source.etag)
+    problem, input_url, pinned = resolve_input(tc, params, source, hints, work)
+    if problem:
+        _fail(tc, h, problem)
+        raise TranscodeFailed(problem)
 
     probe = {} if hints_suffice(params, hints) else ffprobe(limits.ffprobe, input_url)
     facts = source_facts(probe, hints)
+    plan = plan_chunks(
+        params,
+        facts.duration,
+        threshold_seconds=limits.chunk_threshold_seconds,
+        chunk_segments=limits.chunk_segments,
+    )
+    if plan is not None:  # a long source: fanned out as chunks, one message each
+        queue_chunks(tc, h, plan)
+        return JobStatus.RUNNING
     subtitle_is_image = (
         params.burn_subtitle is not None
         and params.burn_subtitle < len(facts.subtitle_codecs)
