@@ -47,6 +47,7 @@ export function job(overrides: Partial<Schemas['Job']> = {}): Schemas['Job'] {
     h: 'abc123', status: 'running', progress: 40, fps: 100, speed: 4, eta_seconds: 10, provider: 'software',
     error: null, attempts: 1, cancel_requested: false, params: null, source: null, created_at: null,
     updated_at: null, started_at: null, finished_at: null, playable_at: null, manifest_key: null,
+    chunks: null, chunks_done: null,
     ...overrides,
   };
 }
