@@ -16,7 +16,8 @@ from viewra.common.http_answers import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_dept
 from viewra.common.identifiers import PATH_PARAMETERS, PREFIX, bad_path_parameters
 from viewra.common.object_keys import validate_key
 
-SHAPES = sorted({*PATH_PARAMETERS.values(), PREFIX}, key=lambda s: s.pattern)
+# by pattern and description: two shapes may share a pattern, and set order differs per process
+SHAPES = sorted({*PATH_PARAMETERS.values(), PREFIX}, key=lambda s: (s.pattern, s.description))
 
 
 def _schema_admits(shape, value: str) -> bool:
