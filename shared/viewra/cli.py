@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from viewra import credentials
+from viewra.common.identifiers import PATH_PARAMETERS
 from viewra.common.settings import Settings
 
 console = Console()
@@ -199,13 +200,18 @@ def _items(c: Client, a: argparse.Namespace) -> None:
         console.print(f"more: --cursor {page['cursor']}")
 
 
+ITEM_ID = PATH_PARAMETERS["item_id"]
+
+
 def find_item(c: Client, ref: str) -> dict[str, Any]:
-    """An item by id, else the one item whose title matches ``ref``."""
-    try:
-        return c.call("GET", f"/items/{ref}")
-    except ApiError as exc:
-        if not str(exc).startswith("404"):
-            raise
+    """An item by id, else the one item whose title matches ``ref`` (a title with spaces is no
+    id: the API would refuse it as a malformed path, so it is searched for at once)."""
+    if ITEM_ID.matches(ref):
+        try:
+            return c.call("GET", f"/items/{ref}")
+        except ApiError as exc:
+            if not str(exc).startswith("404"):
+                raise
     found = c.call("GET", "/items", params={"q": ref, "limit": 10})["items"]
     exact = [i for i in found if (i.get("title") or "").casefold() == ref.casefold()]
     matches = exact or found

@@ -37,7 +37,7 @@ from viewra.playback.models.sessions import (
     ProgressReport,
     StopReport,
 )
-from viewra.transcoding.models import Preset
+from viewra.transcoding.models import BUILT_IN_PRESETS, Preset
 from viewra.transcoding.service import (
     CacheEntry,
     EvictRequest,
@@ -646,6 +646,21 @@ def _json(ref: dict[str, str]) -> dict[str, Any]:
     return {"application/json": {"schema": ref}}
 
 
+def _name_presets(schemas: dict[str, Any]) -> None:
+    """A library's ``optimized_versions`` are built-in preset names, each once (what the API
+    checks, else a 422): the media module's models name no transcoding presets, the document
+    does, so a client (and a fuzzer) knows what is valid."""
+    names = {"type": "string", "enum": sorted(BUILT_IN_PRESETS)}
+    for model in ("LibraryCreate", "LibraryUpdate"):
+        field = schemas.get(model, {}).get("properties", {}).get("optimized_versions")
+        if field is None:
+            continue
+        for option in [field, *field.get("anyOf", ())]:
+            if option.get("type") == "array":
+                option["items"] = names
+                option["uniqueItems"] = True
+
+
 @lru_cache(maxsize=4)
 def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[str, Any]:
     """The document; ``access`` is the api function's route rules ((path, METHOD) → rule), for
@@ -693,6 +708,7 @@ def build_openapi(access: tuple[tuple[tuple[str, str], str], ...] = ()) -> dict[
                 entry["content"] = _json(ref(model))
             op["responses"][str(status)] = entry
         paths.setdefault(path, {})[method] = op
+    _name_presets(schemas)
     for (method, path), media_type in TEXT_ANSWERS.items():
         if path in paths:
             ok = paths[path][method]["responses"]["200"]

@@ -1528,7 +1528,7 @@ export interface components {
              * Optimized Versions
              * @description Preset names (GET /transcode/presets): versions made for each new item
              */
-            optimized_versions?: string[];
+            optimized_versions?: ("1080p-h264-8mbps" | "480p-h264-1.5mbps" | "720p-h264-3mbps" | "aac-256k")[];
         };
         /** LibraryCreated */
         LibraryCreated: {
@@ -1564,7 +1564,7 @@ export interface components {
              * @description Preset names; [] makes none from now on (versions made stay cached)
              * @default null
              */
-            optimized_versions: string[] | null;
+            optimized_versions: ("1080p-h264-8mbps" | "480p-h264-1.5mbps" | "720p-h264-3mbps" | "aac-256k")[] | null;
         };
         /**
          * LibraryView
