@@ -196,13 +196,16 @@ def test_hlsjs_in_chromium_plays_seeks_and_buffers_across_the_chunk_boundaries(
     assert len(loaded["buffered"]) == 1, loaded["buffered"]
     start, stop = loaded["buffered"][0]
     assert start <= frame and abs((stop - start) - SECONDS) <= 1.5 * frame, loaded
-    assert abs(loaded["duration"] - SECONDS) <= 1.5 * frame, loaded
     # a seek past the first boundary plays on; so does playing across each boundary
     assert result["seek"]["reached"] > result["seek"]["past"] > boundaries[0]
     for across, boundary in zip(result["across"], boundaries, strict=True):
         assert across["from"] < boundary < across["past"] < across["reached"], across
-    # played to the end, still one range, and the end is where the source ends
+    # played to the end, still one range, and the end (the media source ended there: the
+    # duration is what was decoded, not the playlist's sum) is where the source ends. hls.js
+    # closes a hole between contiguous segments by shifting what follows, so a hole at a join
+    # shows here as a longer stream rather than as a second range.
     assert end["ended"] and abs(end["currentTime"] - SECONDS) <= 1.5 * frame, end
+    assert abs(end["duration"] - SECONDS) <= 1.5 * frame, end
     assert len(end["buffered"]) == 1, end["buffered"]
     shown = {k: result[k] for k in ("seconds", "hls_version", "seek", "across")}
     shown |= {"buffered": loaded["buffered"], "duration": loaded["duration"], "end": end}

@@ -56,8 +56,8 @@ async function playFrom(page, from, past) {
 }
 
 const { browser, close } = await launch({ width: 640, height: 360 });
+const page = browser.pages()[0] ?? (await browser.newPage());
 try {
-  const page = browser.pages()[0] ?? (await browser.newPage());
   page.on('console', (m) => m.type() === 'error' && results.console_errors.push(m.text()));
   page.on('requestfailed', (r) => results.console_errors.push(`${r.failure()?.errorText} ${r.url()}`));
   // a document the API really answered (Chromium lets it reach the loopback emulator; one made
@@ -74,7 +74,7 @@ try {
 
   step('load');
   await page.evaluate((master) => {
-    const check = { fatal: [], errors: [], tracks: [], eos: [] };
+    const check = { fatal: [], errors: [], last: {}, buffered: {} };
     window.check = check;
     const hls = new window.Hls();
     const E = window.Hls.Events;
@@ -82,17 +82,20 @@ try {
       const what = [`${d.type}/${d.details}`, d.response?.code, d.frag?.url ?? d.url, d.error?.message];
       (d.fatal ? check.fatal : check.errors).push(what.filter((w) => w !== undefined).join(' '));
     });
-    hls.on(E.BUFFER_CREATED, (_, d) => check.tracks.push(...Object.keys(d.tracks)));
-    hls.on(E.BUFFER_EOS, (_, d) => check.eos.push(d.type ?? 'all'));
+    // the last segment of each playlist (main, audio), and the last one appended
+    hls.on(E.LEVEL_LOADED, (_, d) => (check.last.main = d.details.endSN));
+    hls.on(E.AUDIO_TRACK_LOADED, (_, d) => (check.last.audio = d.details.endSN));
+    hls.on(E.FRAG_BUFFERED, (_, d) => {
+      check.buffered[d.frag.type] = Math.max(check.buffered[d.frag.type] ?? -1, d.frag.sn);
+    });
     hls.loadSource(master);
     hls.attachMedia(document.querySelector('video'));
   }, plan.master);
-  // buffered to the end: every source buffer has had its end of stream, and the media source
-  // has ended (its duration is then the end of what was decoded, not the playlist's sum)
+  // buffered to the end (hls.js loads ahead while paused): every playlist's last segment is in
   await page.waitForFunction(() => {
     const c = window.check;
-    const all = c.tracks.length > 0 && (c.eos.includes('all') || c.tracks.every((t) => c.eos.includes(t)));
-    return c.fatal.length > 0 || all;
+    const types = Object.keys(c.last);
+    return c.fatal.length > 0 || (types.length > 0 && types.every((t) => c.buffered[t] >= c.last[t]));
   }, null, WAIT);
   await page.waitForTimeout(300);
   results.loaded = await page.evaluate(state);
@@ -114,7 +117,10 @@ try {
   if (!results.ok) results.error = `hls.js fatal error: ${results.end.fatal.join(', ')}`;
 } catch (error) {
   results.ok = false;
-  results.error = `${error?.stack ?? error}\nconsole: ${results.console_errors.join('\n')}`;
+  results.state = await page.evaluate(state).catch(() => null); // where it got to
+  results.error = [
+    error?.stack ?? error, `state: ${JSON.stringify(results.state)}`, ...results.console_errors,
+  ].join('\n');
 } finally {
   await close();
 }
