@@ -10,29 +10,24 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.integration.browser import ROOT, WEB, browser_missing, run_in_chromium
 from tests.media_factory import run_ffmpeg
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CUE = "Subtitles from a sidecar"
 SECONDS = 20  # stopping at ~3.5 s is 17 %: between the resume thresholds (5 % and 90 %)
 
 
 def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
-    if not (WEB / "node_modules" / "playwright-core").exists():
-        return "needs web/node_modules (make web)"
+    if missing := browser_missing():
+        return missing
     if not (WEB / "dist" / "index.html").exists():
         return "needs the built app (make web)"
     return None
@@ -87,18 +82,7 @@ def test_browse_and_play_in_chromium(stack, e2e_media) -> None:
         "sidecar": {"url": srt_url, "file": str(srt), "name": srt.name},
         "screenshots": str(SCREENSHOTS),
     }
-    run = subprocess.run(
-        ["node", "e2e/run.mjs"],
-        cwd=WEB,
-        env={**os.environ, "VIEWRA_E2E": json.dumps(plan), "CHROMIUM": CHROMIUM},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"no result from the browser run\n{run.stderr[-4000:]}"
-    result = json.loads(lines[-1])
-    assert run.returncode == 0 and result["ok"], f"{result.get('error')}\n{run.stderr[-4000:]}"
+    result = run_in_chromium("run.mjs", plan, timeout=240)
     assert result["appeared_without_reload"]
     assert broken.name in result["failed_items"]
     assert result["methods"]["first"]["method"] == "DirectPlay"

@@ -6,22 +6,15 @@
 // without a reload, plays the first (DirectPlay) and the second (HLS) past 3 s, stops, finds the
 // first under "Continue watching", saves desktop and mobile screenshots, and runs axe-core.
 // It prints one JSON line of results and exits non-zero on the first failed step.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const plan = JSON.parse(process.env.VIEWRA_E2E ?? '{}');
 const LIBRARY = plan.name ?? 'E2E Movies';
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required', '--mute-audio',
-];
 const SIZES = { desktop: { width: 1440, height: 900 }, mobile: { width: 390, height: 844 } };
 const results = { steps: [], axe: {}, overflow: {}, methods: {} };
 const t0 = Date.now();
@@ -31,13 +24,7 @@ const step = (name) => {
 };
 
 mkdirSync(plan.screenshots, { recursive: true });
-const profileDir = mkdtempSync(join(tmpdir(), 'viewra-chromium-'));
-const browser = await chromium.launchPersistentContext(profileDir, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: FLAGS,
-  viewport: SIZES.desktop,
-});
+const { browser, close } = await launch(SIZES.desktop);
 const consoleErrors = [];
 
 async function check(page, name, size) {
@@ -243,8 +230,7 @@ try {
     await p.screenshot({ path: join(plan.screenshots, `failure-${browser.pages().indexOf(p)}.png`) }).catch(() => {});
   }
 } finally {
-  await browser.close();
-  rmSync(profileDir, { recursive: true, force: true });
+  await close();
 }
 results.seconds = (Date.now() - t0) / 1000;
 console.log(JSON.stringify(results));
