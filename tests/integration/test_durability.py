@@ -264,10 +264,8 @@ def test_killing_the_whole_stack_loses_nothing_acknowledged(tmp_path, media_dir)
         by_key = {i["key"]: i for i in items}
         assert all(by_key[k]["etag"] == e for k, e in ledger.objects.items())
         assert job_url is not None
-        job = stack.wait_for(
-            lambda: (j := stack.get(job_url).json())["status"] in {"ready", "failed"} and j,
-            180,
-            "the transcode killed midway",
+        job = stack.job_finished(
+            lambda: stack.get(job_url).json(), 180, "the transcode killed midway"
         )
         assert job["status"] == "ready", job
         _check_acknowledged(stack, ledger, library_id)

@@ -99,15 +99,7 @@ def test_a_scan_a_decision_and_a_transcode_move_the_counters_by_what_was_done(
     assert played["method"] == "DirectPlay", played
     session = stack.post(f"/items/{hevc_item['id']}/playback", {"profile": "chrome"}).json()
     assert session["method"] == "Transcode", session
-    job = stack.wait_for(
-        lambda: (
-            (j := requests.get(session["status_url"], timeout=10).json())["status"]
-            in {"ready", "failed"}
-            and j
-        ),
-        180,
-        "the transcode",
-    )
+    job = stack.job_finished(lambda: requests.get(session["status_url"], timeout=10).json())
     assert job["status"] == "ready", job
 
     # the scan worker records after its catalogue write, the transcode worker after the ready

@@ -33,15 +33,7 @@ def test_transcoded_hls_plays_from_outside(stack, media_dir) -> None:
     item = stack.item_at(lib["id"], key)
     session = stack.post(f"/items/{item['id']}/playback", {"profile": "chrome"}).json()
     assert session["method"] == "Transcode", session
-    job = stack.wait_for(
-        lambda: (
-            (j := requests.get(session["status_url"], timeout=10).json())["status"]
-            in {"ready", "failed"}
-            and j
-        ),
-        180,
-        "the transcode",
-    )
+    job = stack.job_finished(lambda: requests.get(session["status_url"], timeout=10).json())
     assert job["status"] == "ready", job
     master = requests.get(session["url"], timeout=10)
     assert master.status_code == 200

@@ -97,14 +97,8 @@ class FannedOut:
 
     def ready(self) -> dict:
         """The job, once finished (waits for it)."""
-        return self.stack.wait_for(
-            lambda: (
-                (j := self.stack.get(f"/transcodes/{self.h}").json())["status"]
-                in {"ready", "failed"}
-                and j
-            ),
-            120,
-            "the job to finish",
+        return self.stack.job_finished(
+            lambda: self.stack.get(f"/transcodes/{self.h}").json(), 120, "the job to finish"
         )
 
 

@@ -884,20 +884,6 @@ def _patch_fake_key(state: Durable) -> None:
 
         return create_multipart_upload
 
-    def part_(original: Callable[..., Any]) -> Callable[..., Any]:
-        def upload_part(
-            self: Any, bucket_name: str, upload: str, number: int, *a: Any, **kw: Any
-        ) -> Any:
-            part = original(self, bucket_name, upload, number, *a, **kw)
-            if getattr(part, "_viewra_blob", None):
-                record = _part_record(bucket_name, upload, number, part)
-                if part._viewra_blob in _REQ.inline:
-                    record["data"] = base64.b64encode(_REQ.inline[part._viewra_blob]).decode()
-                state.append(record)
-            return part
-
-        return upload_part
-
     def end_(original: Callable[..., Any]) -> Callable[..., Any]:
         def end(self: Any, bucket_name: str, upload: str, *a: Any, **kw: Any) -> Any:
             result = original(self, bucket_name, upload, *a, **kw)
@@ -909,8 +895,8 @@ def _patch_fake_key(state: Durable) -> None:
         return end
 
     _wrap(S3Backend, "create_multipart_upload", begin_)
-    _wrap(S3Backend, "upload_part", part_)
-    _wrap(S3Backend, "upload_part_copy", lambda original: _part_copy(state, original))
+    _wrap(S3Backend, "upload_part", lambda original: _journaled_part(state, original))
+    _wrap(S3Backend, "upload_part_copy", lambda original: _journaled_part(state, original))
     _wrap(S3Backend, "complete_multipart_upload", end_)
     _wrap(S3Backend, "abort_multipart_upload", end_)
     _wrap(S3Backend, "put_object", touching(2))
@@ -929,8 +915,11 @@ def _patch_fake_key(state: Durable) -> None:
     _wrap(S3Response, "get_object", lazy_)
 
 
-def _part_copy(state: Durable, original: Callable[..., Any]) -> Callable[..., Any]:
-    def upload_part_copy(
+def _journaled_part(state: Durable, original: Callable[..., Any]) -> Callable[..., Any]:
+    """``upload_part`` or ``upload_part_copy`` journaling the part it stored (its blob file, and
+    its bytes when they are small enough to travel in the record)."""
+
+    def journaled_part(
         self: Any, bucket_name: str, upload: str, number: int, *a: Any, **kw: Any
     ) -> Any:
         part = original(self, bucket_name, upload, number, *a, **kw)
@@ -941,7 +930,7 @@ def _part_copy(state: Durable, original: Callable[..., Any]) -> Callable[..., An
             state.append(record)
         return part
 
-    return upload_part_copy
+    return journaled_part
 
 
 def _patch_dynamodb(state: Durable) -> None:

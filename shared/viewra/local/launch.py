@@ -145,6 +145,17 @@ class Stack:
             if not cursor:
                 return out
 
+    def job_finished(
+        self, job: Callable[[], dict[str, Any]], timeout: float = 180, what: str = "the transcode"
+    ) -> dict[str, Any]:
+        """The transcode job ``job()`` reads (its status URL or route), once ready or failed."""
+
+        def finished() -> dict[str, Any] | None:
+            record = job()
+            return record if record["status"] in {"ready", "failed"} else None
+
+        return self.wait_for(finished, timeout, what)
+
     def item_at(
         self,
         library_id: str,

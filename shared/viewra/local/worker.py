@@ -150,10 +150,13 @@ class QueueWorker:
 
     def _release(self, messages: list[dict[str, Any]], url: str | None = None) -> None:
         """Put received messages back at once (visibility 0), for whoever polls next."""
+        self._set_visibility(messages, url or self._url, 0)
+
+    def _set_visibility(self, messages: list[dict[str, Any]], url: str, seconds: int) -> None:
         self._sqs.change_message_visibility_batch(
-            QueueUrl=url or self._url,
+            QueueUrl=url,
             Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": seconds}
                 for i, m in enumerate(messages)
             ],
         )
@@ -176,17 +179,7 @@ class QueueWorker:
         deadline = time.monotonic() + MAX_HIDDEN_SECONDS
         while not handled.wait(period) and time.monotonic() < deadline:
             try:
-                self._sqs.change_message_visibility_batch(
-                    QueueUrl=url,
-                    Entries=[
-                        {
-                            "Id": str(i),
-                            "ReceiptHandle": m["ReceiptHandle"],
-                            "VisibilityTimeout": visibility,
-                        }
-                        for i, m in enumerate(messages)
-                    ],
-                )
+                self._set_visibility(messages, url, visibility)
             except Exception:  # the emulator going away under a stop; the batch ends anyway
                 logger.warning("could not extend a batch's visibility", extra={"queue": self.queue})
 

@@ -145,11 +145,7 @@ def _add_missing_indexes(ddb: Any, model: Any, deadline: float) -> None:
     UpdateTable, as DynamoDB allows), each waited for; their keys fill as items are written
     (``viewra reindex`` rewrites the old ones)."""
     name = model.Meta.table_name
-    found = ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
-    have = {g["IndexName"] for g in found}
-    for index in model._get_schema()["global_secondary_indexes"]:
-        if index["index_name"] in have:
-            continue
+    for index in _absent_indexes(ddb, model):
         ddb.update_table(
             TableName=name,
             AttributeDefinitions=index["attribute_definitions"],
@@ -178,15 +174,23 @@ def missing_indexes(settings: Settings) -> list[str]:
     yet are not counted): bootstrap adds them, and the items already written need a reindex to
     appear in them."""
     ddb = client(settings, "dynamodb")
-    missing = []
-    for model in tables_for(settings).all():
-        if not model.exists():
-            continue
-        found = ddb.describe_table(TableName=model.Meta.table_name)["Table"]
-        have = {g["IndexName"] for g in found.get("GlobalSecondaryIndexes", [])}
-        wanted = [i["index_name"] for i in model._get_schema()["global_secondary_indexes"]]
-        missing += [f"{model.Meta.table_name}/{name}" for name in wanted if name not in have]
-    return missing
+    return [
+        f"{model.Meta.table_name}/{index['index_name']}"
+        for model in tables_for(settings).all()
+        if model.exists()
+        for index in _absent_indexes(ddb, model)
+    ]
+
+
+def _absent_indexes(ddb: Any, model: Any) -> list[dict[str, Any]]:
+    """The global secondary indexes of ``model``'s schema its existing table does not have."""
+    found = ddb.describe_table(TableName=model.Meta.table_name)["Table"]
+    have = {g["IndexName"] for g in found.get("GlobalSecondaryIndexes", [])}
+    return [
+        index
+        for index in model._get_schema()["global_secondary_indexes"]
+        if index["index_name"] not in have
+    ]
 
 
 def _ensure_tables(settings: Settings, timeout: float = 60.0) -> None:

@@ -98,6 +98,23 @@ class JobStore:
             raise
         return record
 
+    def _update_blind(self, h: str, actions: list[Any], condition: Any) -> bool:
+        """:meth:`_update` without the record back (``ReturnValues=NONE``): whether the condition
+        held, sparing the read and parse of the whole job record."""
+        m = self._model
+        try:
+            m._get_connection().update_item(
+                m._hash_key_attribute().serialize(h),
+                actions=actions,
+                condition=condition,
+                return_values=NONE,
+            )
+        except UpdateError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
+
     def set(self, h: str, fields: dict[str, Any], *, only_if_status: tuple[str, ...] = ()) -> Any:
         """Set ``fields`` (None removes); with ``only_if_status`` the record must be in one of
         those states. Returns the updated record, or None when the condition failed."""
@@ -125,18 +142,7 @@ class JobStore:
         condition = m.h.exists() & m.status.is_in(*only_if_status)
         if unless_cancelled:  # (a comparison with a missing attribute is false in DynamoDB)
             condition &= (m.cancel != 1) | m.cancel.does_not_exist()
-        try:
-            m._get_connection().update_item(
-                m._hash_key_attribute().serialize(h),
-                actions=actions,
-                condition=condition,
-                return_values=NONE,
-            )
-        except UpdateError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return self._update_blind(h, actions, condition)
 
     def claim(self, h: str, fields: dict[str, Any], *, refuse: tuple[str, ...]) -> Any | None:
         """Start a run: set ``fields`` and count an attempt, unless the record is in one of the
@@ -189,18 +195,7 @@ class JobStore:
         m = self._model
         actions = [m.segments.add({segment}), *_actions(m, fields or {})]
         condition = m.status.is_in("running") & (m.cancel != 1)
-        try:
-            m._get_connection().update_item(
-                m._hash_key_attribute().serialize(h),
-                actions=actions,
-                condition=condition,
-                return_values=NONE,
-            )
-        except UpdateError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return self._update_blind(h, actions, condition)
 
     def chunk_done(self, h: str, chunk: int) -> set[int] | None:
         """Count ``chunk`` done (ADD to a set: a redelivered chunk counts once); the set of done
