@@ -125,3 +125,27 @@ def test_dropped_streams() -> None:
     assert "-vn" in audio_only and "-c:v" not in audio_only
     silent = build_command(TranscodeParams(audio_codec=None), SOFTWARE, "/tmp/s.mp4", OUT)
     assert "-an" in silent and "-c:a" not in silent
+
+
+def test_a_worker_share_of_threads_reaches_ffmpeg_for_decoding_and_encoding() -> None:
+    """What ``make run`` gives each transcode worker process (VIEWRA_TRANSCODE_THREADS, its
+    share of the cores) is ffmpeg's ``-threads`` before the input (decoder) and after it
+    (encoder), for a whole job and for a chunk; without it ffmpeg chooses."""
+    from viewra.common.settings import Settings
+    from viewra.transcoding.command import chunk_command
+    from viewra.transcoding.context import TranscodeLimits
+
+    env = {"VIEWRA_TRANSCODE_THREADS": "3"}
+    options = TranscodeLimits.from_settings(Settings.from_env(env)).command_options()
+    whole = build_command(TranscodeParams(), SOFTWARE, "/tmp/s.mp4", OUT, options)
+    chunk = chunk_command(
+        TranscodeParams(), SOFTWARE, "/tmp/s.mp4", OUT, start=60, length=60,
+        first_segment=10, options=options,
+    )  # fmt: skip
+    for args in (whole, chunk):
+        given = [i for i, a in enumerate(args) if a == "-threads"]
+        assert [args[i + 1] for i in given] == ["3", "3"]
+        assert given[0] < args.index("-i") < given[1]
+
+    default = TranscodeLimits.from_settings(Settings.from_env({})).command_options()
+    assert "-threads" not in build_command(TranscodeParams(), SOFTWARE, "/tmp/s.mp4", OUT, default)
