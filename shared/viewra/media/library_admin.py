@@ -36,13 +36,19 @@ def create_library(services: Services, request: LibraryCreate) -> tuple[Library,
 
 
 def update_library(services: Services, library_id: str, request: LibraryUpdate) -> Library:
-    library = services.libraries.get(library_id)
+    """Apply the request's fields to the library as it is when written (a concurrent update of
+    another field is kept); a new prefix starts a scan of it."""
     if request.optimized_versions is not None:
         _presets(request.optimized_versions)
     changes = request.model_dump(exclude_none=True)
-    updated = library.model_copy(update={**changes, "updated_at": now_iso()})
-    services.libraries.replace(updated)
-    if updated.prefix != library.prefix:
+    before: list[Library] = []
+
+    def change(library: Library) -> Library:
+        before[:] = [library]
+        return library.model_copy(update={**changes, "updated_at": now_iso()})
+
+    updated = services.libraries.update(library_id, change)
+    if updated.prefix != before[0].prefix:
         start_scan(services, library_id)
     return updated
 

@@ -202,7 +202,8 @@ def tables_for(settings: Settings) -> Tables:
             "Meta": _meta(settings, "libraries"),
             "pk": UnicodeAttribute(hash_key=True),
             "id": UnicodeAttribute(range_key=True),
-            "doc": JSONAttribute(),
+            "doc": JSONAttribute(null=True),
+            "n": NumberAttribute(null=True),  # the version row's counter (storage/libraries.py)
         },
     )
     scans = type(
