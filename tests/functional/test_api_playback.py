@@ -299,6 +299,7 @@ def test_starting_an_item_with_a_resume_point_moves_it_to_the_front(api, service
 
 
 def test_a_start_writes_user_data_without_reading_it(api, services) -> None:
+    """With one audio stream and no subtitles there is no choice to remember, so no read."""
     add(services, "fresh")
     calls: list[str] = []
     model = services.userdata._model
@@ -388,3 +389,43 @@ def test_next_up_is_the_episode_after_the_furthest_watched(api, services) -> Non
     sid = post(api, "/items/lost-1/playback").json_body["id"]
     post(api, f"/sessions/{sid}/progress", {"position": 400})  # half-way: lost-1 is up next
     assert up() == ["lost-1", "office-3"]
+
+
+TWO_OF_EACH = [
+    *H264,
+    MediaStream(index=2, type=StreamType.AUDIO, codec="aac", channels=2, language="fra"),
+    MediaStream(index=3, type=StreamType.SUBTITLE, codec="subrip", language="eng", default=True),
+    MediaStream(index=4, type=StreamType.SUBTITLE, codec="subrip", language="fra"),
+]
+
+
+def _streams(api, item_id: str, body: dict | None = None, user: str | None = None):
+    session = post(api, f"/items/{item_id}/playback", body, user=user).json_body
+    return session["id"], session["audio_stream_index"], session["subtitle_stream_index"]
+
+
+def test_a_resume_plays_the_audio_and_subtitles_last_chosen_per_user(api, services) -> None:
+    add(services, "film", streams=TWO_OF_EACH)
+    assert _streams(api, "film")[1:] == (1, 3)  # the file's defaults
+    session, *_ = _streams(api, "film", {"audio_stream_index": 2, "subtitle_stream_index": 4})
+    post(api, f"/sessions/{session}/progress", {"position": 300})
+    post(api, f"/sessions/{session}/stop", {"position": 310})
+    assert _streams(api, "film")[1:] == (2, 4)  # remembered
+    assert _streams(api, "film", user="bob")[1:] == (1, 3)  # another user's choice is his own
+    # switched mid-play: the progress report's streams are what is remembered; off is kept
+    session, *_ = _streams(api, "film")
+    post(api, f"/sessions/{session}/progress", {"position": 320, "subtitle_stream_index": -1})
+    post(api, f"/sessions/{session}/stop", {"position": 330})
+    assert _streams(api, "film")[1:] == (2, None)
+    # a request that names a stream wins over the remembered one
+    assert _streams(api, "film", {"subtitle_stream_index": 3})[1:] == (2, 3)
+
+
+def test_a_remembered_stream_the_item_no_longer_has_falls_back_to_its_default(
+    api, services
+) -> None:
+    add(services, "recut", streams=TWO_OF_EACH)
+    session, *_ = _streams(api, "recut", {"audio_stream_index": 2, "subtitle_stream_index": 4})
+    post(api, f"/sessions/{session}/stop", {"position": 300})
+    add(services, "recut", streams=TWO_OF_EACH[:4])  # replaced: no French subtitles, same ids
+    assert _streams(api, "recut")[1:] == (2, 3)

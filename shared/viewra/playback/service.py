@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from viewra.common.http_answers import validation_message
 from viewra.common.parallel_calls import together
 from viewra.common.timestamps import now_iso
 from viewra.media.models.catalogue import episode_order, series_key
-from viewra.media.models.items import ItemStatus, MediaItem
+from viewra.media.models.items import ItemStatus, MediaItem, StreamType
 from viewra.playback.decision import (
     Decision,
     DeviceProfile,
@@ -113,10 +114,11 @@ def start_playback(
     and Transcode get a job and the URL (under ``base_url``, the API's) of its output."""
     item = _item(services, item_id)
     profile = resolve_profile(request.profile)
+    audio, subtitle = _streams_chosen(services, user_id, item, request)
     options = PlaybackOptions(
         max_streaming_bitrate=request.max_streaming_bitrate,
-        audio_stream_index=request.audio_stream_index,
-        subtitle_stream_index=request.subtitle_stream_index,
+        audio_stream_index=audio,
+        subtitle_stream_index=subtitle,
         allow_direct_play=request.allow_direct_play,
         allow_direct_stream=request.allow_direct_stream,
         start_position=request.start_position,
@@ -158,6 +160,29 @@ def start_playback(
         lambda: publish(services.events, SessionStarted(**_event_data(session))),
     )
     return session
+
+
+def _streams_chosen(
+    services: Services, user_id: str, item: MediaItem, request: PlaybackRequest
+) -> tuple[int | None, int | None]:
+    """The audio and subtitle streams to play: the request's, else the ones this user last
+    played of this item (kept with the resume point), if the item still has them."""
+    audio, subtitle = request.audio_stream_index, request.subtitle_stream_index
+    kinds = {s.index: s.type for s in item.streams}
+    audios = sum(kind is StreamType.AUDIO for kind in kinds.values())
+    if (audio is not None and subtitle is not None) or (
+        audios <= 1 and StreamType.SUBTITLE not in kinds.values()
+    ):
+        return audio, subtitle  # nothing to remember: the start stays a write with no read
+    last = services.userdata.get(user_id, item.id)
+    if audio is None and kinds.get(last.audio_stream_index) is StreamType.AUDIO:
+        audio = last.audio_stream_index
+    if subtitle is None and (
+        last.subtitle_stream_index == -1
+        or kinds.get(last.subtitle_stream_index) is StreamType.SUBTITLE
+    ):
+        subtitle = last.subtitle_stream_index
+    return audio, subtitle
 
 
 def _decide_with_versions(
@@ -332,6 +357,11 @@ def _change_session(
             return session
         changed, update = outcome
         changed = changed.model_copy(update={"version": session.version + 1})
+        update = replace(  # the streams played, chosen again at the next start (None: off)
+            update,
+            audio_stream_index=changed.audio_stream_index,
+            subtitle_stream_index=_or_off(changed.subtitle_stream_index),
+        )
         if services.sessions.replace(changed, session.version):
             together(
                 lambda u=update: services.userdata.record_position(u),  # type: ignore[misc]
@@ -342,6 +372,10 @@ def _change_session(
 
 
 _WRITE_ATTEMPTS = 20
+
+
+def _or_off(subtitle: int | None) -> int:
+    return -1 if subtitle is None else subtitle
 
 
 def _session_event(session: PlaybackSession) -> Any:

@@ -76,7 +76,17 @@ class SessionStore:
 
 
 class UserDataStore:
-    FIELDS = ("position", "played", "play_count", "duration", "kind", "series_key", "episode_order")
+    FIELDS = (
+        "position",
+        "played",
+        "play_count",
+        "duration",
+        "kind",
+        "series_key",
+        "episode_order",
+        "audio_stream_index",
+        "subtitle_stream_index",
+    )
 
     def __init__(self, tables: Tables) -> None:
         self._model = tables.userdata
@@ -139,6 +149,10 @@ class UserDataStore:
             actions.append(m.duration.set(u.duration))
         if u.played is not None:
             actions.append(m.played.set(u.played))
+        if u.audio_stream_index is not None:
+            actions.append(m.audio_stream_index.set(u.audio_stream_index))
+        if u.subtitle_stream_index is not None:
+            actions.append(m.subtitle_stream_index.set(u.subtitle_stream_index))
         resumable = u.position > 0 and u.played is False
         actions.append(m.resume_at.set(u.last_played) if resumable else m.resume_at.remove())
         if u.count_play:

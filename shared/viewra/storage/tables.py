@@ -253,6 +253,9 @@ def tables_for(settings: Settings) -> Tables:
         "kind": UnicodeAttribute(null=True),
         "series_key": UnicodeAttribute(null=True),
         "episode_order": NumberAttribute(null=True),
+        # the audio and subtitle streams last played (-1: subtitles off), chosen again on resume
+        "audio_stream_index": NumberAttribute(null=True),
+        "subtitle_stream_index": NumberAttribute(null=True),
         "doc": JSONAttribute(null=True),  # records written before the fields had attributes
     }
     for name, hash_attr, range_attr in USER_INDEXES:

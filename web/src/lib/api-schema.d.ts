@@ -2624,6 +2624,16 @@ export interface components {
              * @default null
              */
             episode_order: number | null;
+            /**
+             * Audio Stream Index
+             * @default null
+             */
+            audio_stream_index: number | null;
+            /**
+             * Subtitle Stream Index
+             * @default null
+             */
+            subtitle_stream_index: number | null;
         };
         /** UserItemEntry */
         UserItemEntry: {

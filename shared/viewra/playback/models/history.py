@@ -31,6 +31,10 @@ class UserItemData(BaseModel):
     kind: str | None = None
     series_key: str | None = None
     episode_order: int | None = None
+    # the streams last played, chosen again when a playback start names none (Jellyfin keeps
+    # them in UserItemData as well); subtitle -1 means they were off
+    audio_stream_index: int | None = None
+    subtitle_stream_index: int | None = None
 
     @property
     def resumable(self) -> bool:
@@ -79,6 +83,8 @@ class PositionUpdate:
     last_played: str
     duration: float | None
     count_play: bool
+    audio_stream_index: int | None = None  # the session's streams, remembered for a resume
+    subtitle_stream_index: int | None = None
 
 
 def position_update(
