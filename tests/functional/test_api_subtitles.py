@@ -166,22 +166,73 @@ def test_subtitles_follow_the_items_access_rules(services, api, anonymous):
     assert anonymous.http.get(url[url.index("/signed/") :]).status_code == 200
 
 
-def test_an_embedded_text_subtitle_is_external_only_where_ffmpeg_can_extract_it(
+def test_an_embedded_text_subtitle_is_external_even_where_the_api_has_no_ffmpeg(
     services, api, monkeypatch
 ):
-    """Where the API runs without ffmpeg (Lambda's api function), an embedded subtitle is never
-    promised as an External URL that would fail: it is decided as without extraction."""
+    """A transcode worker extracts it, so the api function (no ffmpeg on Lambda) still offers
+    an embedded text subtitle as an External WebVTT URL."""
     item = add(services, "m7")
     embedded = MediaStream(index=4, type=StreamType.SUBTITLE, codec="subrip", language="deu")
     assert services.catalog.put(item.model_copy(update={"streams": [*item.streams, embedded]}), "2")
-    with_ffmpeg = {t["index"]: t for t in play(api, "m7")["subtitles"]}
-    assert with_ffmpeg[4]["delivery"] == "External"
-    assert with_ffmpeg[4]["url"].endswith("/items/m7/subtitles/4.vtt")
     monkeypatch.setenv("VIEWRA_TRANSCODE_FFMPEG", "/nonexistent/ffmpeg")
     get_settings.cache_clear()
     reset_services()  # the api builds its services anew from the environment
-    without = play(api, "m7", subtitle_stream_index=4)
-    tracks = {t["index"]: t for t in without["subtitles"]}
-    assert tracks[4]["delivery"] == "Encode" and tracks[4]["url"] is None
-    assert without["method"] == "Transcode"  # burned in
-    assert tracks[2]["delivery"] == "External"  # a sidecar needs no ffmpeg
+    session = play(api, "m7", subtitle_stream_index=4)
+    tracks = {t["index"]: t for t in session["subtitles"]}
+    assert tracks[4]["delivery"] == "External"
+    assert tracks[4]["url"].endswith("/items/m7/subtitles/4.vtt")
+    assert session["method"] == "DirectPlay"
+    burned = play(api, "m7", subtitle_stream_index=4, allow_subtitle_extraction=False)
+    assert {t["index"]: t for t in burned["subtitles"]}[4]["delivery"] == "Encode"
+
+
+def _subtitle_messages(services) -> list[dict]:
+    url = services.queues.url(services.settings.transcode_queue)
+    got = services.queues._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+
+
+def test_an_embedded_subtitle_is_asked_of_a_worker_once_and_answered_when_it_is_there(
+    services, api, monkeypatch
+):
+    from viewra.media import subtitle_files
+
+    monkeypatch.setattr(subtitle_files, "EXTRACT_WAIT_SECONDS", 0.2)
+    item = add(services, "m8")
+    streams = [
+        *item.streams,
+        MediaStream(index=4, type=StreamType.SUBTITLE, codec="subrip", language="deu"),
+        MediaStream(index=5, type=StreamType.SUBTITLE, codec="ass", language="jpn"),
+        MediaStream(index=6, type=StreamType.SUBTITLE, codec="hdmv_pgs_subtitle"),  # a picture
+    ]
+    item = item.model_copy(update={"streams": streams})
+    assert services.catalog.put(item, "2")
+    first = api.http.get("/items/m8/subtitles/4.vtt")
+    assert first.status_code == 409, first.body
+    assert first.json_body["error"]["code"] == "SubtitleNotReady"
+    assert first.headers["Retry-After"] == "5"
+    # a player asking again (and for the other stream) starts no second pass over the file
+    assert api.http.get("/items/m8/subtitles/5.vtt").status_code == 409
+    [message] = _subtitle_messages(services)
+    prefix = f"subtitles/m8/{item.etag}/"
+    assert message == {
+        "type": "subtitles",
+        "bucket": item.bucket,
+        "key": item.key,
+        "etag": item.etag,
+        "outputs": {"4": f"{prefix}4.vtt", "5": f"{prefix}5.vtt"},  # text streams, one pass
+    }
+    content = services.settings.content_bucket
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHallo\n"
+    services.objects._s3.put_object(Bucket=content, Key=f"{prefix}4.vtt", Body=vtt.encode())
+    services.objects._s3.put_object(
+        Bucket=content, Key=f"{prefix}5.vtt.failed", Body=b"ffmpeg could not extract: bad"
+    )
+    done = api.http.get("/items/m8/subtitles/4.srt")
+    assert done.status_code == 200 and "Hallo" in done.body.decode()
+    failed = api.http.get("/items/m8/subtitles/5.vtt")
+    assert (failed.status_code, failed.json_body["error"]["code"]) == (422, "BadSubtitle")
+    assert "could not extract" in failed.json_body["error"]["message"]
+    assert api.http.get("/items/m8/subtitles/6.vtt").json_body["error"]["code"] == (
+        "NotTextSubtitle"
+    )

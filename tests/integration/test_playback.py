@@ -84,8 +84,9 @@ def test_cli_play_prints_decision_reasons_and_url(stack, probed) -> None:
 
 def test_an_embedded_subtitle_is_extracted_to_webvtt_at_its_signed_url(stack, probed) -> None:
     """The MKV's forced SRT (chosen by the engine: forced) goes to chrome as an External WebVTT
-    file: ffmpeg reads the presigned original from the emulator once, the result is kept in the
-    content bucket, and the signed URL answers a <track>, which sends no headers."""
+    file: a transcode worker's ffmpeg reads the presigned original from the emulator once while
+    the request waits, the result is kept in the content bucket, and the signed URL answers a
+    <track>, which sends no headers."""
     item = probed["mkv"]
     session = stack.post(f"/items/{item['id']}/playback", {"profile": "chrome"}).json()
     chosen = session["subtitle_stream_index"]
@@ -100,7 +101,8 @@ def test_an_embedded_subtitle_is_extracted_to_webvtt_at_its_signed_url(stack, pr
     assert re.search(cue, first.text), first.text
     content = Settings.from_env(stack.env).content_bucket
     kept = stack.client("s3").list_objects_v2(Bucket=content, Prefix=f"subtitles/{item['id']}/")
-    assert [o["Key"].rsplit("/", 1)[-1] for o in kept.get("Contents", [])] == [f"{chosen}.vtt"]
+    names = [o["Key"].rsplit("/", 1)[-1] for o in kept.get("Contents", [])]
+    assert names == [f"{chosen}.vtt", "asked"]  # the WebVTT, and when a worker was asked for it
     again = requests.get(track["url"], timeout=60)
     assert again.text == first.text
     # the plain route takes the caller's credentials instead, and nothing without them

@@ -318,9 +318,10 @@ ROUTES: tuple[
         "get",
         "/items/{item_id}/subtitles/{name}",
         "A subtitle stream as a file, name <index>.vtt (or .srt/.ass/.ssa): a sidecar "
-        "converted, an embedded text stream extracted (text/vtt)",
+        "converted, an embedded text stream extracted by a transcode worker (the answer waits "
+        "up to 20 s for it, then 409 SubtitleNotReady with Retry-After: ask again)",
         None,
-        {200: None, 404: ErrorResponse, 422: ErrorResponse},
+        {200: None, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
     ),
     (
         "get",
@@ -328,7 +329,7 @@ ROUTES: tuple[
         "The same for a <track> element, which sends no headers: a session's External "
         "subtitle URL (the media token in the path)",
         None,
-        {200: None, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
+        {200: None, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
     ),
     (
         "post",

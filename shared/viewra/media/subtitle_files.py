@@ -1,31 +1,37 @@
 """An item's text subtitles as files a browser can load: WebVTT (or the sidecar's own format)
-converted from a sidecar (SRT, WebVTT, ASS/SSA) or extracted from the video by ffmpeg.
+converted from a sidecar (SRT, WebVTT, ASS/SSA) or extracted from the video by ffmpeg on a
+transcode worker.
 
 This is what a subtitle's ``External`` delivery URL answers (Jellyfin's ``/Videos/{id}/{source}/
 Subtitles/{index}/Stream.{format}``). Sidecars are small and converted on every request (pysubs2,
 pure Python, so the api function needs no ffmpeg for them); an embedded stream takes an ffmpeg
-pass over the whole file, so its WebVTT is kept in the content bucket under the item's etag.
+pass over the whole file, which a transcode worker makes (:mod:`viewra.transcoding.
+subtitle_extract`) while the request waits a little (then 409 ``SubtitleNotReady`` with
+``Retry-After``); the WebVTT is kept in the content bucket under the item's etag.
 Imports no storage adapter: the buckets are the media module's ports.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pysubs2
 
-from viewra.common.errors import NotFound, Unprocessable
+from viewra.common.errors import Conflict, NotFound, Unprocessable
 from viewra.media.models.items import ItemStatus, MediaItem, MediaStream, StreamType
+from viewra.transcoding.models import FAILED_SUFFIX, SUBTITLE_PREFIX, subtitle_message
 
 if TYPE_CHECKING:
     from viewra.media.ports import MediaServices
 
 # A subtitle file larger than this is not a subtitle (a feature film's SRT is about 100 KB).
 MAX_SUBTITLE_BYTES = 8 * 1024 * 1024
-EXTRACT_TIMEOUT_SECONDS = 120
+EXTRACT_WAIT_SECONDS = 20.0  # how long a request waits for a worker's extraction: then 409
+POLL_SECONDS = 0.5
+RETRY_AFTER_SECONDS = 5
+ASK_AGAIN_SECONDS = 600.0
 
 # The formats a subtitle file can be asked for, and what pysubs2 calls them.
 FORMATS = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "subrip": "srt", "ass": "ass", "ssa": "ssa"}
@@ -106,37 +112,70 @@ def subtitle_file(services: MediaServices, item: MediaItem, index: int, fmt: str
 def extracted_key(item: MediaItem, index: int) -> str:
     """Where an embedded stream's WebVTT is kept: a new version of the file (new etag) is a
     new key, so a cached extraction never outlives the video it came from."""
-    return f"subtitles/{item.id}/{item.etag}/{index}.vtt"
+    return f"{SUBTITLE_PREFIX}{item.id}/{item.etag}/{index}.vtt"
+
+
+def _asked_key(item: MediaItem) -> str:
+    return f"{SUBTITLE_PREFIX}{item.id}/{item.etag}/asked"
+
+
+class SubtitleNotReady(Conflict):
+    """The subtitle is being extracted: ask again after ``Retry-After`` seconds."""
+
+    code = "SubtitleNotReady"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _extracted_vtt(services: MediaServices, item: MediaItem, stream: MediaStream) -> str:
-    settings = services.settings
+    """The stored WebVTT of an embedded stream; else ask a transcode worker for it (one pass
+    for every embedded text stream of the item) and wait up to ``EXTRACT_WAIT_SECONDS``."""
+    bucket = services.settings.content_bucket
     key = extracted_key(item, stream.index)
-    if services.objects.head(settings.content_bucket, key) is not None:
-        data = services.objects.read_head(settings.content_bucket, key, MAX_SUBTITLE_BYTES)
-        return data.decode("utf-8")
-    ffmpeg = shutil.which(settings.transcode_ffmpeg)
-    if ffmpeg is None:
-        raise Unprocessable(
-            "extracting an embedded subtitle needs ffmpeg, which this function does not have",
-            code="ExtractionUnavailable",
-        )
-    source = services.objects.presign_get(item.bucket, item.key)
-    argv = [ffmpeg, "-nostdin", "-v", "error", "-i", source]
-    argv += ["-map", f"0:{stream.index}", "-c:s", "webvtt", "-f", "webvtt", "-"]
-    try:
-        done = subprocess.run(  # an argument list, no shell
-            argv, capture_output=True, timeout=EXTRACT_TIMEOUT_SECONDS, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise Unprocessable("extracting the subtitle took too long", code="BadSubtitle") from exc
-    if done.returncode != 0 or not done.stdout.startswith(b"WEBVTT"):
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise Unprocessable(
-            f"ffmpeg could not extract subtitle {stream.index}: {reason[0]}", code="BadSubtitle"
-        )
-    services.objects.put_content(key, done.stdout, CONTENT_TYPES["vtt"])
-    return done.stdout.decode("utf-8")
+    deadline = time.monotonic() + EXTRACT_WAIT_SECONDS
+    asked = False
+    while True:
+        if services.objects.head(bucket, key) is not None:
+            return services.objects.read_head(bucket, key, MAX_SUBTITLE_BYTES).decode("utf-8")
+        if services.objects.head(bucket, key + FAILED_SUFFIX) is not None:
+            reason = services.objects.read_head(bucket, key + FAILED_SUFFIX, 4096)
+            raise Unprocessable(reason.decode("utf-8", "replace"), code="BadSubtitle")
+        if not asked:
+            _ask_extraction(services, item)
+            asked = True
+        if time.monotonic() >= deadline:
+            raise SubtitleNotReady(
+                f"subtitle {stream.index} of item {item.id!r} is being extracted; ask again"
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _ask_extraction(services: MediaServices, item: MediaItem) -> None:
+    """Queue the extraction of the item's embedded text streams, unless asked for in the last
+    ``ASK_AGAIN_SECONDS`` (a player retrying must not start a pass over the file each time; a
+    message lost or a worker that died is asked again after that)."""
+    bucket = services.settings.content_bucket
+    asked = _asked_key(item)
+    if services.objects.head(bucket, asked) is not None:
+        when = services.objects.read_head(bucket, asked, 64).decode("ascii", "replace")
+        try:
+            if time.time() - float(when) < ASK_AGAIN_SECONDS:
+                return
+        except ValueError:
+            pass
+    outputs = {
+        s.index: extracted_key(item, s.index)
+        for s in item.streams
+        if s.type is StreamType.SUBTITLE
+        and not s.external
+        and (s.codec or "").lower() in _TEXT_CODECS
+    }
+    services.objects.put_content(asked, str(time.time()).encode(), "text/plain")
+    services.queues.send(
+        services.settings.transcode_queue,
+        [subtitle_message(item.bucket, item.key, item.etag, outputs)],
+    )
 
 
 def item_subtitle(services: MediaServices, item_id: str, name: str) -> SubtitleFile:

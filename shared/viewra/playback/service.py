@@ -7,12 +7,10 @@ so a hop to the decide function would only add latency. The decide function expo
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -64,15 +62,6 @@ if TYPE_CHECKING:
 DEFAULT_USER = "default"
 
 
-@cache
-def can_extract_subtitles(ffmpeg: str) -> bool:
-    """Whether this process can pull an embedded subtitle out of a file for its External URL
-    (``GET /items/{id}/subtitles/...`` runs ffmpeg where the API runs). Where it cannot (the
-    api function on Lambda has no ffmpeg) an embedded subtitle is decided as Jellyfin does
-    without ``CanExtractSubtitles``: embedded, or burned in, never an External URL that fails."""
-    return shutil.which(ffmpeg) is not None
-
-
 def resolve_profile(spec: str | dict[str, Any]) -> DeviceProfile:
     """A built-in profile by name, or an inline Jellyfin DeviceProfile (422 with the bad path)."""
     if isinstance(spec, str):
@@ -122,8 +111,9 @@ def start_playback(
         allow_direct_play=request.allow_direct_play,
         allow_direct_stream=request.allow_direct_stream,
         start_position=request.start_position,
-        allow_subtitle_extraction=request.allow_subtitle_extraction
-        and can_extract_subtitles(services.settings.transcode_ffmpeg),
+        # a transcode worker extracts an embedded text stream for its External URL (the api
+        # function needs no ffmpeg): Jellyfin's CanExtractSubtitles
+        allow_subtitle_extraction=request.allow_subtitle_extraction,
     )
     decision, version = _decide_with_versions(services, item, profile, options)
     metrics.count("decisions", method=decision.method.value)

@@ -54,9 +54,10 @@ from viewra.transcoding.command import (
 )
 from viewra.transcoding.context import Transcoder
 from viewra.transcoding.jobs import CHUNK_MESSAGE_TYPE, JobStatus
-from viewra.transcoding.models import MANIFEST
+from viewra.transcoding.models import MANIFEST, SUBTITLE_MESSAGE_TYPE
 from viewra.transcoding.params import SourceRef, TranscodeParams
 from viewra.transcoding.providers import Need, NoProvider
+from viewra.transcoding.subtitle_extract import extract_subtitles
 from viewra.transcoding.worker import (
     STDERR_TAIL,
     Heartbeat,
@@ -96,6 +97,8 @@ def handle_message(
 ) -> str:
     """A transcode-queue message: a chunk of a fanned-out job, or a whole job (which may plan
     itself into chunks). ``receive_count`` is the message's ApproximateReceiveCount."""
+    if body.get("type") == SUBTITLE_MESSAGE_TYPE:
+        return extract_subtitles(tc, body, heartbeat)
     if body.get("type") == CHUNK_MESSAGE_TYPE:
         h, chunk = body.get("h"), body.get("chunk")
         if not isinstance(h, str) or not isinstance(chunk, int) or chunk < 0:

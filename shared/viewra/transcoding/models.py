@@ -21,10 +21,31 @@ __all__ = [
     "job_prefix",
     "output_key",
     "preset",
+    "subtitle_message",
 ]
 
 CONTENT_PREFIX = "content"
 MANIFEST = "manifest.json"  # written last: its presence means the output is complete
+
+
+SUBTITLE_MESSAGE_TYPE = "subtitles"  # a transcode-queue message: extract subtitle streams
+SUBTITLE_PREFIX = "subtitles/"  # where extracted subtitles live in the content bucket
+FAILED_SUFFIX = ".failed"  # beside an output that could not be made: the reason
+VTT_CONTENT_TYPE = "text/vtt; charset=utf-8"
+
+
+def subtitle_message(
+    bucket: str, key: str, etag: str, outputs: dict[int, str]
+) -> dict[str, object]:
+    """Ask a worker to extract the subtitle streams ``{index: output key}`` of the source (the
+    version ``etag``) as WebVTT (see :mod:`viewra.transcoding.subtitle_extract`)."""
+    return {
+        "type": SUBTITLE_MESSAGE_TYPE,
+        "bucket": bucket,
+        "key": key,
+        "etag": etag,
+        "outputs": {str(i): k for i, k in sorted(outputs.items())},
+    }
 
 
 def job_prefix(h: str) -> str:

@@ -231,7 +231,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A subtitle stream as a file, name <index>.vtt (or .srt/.ass/.ssa): a sidecar converted, an embedded text stream extracted (text/vtt) */
+        /** A subtitle stream as a file, name <index>.vtt (or .srt/.ass/.ssa): a sidecar converted, an embedded text stream extracted by a transcode worker (the answer waits up to 20 s for it, then 409 SubtitleNotReady with Retry-After: ask again) */
         get: operations["get__items_item_id_subtitles_name"];
         put?: never;
         post?: never;
@@ -3374,6 +3374,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description 409 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description 422 */
             422: {
                 headers: {
@@ -3425,6 +3434,15 @@ export interface operations {
             };
             /** @description 404 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description 409 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

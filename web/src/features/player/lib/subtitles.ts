@@ -69,6 +69,21 @@ export function subtitleLabel(t: Pick<SubtitleTrack, 'index' | 'title' | 'langua
 /** The External tracks' WebVTT as object URLs (index → URL). Fetched, not linked: a blob is
  * same-origin, so a <track> works when the API is on another origin (CloudFront) without
  * making the whole media element CORS-bound. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A subtitle file's text. An embedded stream is extracted by a worker on first use (a pass
+ * over the whole file): until it is there the server answers 409 with Retry-After, and the
+ * file is asked for again, while ``wanted()`` and for at most ``maxTries`` answers. */
+export async function fetchSubtitle(url: string, wanted: () => boolean, maxTries = 120): Promise<string> {
+  for (let tries = 1; ; tries++) {
+    const r = await fetch(url);
+    if (r.ok) return r.text();
+    if (r.status !== 409 || tries >= maxTries || !wanted()) throw new Error(`HTTP ${r.status}`);
+    const after = Number(r.headers.get('Retry-After'));
+    await sleep((Number.isFinite(after) && after > 0 ? after : 5) * 1000);
+  }
+}
+
 export function useSubtitleFiles(tracks: SubtitleTrack[]): Record<number, string> {
   const [files, setFiles] = useState<Record<number, string>>({});
   const key = tracks.map((t) => `${t.index}:${t.url}`).join('|');
@@ -78,8 +93,7 @@ export function useSubtitleFiles(tracks: SubtitleTrack[]): Record<number, string
     setFiles({});
     for (const t of tracks) {
       if (!isExternal(t)) continue;
-      void fetch(t.url)
-        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      void fetchSubtitle(t.url, () => live)
         .then((text) => {
           if (!live) return;
           const url = URL.createObjectURL(new Blob([text], { type: 'text/vtt' }));

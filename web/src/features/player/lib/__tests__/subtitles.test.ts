@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { chooseSubtitle, initialSubtitle, selectedSubtitle, subtitleLabel, type SubtitleTrack } from '../subtitles';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { chooseSubtitle, fetchSubtitle, initialSubtitle, selectedSubtitle, subtitleLabel, type SubtitleTrack } from '../subtitles';
 
 const track = (index: number, delivery: SubtitleTrack['delivery'], extra: Partial<SubtitleTrack> = {}): SubtitleTrack => ({
   index, delivery, codec: 'subrip', language: 'eng', title: null, default: false, forced: false,
@@ -38,5 +38,43 @@ describe('subtitle choice', () => {
     expect(subtitleLabel(track(2, 'External'))).toBe('English · subrip');
     expect(subtitleLabel(track(2, 'External', { title: 'Commentary', forced: true }))).toBe('Commentary · forced · subrip');
     expect(subtitleLabel(track(5, 'External', { language: null, codec: null, hearing_impaired: true }))).toBe('Track 5 · SDH');
+  });
+});
+
+describe('fetching a subtitle file', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+  const answer = (status: number, body = '', headers: Record<string, string> = {}) =>
+    new Response(status === 200 ? body : JSON.stringify({ error: { code: 'X', message: 'm' } }), { status, headers });
+
+  it('asks again after Retry-After while the stream is being extracted', async () => {
+    vi.useFakeTimers();
+    const fetch = vi.fn()
+      .mockResolvedValueOnce(answer(409, '', { 'Retry-After': '2' }))
+      .mockResolvedValueOnce(answer(409, '', { 'Retry-After': '2' }))
+      .mockResolvedValueOnce(answer(200, 'WEBVTT\n'));
+    vi.stubGlobal('fetch', fetch);
+    const text = fetchSubtitle('http://api.test/s/4.vtt', () => true);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(2001);
+    await expect(text).resolves.toBe('WEBVTT\n');
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives up on any other error, when no longer wanted, or after its tries', async () => {
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(answer(422)));
+    await expect(fetchSubtitle('u', () => true)).rejects.toThrow('HTTP 422');
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(answer(409, '', { 'Retry-After': '0' })));
+    await expect(fetchSubtitle('u', () => false)).rejects.toThrow('HTTP 409');
+    vi.useFakeTimers();
+    const busy = vi.fn().mockResolvedValue(answer(409, '', { 'Retry-After': '1' }));
+    vi.stubGlobal('fetch', busy);
+    const gaveUp = expect(fetchSubtitle('u', () => true, 3)).rejects.toThrow('HTTP 409');
+    await vi.advanceTimersByTimeAsync(5000);
+    await gaveUp;
+    expect(busy).toHaveBeenCalledTimes(3);
   });
 });
