@@ -1,22 +1,22 @@
-"""Subtitle files for the browser: encodings, conversions, and an embedded stream extracted by
-the real ffmpeg from a tiny generated MKV, kept in the content bucket and read from there after.
+"""Subtitle files for the browser: encodings, conversions, and the rule by which an embedded
+stream is asked of a transcode worker once and read from the content bucket after.
 
-The buckets are a dict-backed stand-in for the media module's ``MediaObjects`` port (what is
-tested is the conversion and the cache rule, not S3); ffmpeg is the real one."""
+The bucket and queue are dict-backed stand-ins for the media module's ports (what is tested is
+the conversion and the asking rule, not S3); the worker's ffmpeg pass is tested in
+``tests/functional/test_subtitle_extract.py`` and end to end in ``tests/integration``."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from viewra.common.errors import NotFound, Unprocessable
 from viewra.common.settings import Settings
+from viewra.media import subtitle_files
 from viewra.media.models.items import ItemKind, ItemStatus, MediaItem, MediaStream, StreamType
 from viewra.media.subtitle_files import (
+    SubtitleNotReady,
     convert,
     decode_text,
     extracted_key,
@@ -66,41 +66,33 @@ def test_a_file_that_is_no_subtitle_is_a_clear_error() -> None:
 
 
 class Objects:
-    """The MediaObjects port over dicts; ``presign_get`` gives a local path ffmpeg can read."""
+    """The MediaObjects port over a dict of the content bucket."""
 
-    def __init__(self, files: dict[tuple[str, str], Path]) -> None:
-        self.files = files
+    def __init__(self) -> None:
         self.content: dict[str, bytes] = {}
 
     def head(self, bucket: str, key: str) -> object | None:
         return object() if bucket == "content" and key in self.content else None
 
     def read_head(self, bucket: str, key: str, max_bytes: int) -> bytes:
-        if bucket == "content":
-            return self.content[key][:max_bytes]
-        return self.files[(bucket, key)].read_bytes()[:max_bytes]
+        assert bucket == "content"
+        return self.content[key][:max_bytes]
 
     def put_content(self, key: str, data: bytes, content_type: str) -> None:
         self.content[key] = data
 
-    def presign_get(self, bucket: str, key: str, expires: int | None = None) -> str:
-        return str(self.files[(bucket, key)])
+
+class Queues:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    def send(self, queue: str, bodies: list[dict]) -> None:
+        self.sent += [(queue, body) for body in bodies]
 
 
-@pytest.fixture(scope="module")
-def mkv_with_subtitles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed")
-    d = tmp_path_factory.mktemp("subs")
-    (d / "s.srt").write_text(SRT)
-    out = d / "movie.mkv"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=64x36:d=3:r=5",
-         "-i", str(d / "s.srt"), "-map", "0:v", "-map", "1:s", "-c:v", "libx264",
-         "-preset", "ultrafast", "-c:s", "srt", str(out)],
-        check=True,
-    )  # fmt: skip
-    return out
+def _services() -> SimpleNamespace:
+    settings = Settings(content_bucket="content", transcode_queue="tq")
+    return SimpleNamespace(settings=settings, objects=Objects(), queues=Queues())
 
 
 def _item(streams: list[MediaStream]) -> MediaItem:
@@ -111,30 +103,56 @@ def _item(streams: list[MediaStream]) -> MediaItem:
     )  # fmt: skip
 
 
-def test_an_embedded_text_stream_is_extracted_once_then_read_from_the_content_bucket(
-    mkv_with_subtitles: Path,
+EMBEDDED = [
+    MediaStream(index=0, type=StreamType.VIDEO, codec="h264"),
+    MediaStream(index=1, type=StreamType.SUBTITLE, codec="subrip", language="eng"),
+    MediaStream(index=2, type=StreamType.SUBTITLE, codec="mov_text", language="fra"),
+    MediaStream(index=3, type=StreamType.SUBTITLE, codec="dvd_subtitle"),  # a picture
+    MediaStream(index=4, type=StreamType.SUBTITLE, codec="subrip", external=True),  # a sidecar
+]
+
+
+def test_an_embedded_stream_is_asked_of_a_worker_once_and_read_from_the_content_bucket(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    item = _item(
-        [
-            MediaStream(index=0, type=StreamType.VIDEO, codec="h264"),
-            MediaStream(index=1, type=StreamType.SUBTITLE, codec="subrip", language="eng"),
-        ]
-    )
-    objects = Objects({("media", "m/movie.mkv"): mkv_with_subtitles})
-    services = SimpleNamespace(settings=Settings(content_bucket="content"), objects=objects)
-    first = subtitle_file(services, item, 1, "vtt")  # type: ignore[arg-type]
-    assert first.content_type.startswith("text/vtt")
-    assert "00:00:00.200 --> 00:00:01.500\nFirst" in first.body
-    assert set(objects.content) == {extracted_key(item, 1)}
+    monkeypatch.setattr(subtitle_files, "EXTRACT_WAIT_SECONDS", 0.0)
+    clock = [1000.0]
+    monkeypatch.setattr(subtitle_files.time, "time", lambda: clock[0])
+    services, item = _services(), _item(EMBEDDED)
+    with pytest.raises(SubtitleNotReady) as exc:
+        subtitle_file(services, item, 1, "vtt")  # type: ignore[arg-type]
+    assert (exc.value.status, exc.value.headers()) == (409, {"Retry-After": "5"})
+    [(queue, message)] = services.queues.sent
+    assert queue == "tq"
+    assert message["outputs"] == {"1": extracted_key(item, 1), "2": extracted_key(item, 2)}
+    assert (message["key"], message["etag"]) == ("m/movie.mkv", "v1")
+    clock[0] += 599  # a player asking again, for either stream: no second pass over the file
+    for index in (1, 2, 1):
+        with pytest.raises(SubtitleNotReady):
+            subtitle_file(services, item, index, "vtt")  # type: ignore[arg-type]
+    assert len(services.queues.sent) == 1
+    clock[0] += 2  # nothing came of it in 10 minutes (a lost message, a dead worker): ask again
+    with pytest.raises(SubtitleNotReady):
+        subtitle_file(services, item, 1, "vtt")  # type: ignore[arg-type]
+    assert len(services.queues.sent) == 2
+    services.objects.content[extracted_key(item, 1)] = convert(SRT, "vtt").encode()
     assert "v1" in extracted_key(item, 1)  # a new version of the video is a new key
-    objects.files.clear()  # the video is gone: the kept extraction still answers
     again = subtitle_file(services, item, 1, "srt")  # type: ignore[arg-type]
     assert "00:00:01,800 --> 00:00:02,600\nSecond" in again.body
 
 
+def test_an_extraction_that_failed_answers_its_reason() -> None:
+    services, item = _services(), _item(EMBEDDED)
+    services.objects.content[extracted_key(item, 2) + ".failed"] = b"ffmpeg could not: bad"
+    with pytest.raises(Unprocessable) as exc:
+        subtitle_file(services, item, 2, "vtt")  # type: ignore[arg-type]
+    assert (exc.value.code, str(exc.value)) == ("BadSubtitle", "ffmpeg could not: bad")
+    assert services.queues.sent == []
+
+
 def test_a_picture_subtitle_cannot_be_a_file_of_text() -> None:
     item = _item([MediaStream(index=2, type=StreamType.SUBTITLE, codec="hdmv_pgs_subtitle")])
-    services = SimpleNamespace(settings=Settings(content_bucket="content"), objects=Objects({}))
+    services = _services()
     with pytest.raises(Unprocessable) as exc:
         subtitle_file(services, item, 2, "vtt")  # type: ignore[arg-type]
     assert exc.value.code == "NotTextSubtitle"
