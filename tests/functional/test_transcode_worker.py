@@ -349,3 +349,38 @@ def test_a_worker_with_every_job_slot_taken_hands_the_message_back(settings: Set
     job = get_job(tc, requested.h)
     assert job.status is JobStatus.QUEUED  # not claimed: the queue brings the message back
     assert content_keys(settings, requested.h) == []
+
+
+def test_a_run_that_raises_something_unexpected_is_counted_as_retried(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while the source downloads: the message comes back, and the metrics say
+    so instead of leaving the job counted as running."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from viewra.common import metrics
+
+    def jobs() -> dict[str, float]:
+        return {
+            s.labels["state"]: s.value
+            for family in text_string_to_metric_families(metrics.exposition().decode())
+            for s in family.samples
+            if s.name == "viewra_transcode_jobs_total"
+        }
+
+    tc = transcoder(settings)
+    source = upload_source(settings, source_file(4), "movies/full-disk.mp4")
+    requested = request_transcode(tc, source, TranscodeParams())
+    [body] = queued_messages(settings)
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tc.sources, "download", disk_full)
+    before = jobs()
+    with pytest.raises(OSError):
+        run_job(tc, body["h"])
+    after = jobs()
+    moved = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+    assert {k: v for k, v in moved.items() if v} == {"running": 1, "retried": 1}
+    assert get_job(tc, requested.h).status is JobStatus.RUNNING  # its message runs it again

@@ -77,6 +77,7 @@ CONTENT_TYPES = {
     ".json": "application/json",
 }
 # Containers ffmpeg reads well over HTTP range requests; others are downloaded first.
+RETRIED = "retried"  # a run that raised something unexpected: its message is delivered again
 URL_CONTAINERS = {"mp4", "mov", "m4v", "m4a", "mkv", "webm", "matroska", "ts", "mpegts", "mp3"}
 
 
@@ -585,6 +586,9 @@ def run_job(
         return state
     except TranscodeFailed:
         metrics.count("transcode_jobs", state=JobStatus.FAILED.value)
+        raise
+    except Exception:  # the message comes back and the job runs again (or ends in the DLQ)
+        metrics.count("transcode_jobs", state=RETRIED)
         raise
     finally:
         tc.slots.release()
