@@ -429,3 +429,26 @@ def test_a_remembered_stream_the_item_no_longer_has_falls_back_to_its_default(
     post(api, f"/sessions/{session}/stop", {"position": 300})
     add(services, "recut", streams=TWO_OF_EACH[:4])  # replaced: no French subtitles, same ids
     assert _streams(api, "recut")[1:] == (2, 3)
+
+
+def _lifetime(url: str) -> int:
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(url).query)
+    return int(query["X-Amz-Expires"][0])
+
+
+@pytest.mark.parametrize(
+    ("duration", "lifetime"),
+    [(600.0, 3600), (2 * 3600.0, 2 * 3600 + 1800), (30 * 3600.0, 6 * 3600), (None, 3600)],
+)
+def test_a_direct_play_url_lives_as_long_as_the_film_and_a_margin(
+    api, services, duration, lifetime
+) -> None:
+    """A browser keeps making range requests to the URL it was given for as long as it plays
+    (and after a pause): an hour's URL would fail a two-hour film halfway through."""
+    item = add(services, "long")
+    assert services.catalog.put(item.model_copy(update={"duration": duration}), order="2")
+    session = post(api, "/items/long/playback", {"profile": "chrome"}).json_body
+    assert session["method"] == "DirectPlay"
+    assert _lifetime(session["url"]) == lifetime

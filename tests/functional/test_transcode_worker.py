@@ -384,3 +384,22 @@ def test_a_run_that_raises_something_unexpected_is_counted_as_retried(
     moved = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
     assert {k: v for k, v in moved.items() if v} == {"running": 1, "retried": 1}
     assert get_job(tc, requested.h).status is JobStatus.RUNNING  # its message runs it again
+
+
+def test_a_playlists_segment_urls_live_as_long_as_its_media_and_a_margin(
+    settings: Settings,
+) -> None:
+    """hls.js fetches a VOD playlist once: its segment URLs must outlive the whole play."""
+    from urllib.parse import parse_qs, urlsplit
+
+    tc = transcoder(settings)
+    h = "ab" * 32
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:6", "#EXT-X-PLAYLIST-TYPE:VOD"]
+    for n in range(1200):  # two hours of 6 s segments
+        lines += ["#EXTINF:6.000000,", f"seg_{n:05d}.ts"]
+    text = "\n".join([*lines, "#EXT-X-ENDLIST", ""])
+    tc.content.put_bytes(tc.content.key(h, "media.m3u8"), text.encode(), "application/x-mpegURL")
+    urls = [ln for ln in render_media(tc, h).splitlines() if "seg_" in ln]
+    assert len(urls) == 1200
+    lifetimes = {int(parse_qs(urlsplit(u).query)["X-Amz-Expires"][0]) for u in urls}
+    assert lifetimes == {7200 + settings.auth_media_margin_seconds}

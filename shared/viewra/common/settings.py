@@ -258,6 +258,15 @@ class Settings:
             return self.s3_addressing_style
         return "path" if self.endpoint_for("s3") else "auto"
 
+    def player_url_seconds(self, duration: float | None) -> int:
+        """How long a URL handed to a player lives (a presigned original, a playlist's segments):
+        the media's duration plus the media-token margin, at most the media token's maximum and
+        never less than ``presign_expiry_seconds``. A film's later range requests and a seek
+        after a long pause must not meet an expired URL. (On AWS a URL signed with a role's
+        temporary credentials ends with them, whatever this says.)"""
+        wanted = int(duration or 0) + self.auth_media_margin_seconds
+        return max(self.presign_expiry_seconds, min(wanted, self.auth_media_max_ttl_seconds))
+
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
 

@@ -134,11 +134,15 @@ def start_playback(
         subtitles=_subtitles(item, profile, decision, options, base_url),
     )
     if version is not None:
-        session.url = services.objects.presign_get(version.bucket, version.key)
+        session.url = services.objects.presign_get(
+            version.bucket, version.key, services.settings.player_url_seconds(version.duration)
+        )
         session.transcode_id = version.etag  # the version's content address
         services.versions.played(version.etag)
     elif decision.method is PlayMethod.DIRECT_PLAY:
-        session.url = services.objects.presign_get(item.bucket, item.key)
+        session.url = services.objects.presign_get(
+            item.bucket, item.key, services.settings.player_url_seconds(item.duration)
+        )
     else:
         session = services.transcoder.request_for_session(item, decision, session, base_url)
     # Three independent writes at once. The event goes out beside the session write rather than

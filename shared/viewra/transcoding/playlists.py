@@ -42,7 +42,20 @@ def render_media(tc: Transcoder, h: str, name: str = MEDIA_PLAYLIST) -> str:
             raise NotFound(f"no {name} for transcode {h}")
         plan = ChunkPlan.from_dict(record.plan)
         text = live_media_playlist(plan, {int(n) for n in record.segments or ()})
-    return hls.rewrite_uris(text, lambda uri: tc.content.presign(tc.content.key(h, uri)))
+    expires = tc.settings.player_url_seconds(_length(text))
+    return hls.rewrite_uris(text, lambda uri: tc.content.presign(tc.content.key(h, uri), expires))
+
+
+def _length(playlist: str) -> float:
+    """A media playlist's length: the sum of its segments' EXTINF durations."""
+    total = 0.0
+    for line in playlist.splitlines():
+        if line.startswith("#EXTINF:"):
+            try:
+                total += float(line[8:].split(",", 1)[0])
+            except ValueError:
+                continue
+    return total
 
 
 def render_master(tc: Transcoder, h: str, variant_url: Callable[[str], str]) -> str:
@@ -87,4 +100,6 @@ def mp4_url(tc: Transcoder, h: str) -> str:
     if not tc.content.has_manifest(h) or not tc.content.exists(key):
         raise NotFound(f"no MP4 output for transcode {h}")
     touch(tc, h)
-    return tc.content.presign(key)
+    files = (tc.content.manifest(h) or {}).get("files") or []
+    duration = max((float(f.get("duration") or 0) for f in files if isinstance(f, dict)), default=0)
+    return tc.content.presign(key, tc.settings.player_url_seconds(duration))
