@@ -30,8 +30,14 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from viewra.media.models.items import MediaStream, ProbeResult, StreamType, default_audio_index
-from viewra.media.probe import asf, damage, feed, mapping, timestamps
+from viewra.media.models.items import (
+    CoverLocation,
+    MediaStream,
+    ProbeResult,
+    StreamType,
+    default_audio_index,
+)
+from viewra.media.probe import asf, damage, feed, flac, id3, isobmff, mapping, timestamps
 from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
     BlockReader,
@@ -44,6 +50,7 @@ from viewra.media.probe.tags import (
     cover_from_mediainfo,
     merge_tags,
     read_with_mutagen,
+    sniff_image_mime,
     tags_from_mediainfo,
 )
 
@@ -53,6 +60,7 @@ __all__ = [
     "FileRangeSource",
     "ProbeError",
     "RangeSource",
+    "fetch_cover",
     "probe",
     "probe_reader",
 ]
@@ -72,7 +80,8 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     """Probe through a reader the caller keeps, to read its ``bytes_fetched`` afterwards."""
     if reader.size == 0:
         raise ProbeError("empty object (0 bytes)")
-    family, info = _mediainfo(reader)
+    family, cover_at = _skip_what_is_not_index(reader)
+    family, info = _mediainfo(reader, family)
     general = _general_track(info)
     streams = _streams(info)
     harm = damage.check(reader, family)
@@ -97,6 +106,8 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
             tags = merge_tags(music.tags, tags)
             duration = music.duration or duration
     cover, cover_mime = cover_from_mediainfo(general)
+    if cover_at is not None:
+        cover, cover_mime = None, cover_at.mime
     return ProbeResult(
         container=mapping.container_name(general),
         duration=duration,
@@ -105,10 +116,29 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         streams=streams,
         tags=tags,
         cover=cover,
-        cover_mime=cover_mime if cover else None,
+        cover_mime=cover_mime if cover or cover_at else None,
+        cover_at=cover_at,
         damage=harm.reason if harm else None,
         default_audio_stream_index=default_audio_index(streams),
     )
+
+
+def fetch_cover(
+    source: RangeSource, where: CoverLocation, max_bytes: int
+) -> tuple[bytes, str | None] | None:
+    """The cover picture a probe skipped (:attr:`ProbeResult.cover_at`), in one exact ranged
+    read, and its type; None when it is larger than ``max_bytes`` or not an image we know.
+
+    The probe records where the picture is instead of reading it, so its byte count is the
+    container's and the picture is paid for once, by whoever stores it.
+    """
+    if where.length <= 0 or where.length > max_bytes or where.offset + where.length > source.size:
+        return None
+    data = source.read_range(where.offset, where.length)
+    mime = sniff_image_mime(data)
+    if len(data) != where.length or mime is None:
+        return None
+    return data, mime
 
 
 class _SettingsGate:
@@ -143,15 +173,35 @@ class _SettingsGate:
 _GATE = _SettingsGate()
 
 
-def _mediainfo(reader: BlockReader) -> tuple[Family, MediaInfo]:
-    """The container family and MediaInfo's answer, read as the family's plan says.
+def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation | None]:
+    """The family; and, overlaid on the reader, stand-ins for what no probe needs to read.
+
+    A long MP4's per-sample tables and a big embedded cover picture are not fed to the parsers
+    (:mod:`viewra.media.probe.isobmff`, :mod:`viewra.media.probe.flac`); the cover's place is
+    returned so the scan can fetch those bytes alone.
+    """
+    reader.seek(0)
+    family = feed.sniff(reader.read(1024))
+    if family is Family.ISO_BMFF:
+        found = isobmff.stand_ins(reader)
+    elif family is Family.OTHER:
+        found = flac.stand_ins(reader)
+        if not found.patches:
+            found = id3.stand_ins(reader)  # an MP3 (or ADTS AAC) tag
+    else:
+        return family, None
+    reader.overlay(found.patches)
+    return family, found.cover
+
+
+def _mediainfo(reader: BlockReader, family: Family) -> tuple[Family, MediaInfo]:
+    """MediaInfo's answer, read as the family's plan says.
 
     A TS whose capped head held no video frame header (a recording that starts mid-GOP at a high
     bitrate) is read once more with a wider head; the blocks already fetched are not fetched again.
     """
     reader.seek(0)
     head = reader.read(1024)
-    family = feed.sniff(head)
     info = _parse(reader, feed.plan_for(family, head))
     if family in {Family.MPEG_TS, Family.M2TS} and not _frame_headers_seen(info):
         info = _parse(reader, feed.plan_for(family, wider=True))
