@@ -254,7 +254,8 @@ def skipped_cover(path: Path, result: ProbeResult) -> bytes:
     assert result.cover is None and result.cover_at is not None
     source = CountingSource(path.read_bytes())
     fetched = fetch_cover(source, result.cover_at, max_bytes=10 << 20)
-    assert fetched is not None and source.calls == [(result.cover_at.offset, result.cover_at.length)]
+    where = result.cover_at
+    assert fetched is not None and source.calls == [(where.offset, where.length)]
     data, mime = fetched
     assert mime == result.cover_mime
     return data
