@@ -17,6 +17,7 @@ from viewra.media.probe.reader import BlockReader, Patch, StandIns
 PICTURE = 6
 PADDING = 1
 FRONT_COVER = 3
+MAX_MIME = 256  # a longer MIME type is not a picture we can store
 MAX_BLOCKS = 256  # metadata blocks walked at most (a broken "last" flag must not walk the audio)
 
 
@@ -72,7 +73,7 @@ def _picture(reader: BlockReader, start: int, length: int) -> tuple[int, CoverLo
     if len(fields) < 8:
         return None
     picture_type, mime_length = struct.unpack(">II", fields)
-    if 8 + mime_length + 4 > length:
+    if mime_length > MAX_MIME or 8 + mime_length + 4 > length:
         return None
     mime = reader.read(mime_length).decode("ascii", "replace").strip() or None
     (description_length,) = struct.unpack(">I", reader.read(4))

@@ -19,7 +19,8 @@ from viewra.media.probe.reader import BlockReader, Patch, StandIns
 HIDDEN_ID = b"XPIC"
 FRONT_COVER = 3
 MAX_FRAMES = 1024
-MAX_PICTURE_HEADER = 64 * 1024  # encoding, mime, type and description before the image bytes
+FIRST_LOOK = 512  # an APIC's encoding, mime, type and description: the image follows them
+MAX_PICTURE_HEADER = 64 * 1024
 _UNSYNC = 0x80
 _EXTENDED = 0x40
 _TRANSFORMED = {3: 0xC0, 4: 0x0F}  # frame format flags: compression, encryption (unsync, DLI)
@@ -75,8 +76,16 @@ def stand_ins(reader: BlockReader, start: int = 0) -> StandIns:
 
 def _picture(reader: BlockReader, body: int, size: int) -> tuple[int, CoverLocation] | None:
     """(picture type, where the image is) from an APIC body: encoding, mime, type, description."""
-    reader.seek(body)
-    head = reader.read(min(size, MAX_PICTURE_HEADER))
+    for span in (FIRST_LOOK, MAX_PICTURE_HEADER):  # a long description needs a second look
+        reader.seek(body)
+        head = reader.read(min(size, span))
+        located = _fields(head, body, size)
+        if located is not None or len(head) == size:
+            return located
+    return None
+
+
+def _fields(head: bytes, body: int, size: int) -> tuple[int, CoverLocation] | None:
     if len(head) < 4:
         return None
     encoding = head[0]
@@ -94,8 +103,8 @@ def _picture(reader: BlockReader, body: int, size: int) -> tuple[int, CoverLocat
         at = head.find(b"\0", at) + 1
         if at == 0:
             return None
-    if at >= len(head) or at >= size:
-        return None
+    if at >= len(head):
+        return None  # the description goes on past what was read
     if mime is not None and "/" not in mime:  # "JPG", "PNG": an ID3v2.2 habit some taggers keep
         mime = f"image/{mime.lower().replace('jpg', 'jpeg')}"
     return picture_type, CoverLocation(offset=body + at, length=size - at, mime=mime)
