@@ -12,8 +12,10 @@ same meaning followed by a ``free`` box filling the rest, so no box size and no 
 - ``stsz``/``stz2`` → ``stsz`` with a constant ``sample_size``: the track's average, from the
   ``esds``/``btrt`` average bitrate, else the ``mdat`` bytes the other tracks leave.
 - ``stts`` → one entry (every sample the track's mean duration): an average frame rate.
-- ``stco``/``co64`` → the first chunk offset only; ``ctts``, ``stss``, ``stps``, ``sdtp`` → ``free``
-  (no reordering, every sample a sync sample: nothing recorded depends on them).
+- ``stco``/``co64`` and ``stsc`` (an interleaved track's changes of samples per chunk: 12 bytes
+  each, 3 MB for 3 h of AAC beside video) → together, one chunk at the first offset holding every
+  sample; ``ctts``, ``stss``, ``stps``, ``sdtp``, ``sbgp`` → ``free`` (no reordering, every sample
+  a sync sample, no sample groups: nothing recorded depends on them).
 
 What it costs: MediaInfo then calls that track's bitrate constant and its stream size is the
 estimate above (:attr:`StandIns.estimated`), so a substituted track's bitrate is the container's
@@ -37,7 +39,9 @@ MAX_BOXES = 4096  # boxes walked in all (a hostile file could nest or repeat wit
 MAX_TOP_LEVEL = 64  # top-level boxes walked (a fragmented file is not walked past its moov)
 MAX_SMALL_READ = 64 * 1024  # a stsd, mdhd or small stsz read whole at most this size
 _CONTAINERS = frozenset({b"trak", b"mdia", b"minf", b"stbl", b"udta", b"ilst", b"edts"})
-_FREE_TABLES = frozenset({b"ctts", b"stss", b"stps", b"sdtp"})
+_FREE_TABLES = frozenset({b"ctts", b"stss", b"stps", b"sdtp", b"sbgp"})
+_CHUNK_TABLES = frozenset({b"stco", b"co64", b"stsc"})  # stood in together, or not at all
+MAX_READ_THROUGH = 2 * 1024 * 1024  # within the reader's block cache, so MediaInfo fetches none
 _COVER_TYPES = {13: "image/jpeg", 14: "image/png", 27: "image/bmp"}
 
 
@@ -66,6 +70,7 @@ class _Track:
     table_bytes: int | None = None  # the sum of its sample sizes, when its stsz was read
     stsz: Box | None = None
     big: list[Box] = field(default_factory=list)
+    chunks: list[Box] = field(default_factory=list)  # its stco/co64 and stsc
 
 
 class _Walk:
@@ -76,6 +81,7 @@ class _Walk:
     def __init__(self, reader: BlockReader, through: int = 0) -> None:
         self.reader = reader
         self.through = through
+        self.through_left = MAX_READ_THROUGH
         self.left = MAX_BOXES
 
     def read(self, pos: int, length: int) -> bytes:
@@ -108,7 +114,8 @@ class _Walk:
                 size = end - pos
             if size < header or pos + size > end:
                 break  # not a box (or cut short): what follows is not ours to walk
-            if not top and size <= self.through:
+            if not top and size <= min(self.through, self.through_left):
+                self.through_left -= size
                 self.read(pos, size)
             yield Box(kind, pos, size, header)
             pos += size
@@ -140,6 +147,8 @@ def stand_ins(reader: BlockReader, threshold: int | None = None) -> StandIns:
     if any(t.stsz is not None for t in tracks):
         _estimate_sizes(tracks, [b for b in top if b.kind == b"mdat"])
     for track in tracks:
+        if len(track.chunks) == 2 and any(b.size > threshold for b in track.chunks):
+            track.big.extend(track.chunks)  # one chunk holding every sample: both tables agree
         found.estimated |= track.stsz is not None
         found.patches.extend(_track_patches(walk, track))
     return found
@@ -165,7 +174,9 @@ def _track_box(walk: _Walk, track: _Track, box: Box, threshold: int) -> None:
         track.avg_bitrate = _avg_bitrate(walk.read(box.payload, box.size - box.header))
     elif box.kind in {b"stsz", b"stz2"}:
         _sizes(walk, box, track, threshold)
-    elif box.size > threshold and box.kind in {b"stts", b"stco", b"co64", *_FREE_TABLES}:
+    elif box.kind in _CHUNK_TABLES:
+        track.chunks.append(box)
+    elif box.size > threshold and box.kind in {b"stts", *_FREE_TABLES}:
         track.big.append(box)
 
 
@@ -269,13 +280,18 @@ def _free(size: int) -> bytes:
     return struct.pack(">I4s", size, b"free") + bytes(size - 8)
 
 
-def _shorter(box: Box, replacement: bytes) -> Patch:
-    """``replacement`` (a whole box) then a ``free`` box to the end of ``box``."""
+def _shorter(box: Box, replacement: bytes) -> Patch | None:
+    """``replacement`` (a whole box) then a ``free`` box to the end of ``box``; None when it
+    does not fit (a table already that short: kept as it is)."""
+    if box.size == len(replacement):
+        return Patch(box.start, replacement)
+    if box.size < len(replacement) + 8:
+        return None
     return Patch(box.start, replacement + _free(box.size - len(replacement)))
 
 
 def _track_patches(walk: _Walk, track: _Track) -> list[Patch]:
-    patches: list[Patch] = []
+    patches: list[Patch | None] = []
     if track.stsz is not None and track.sample_count:
         size = max(1, round((track.table_bytes or 0) / track.sample_count))
         stsz = struct.pack(">I4sIII", 20, b"stsz", 0, size, track.sample_count)
@@ -292,7 +308,11 @@ def _track_patches(walk: _Walk, track: _Track) -> list[Patch]:
             first = walk.read(box.payload + 8, width)
             table = struct.pack(">I4sII", 16 + width, box.kind, 0, 1) + first
             patches.append(_shorter(box, table))
-    return patches
+        elif box.kind == b"stsc" and track.sample_count:
+            description = walk.read(box.payload + 16, 4)  # the first entry's sample description
+            entry = struct.pack(">II", 1, track.sample_count) + description
+            patches.append(_shorter(box, struct.pack(">I4sII", 28, b"stsc", 0, 1) + entry))
+    return [p for p in patches if p is not None]
 
 
 def _cover(walk: _Walk, covr: Box, patches: list[Patch]) -> CoverLocation | None:
