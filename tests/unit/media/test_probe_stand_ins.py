@@ -1,25 +1,35 @@
 """What the probe does not read: long sample tables and embedded cover pictures.
 
 Real ffmpeg-made files: a long AAC whose ``stsz`` is bigger than the stand-in threshold (a 96 kHz
-track has 94 frames a second, so 200 s make 75 KB of table), fragmented MP4, and FLAC, MP3 and
-M4A with a cover of ~800 KB of noise (a PNG that does not compress). What the probe answers is
-compared with ffprobe on the whole file; what it reads is counted by the reader.
+track has 94 frames a second, so 200 s make 75 KB of table), fragmented MP4, and FLAC, MP3, M4A,
+Opus and Vorbis with a cover of ~800 KB of noise (a PNG that does not compress). What the probe
+answers is compared with ffprobe on the whole file; what it reads is counted by the reader.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import mutagen
 import pytest
+from mutagen.flac import Picture
 from mutagen.id3 import APIC, ID3, TALB, TIT2
 
 from tests.media_factory import MediaSet, ffmpeg_available, run_ffmpeg
 from viewra.media.models.items import CoverLocation, ProbeResult, StreamType
-from viewra.media.probe import BlockReader, FileRangeSource, fetch_cover, isobmff, probe_reader
+from viewra.media.probe import (
+    BlockReader,
+    FileRangeSource,
+    fetch_cover,
+    isobmff,
+    ogg,
+    probe_reader,
+)
 from viewra.media.probe.reader import Patch
 
 pytestmark = pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg is not installed")
@@ -220,7 +230,9 @@ def assert_cover_skipped(path: Path, cover: Path) -> ProbeResult:
     assert result.cover is None and result.cover_at is not None
     source = CountingSource(path.read_bytes())
     assert fetch_cover(source, result.cover_at, max_bytes=10 << 20) == (image, "image/png")
-    assert source.calls == [(result.cover_at.offset, len(image))]  # one exact read
+    assert source.calls == [(result.cover_at.offset, result.cover_at.length)]  # one exact read
+    if result.cover_at.packing is None:
+        assert result.cover_at.length == len(image)
     assert result.tags.title == "Noise Song" and result.tags.album == "Noise Album"
     return result
 
@@ -250,6 +262,46 @@ def test_frames_after_a_hidden_mp3_cover_are_still_read(tmp_path: Path, big_cove
 def test_a_big_m4a_cover_is_located_not_read(tmp_path: Path, big_cover: Path) -> None:
     path = _tagged_audio(tmp_path / "a.m4a", big_cover, ["-c:a", "aac", "-b:a", "64k"])
     assert_matches_ffprobe(assert_cover_skipped(path, big_cover), path)
+
+
+def _ogg_with_picture(path: Path, cover: Path, codec: str) -> Path:
+    """An Ogg file whose cover is a METADATA_BLOCK_PICTURE comment, as mutagen writes it (1 MB
+    of base64 over pages of 16 segments); ffmpeg makes the audio and the other tags."""
+    run_ffmpeg([
+        "-f", "lavfi", "-i", "sine=duration=3", "-c:a", codec, "-metadata", "title=Noise Song",
+        "-metadata", "album=Noise Album", str(path),
+    ])  # fmt: skip
+    picture = Picture()
+    picture.type, picture.mime, picture.desc = 3, "image/png", "front"
+    picture.data = cover.read_bytes()
+    audio = mutagen.File(path)
+    audio["metadata_block_picture"] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
+    return path
+
+
+@pytest.mark.parametrize(("codec", "suffix"), [("libopus", "opus"), ("libvorbis", "ogg")])
+def test_a_big_ogg_cover_is_located_not_read(
+    tmp_path: Path, big_cover: Path, codec: str, suffix: str
+) -> None:
+    path = _ogg_with_picture(tmp_path / f"a.{suffix}", big_cover, codec)
+    result = assert_cover_skipped(path, big_cover)
+    assert result.cover_at is not None and result.cover_at.packing == ogg.PACKING
+    assert_matches_ffprobe(result, path)
+
+
+def test_an_ogg_cover_is_found_page_by_page_when_the_pages_are_not_alike(
+    tmp_path: Path, big_cover: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the prediction (as for pages a writer did not fill alike) every page header is
+    read: the same cover and tags, at the cost of a block per header."""
+    path = _ogg_with_picture(tmp_path / "a.opus", big_cover, "libopus")
+    monkeypatch.setattr(ogg._Packet, "_predict", lambda self, first, n: None)
+    result, reader = probe_counted(path)
+    assert reader.bytes_fetched > 200 * 1024  # the headers are spread over the whole comment
+    assert result.tags.title == "Noise Song" and result.cover_at is not None
+    fetched = fetch_cover(FileRangeSource(path), result.cover_at, max_bytes=10 << 20)
+    assert fetched == (big_cover.read_bytes(), "image/png")
 
 
 def test_a_cover_larger_than_allowed_or_not_an_image_is_not_fetched() -> None:

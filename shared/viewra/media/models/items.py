@@ -85,6 +85,10 @@ class CoverLocation(BaseModel):
     offset: int
     length: int
     mime: str | None = None
+    # how the image is stored there: None, as is; "ogg-picture", as the base64 of a FLAC PICTURE
+    # block in a Vorbis comment, with Ogg page headers after the first ``first_run`` bytes
+    packing: str | None = None
+    first_run: int = 0
 
 
 class ProbeResult(BaseModel):

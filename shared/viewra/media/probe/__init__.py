@@ -37,7 +37,7 @@ from viewra.media.models.items import (
     StreamType,
     default_audio_index,
 )
-from viewra.media.probe import asf, damage, feed, flac, id3, isobmff, mapping, timestamps
+from viewra.media.probe import asf, damage, feed, flac, id3, isobmff, mapping, ogg, timestamps
 from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
     BlockReader,
@@ -135,10 +135,15 @@ def fetch_cover(
     if where.length <= 0 or where.length > max_bytes or where.offset + where.length > source.size:
         return None
     data = source.read_range(where.offset, where.length)
-    mime = sniff_image_mime(data)
-    if len(data) != where.length or mime is None:
+    if len(data) != where.length:
         return None
-    return data, mime
+    if where.packing == ogg.PACKING:
+        unpacked = ogg.unpack_picture(data, where.first_run)
+        if unpacked is None or len(unpacked[0]) > max_bytes:
+            return None
+        data = unpacked[0]
+    mime = sniff_image_mime(data)
+    return (data, mime) if mime is not None else None
 
 
 class _SettingsGate:
@@ -184,6 +189,8 @@ def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation 
     family = feed.sniff(reader.read(1024))
     if family is Family.ISO_BMFF:
         found = isobmff.stand_ins(reader)
+    elif family is Family.OGG:
+        found = ogg.stand_ins(reader)
     elif family is Family.OTHER:
         found = flac.stand_ins(reader)
         if not found.patches:
