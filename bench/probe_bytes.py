@@ -9,8 +9,8 @@ bench/byteproxy.py, which counts the body bytes it sent, server-side. Each row s
 
 - ours: Viewra's probe (``viewra.media.probe.probe``) over ranged GETs of the object URL;
 - art B: an embedded cover the probe located but did not read (FLAC PICTURE, MP3 APIC, MP4
-  ``covr``, Ogg METADATA_BLOCK_PICTURE), fetched after it as the scan does (one exact ranged GET): counted apart, since a
-  cover is not the container's index;
+  ``covr``, Ogg METADATA_BLOCK_PICTURE), fetched after it as the scan does (one exact ranged
+  GET): counted apart, since a cover is not the container's index;
 - ffprobe: plain ``ffprobe -show_format -show_streams`` on the same URL (a presigned URL in S3);
 - check: our answer against ``ffprobe`` on the local file (duration within 0.5 s; every stream's
   codec, width, height, frame rate, channels, language), ✓ or what differs.
