@@ -9,8 +9,10 @@ answers is compared with ffprobe on the whole file; what it reads is counted by 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import random
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from viewra.media.models.items import CoverLocation, ProbeResult, StreamType
 from viewra.media.probe import (
     BlockReader,
     FileRangeSource,
+    ProbeError,
     fetch_cover,
     isobmff,
     ogg,
@@ -313,3 +316,30 @@ def test_a_cover_larger_than_allowed_or_not_an_image_is_not_fetched() -> None:
         source.data[:108],
         "image/png",
     )
+
+
+@pytest.mark.parametrize("kind", ["m4a", "flac", "mp3", "opus"])
+def test_cut_or_scrambled_structures_fail_cleanly_or_probe(
+    tmp_path: Path, big_cover: Path, long_aac: dict[str, Path], kind: str
+) -> None:
+    """A file cut inside (or scrambled after) the boxes, blocks, frames or pages the probe walks
+    for its stand-ins is judged by the parsers as before: a ProbeError or an answer, nothing
+    else (no struct error, no overlapping patches)."""
+    whole = {
+        "m4a": lambda: long_aac["moov_first"],
+        "flac": lambda: _tagged_audio(tmp_path / "w.flac", big_cover, ["-c:a", "flac"]),
+        "mp3": lambda: _tagged_audio(tmp_path / "w.mp3", big_cover, ["-c:a", "libmp3lame"]),
+        "opus": lambda: _ogg_with_picture(tmp_path / "w.opus", big_cover, "libopus"),
+    }[kind]()
+    data = whole.read_bytes()
+    rng = random.Random(18)
+    for n, cut in enumerate((0.02, 0.05, 0.3, 0.7)):
+        variants = {
+            "cut": data[: int(len(data) * cut)],
+            "scrambled": data[:64] + rng.randbytes(int(len(data) * cut)) + data[64:][:4096],
+        }
+        for name, body in variants.items():
+            path = tmp_path / f"{name}{n}{whole.suffix}"
+            path.write_bytes(body)
+            with contextlib.suppress(ProbeError):
+                probe_counted(path)

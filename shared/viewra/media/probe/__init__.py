@@ -23,6 +23,8 @@ rate come from the timestamps in those same bytes (:mod:`viewra.media.probe.time
 
 from __future__ import annotations
 
+import logging
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +66,8 @@ __all__ = [
     "probe",
     "probe_reader",
 ]
+
+log = logging.getLogger(__name__)
 
 _TIMESTAMPED = frozenset({Family.MPEG_TS, Family.M2TS, Family.MPEG_PS})
 
@@ -187,17 +191,22 @@ def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation 
     """
     reader.seek(0)
     family = feed.sniff(reader.read(1024))
-    if family is Family.ISO_BMFF:
-        found = isobmff.stand_ins(reader)
-    elif family is Family.OGG:
-        found = ogg.stand_ins(reader)
-    elif family is Family.OTHER:
-        found = flac.stand_ins(reader)
-        if not found.patches:
-            found = id3.stand_ins(reader)  # an MP3 (or ADTS AAC) tag
-    else:
+    try:
+        if family is Family.ISO_BMFF:
+            found = isobmff.stand_ins(reader)
+        elif family is Family.OGG:
+            found = ogg.stand_ins(reader)
+        elif family is Family.OTHER:
+            found = flac.stand_ins(reader)
+            if not found.patches:
+                found = id3.stand_ins(reader)  # an MP3 (or ADTS AAC) tag
+        else:
+            return family, None
+        reader.overlay(found.patches)
+    except (struct.error, ValueError) as exc:
+        # a structure that contradicts itself: the parsers read the file as it is, and judge it
+        log.info("no stand-ins for a malformed %s structure: %s", family.value, exc)
         return family, None
-    reader.overlay(found.patches)
     return family, found.cover
 
 

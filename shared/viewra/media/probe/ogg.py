@@ -232,6 +232,13 @@ def unpack_picture(data: bytes, first_run: int) -> tuple[bytes, str | None] | No
         block = base64.b64decode(b"".join(runs), validate=False)
     except (binascii.Error, ValueError):
         return None
+    try:
+        return _picture_block(block)
+    except struct.error:  # a field that says more than the block holds
+        return None
+
+
+def _picture_block(block: bytes) -> tuple[bytes, str | None] | None:
     if len(block) < 32:
         return None
     mime_length = struct.unpack(">I", block[4:8])[0]
