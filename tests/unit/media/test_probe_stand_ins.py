@@ -343,3 +343,47 @@ def test_cut_or_scrambled_structures_fail_cleanly_or_probe(
             path.write_bytes(body)
             with contextlib.suppress(ProbeError):
                 probe_counted(path)
+
+
+@pytest.fixture(scope="module")
+def variable_rate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 s of H.264 keeping 2 frames of every 5 (deltas 1, 4, 1, 4...: an stts of 2 entries per
+    5 frames), with AAC: a variable frame rate, as phones record."""
+    path = tmp_path_factory.mktemp("vfr") / "vfr.mp4"
+    run_ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=8",
+        "-f", "lavfi", "-i", "sine=duration=8", "-vf", "select='lt(mod(n\\,5)\\,2)'",
+        "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(path),
+    ])  # fmt: skip
+    return path
+
+
+def _without_estimates(result: ProbeResult) -> dict[str, Any]:
+    answer = result.model_dump()
+    for stream in answer["streams"]:
+        stream.pop("bitrate")
+        stream.pop("frame_rate")
+    return answer
+
+
+@pytest.mark.parametrize("name", ["mp4_moov_first", "mp4_moov_last", "mov", "vfr"])
+def test_stand_ins_change_nothing_but_the_estimated_bitrates(
+    remuxed: dict[str, Path], variable_rate: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole answer (every field of every stream, tags, duration) with every table fed as
+    it is, and with every table stood in, is the same but for the stood-in tracks' bitrates and
+    a variable frame rate's last digit (an average of whole ticks)."""
+    path = variable_rate if name == "vfr" else remuxed[name]
+    monkeypatch.setattr(isobmff, "TABLE_THRESHOLD", 1 << 40)
+    real, _ = probe_counted(path)
+    monkeypatch.setattr(isobmff, "TABLE_THRESHOLD", 64)
+    stood_in, _ = probe_counted(path)
+    assert _without_estimates(stood_in) == _without_estimates(real)
+    for mine, theirs in zip(stood_in.streams, real.streams, strict=True):
+        assert mine.bitrate == pytest.approx(theirs.bitrate, rel=0.05)
+        if theirs.frame_rate is None:
+            assert mine.frame_rate is None
+        else:
+            assert mine.frame_rate == pytest.approx(theirs.frame_rate, rel=1e-3)
+    if name == "vfr":
+        assert 10.1 < (stood_in.streams[0].frame_rate or 0) < 10.2  # 2 frames of 5 at 25 fps

@@ -11,7 +11,9 @@ same meaning followed by a ``free`` box filling the rest, so no box size and no 
 
 - ``stsz``/``stz2`` → ``stsz`` with a constant ``sample_size``: the track's average, from the
   ``esds``/``btrt`` average bitrate, else the ``mdat`` bytes the other tracks leave.
-- ``stts`` → one entry (every sample the track's mean duration): an average frame rate.
+- ``stts`` → one entry, every sample the track's mean duration (in whole ticks): a variable-rate
+  video's average frame rate, within half a tick per frame of MediaInfo's from the real table
+  (10.151 for 10.152 fps; a constant rate has a one-entry stts, never stood in).
 - ``stco``/``co64`` and ``stsc`` (an interleaved track's changes of samples per chunk: 12 bytes
   each, 3 MB for 3 h of AAC beside video) → together, one chunk at the first offset holding every
   sample; ``ctts``, ``stss``, ``stps``, ``sdtp``, ``sbgp`` → ``free`` (no reordering, every sample
