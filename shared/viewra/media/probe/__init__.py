@@ -16,6 +16,13 @@ of 0.13 %), for the x264 settings string. What is lost at -1 is HDR10+ and other
 only the first frames carry. Other containers (Matroska, TS, MP3, …) need ``ParseSpeed=0``: their
 headers say less, and Matroska at -1 reads whole clusters.
 
+What is not index is not read: a long MP4's per-sample tables (a 3.5 h M4A's 2 MB ``stsz``) are
+fed as short stand-ins (:mod:`viewra.media.probe.isobmff`), and an embedded cover picture (FLAC
+PICTURE, ID3 APIC, MP4 ``covr``, Ogg METADATA_BLOCK_PICTURE) is located, skipped and returned as
+``ProbeResult.cover_at`` for :func:`fetch_cover` (:mod:`~viewra.media.probe.flac`,
+:mod:`~viewra.media.probe.id3`, :mod:`~viewra.media.probe.ogg`); the parsers see stand-ins of the
+same length through the reader (:class:`~viewra.media.probe.reader.Patch`).
+
 Containers MediaInfo would read straight through (MPEG-TS/M2TS, MPEG-PS, AVI, ASF) are fed a
 capped head and the tail (:mod:`viewra.media.probe.feed`); their duration and a missing frame
 rate come from the timestamps in those same bytes (:mod:`viewra.media.probe.timestamps`).
