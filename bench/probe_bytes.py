@@ -8,6 +8,9 @@ over 1 GB; made once with ffmpeg and reused) the objects are served by a small H
 bench/byteproxy.py, which counts the body bytes it sent, server-side. Each row shows:
 
 - ours: Viewra's probe (``viewra.media.probe.probe``) over ranged GETs of the object URL;
+- art B: an embedded cover the probe located but did not read (FLAC PICTURE, MP3 APIC, MP4
+  ``covr``, Ogg METADATA_BLOCK_PICTURE), fetched after it as the scan does (one exact ranged
+  GET): counted apart, since a cover is not the container's index;
 - ffprobe: plain ``ffprobe -show_format -show_streams`` on the same URL (a presigned URL in S3);
 - check: our answer against ``ffprobe`` on the local file (duration within 0.5 s; every stream's
   codec, width, height, frame rate, channels, language), ✓ or what differs.
@@ -40,7 +43,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "shared")]
 from bench.byteproxy import ByteCountingProxy  # noqa: E402
 from bench.probe_media import SAMPLES, make  # noqa: E402
 from viewra.media.models.items import ProbeResult, StreamType  # noqa: E402
-from viewra.media.probe import BlockReader, ProbeError, probe_reader  # noqa: E402
+from viewra.media.probe import BlockReader, ProbeError, fetch_cover, probe_reader  # noqa: E402
+from viewra.media.scrapers.artwork import MAX_ARTWORK_BYTES  # noqa: E402
 
 
 class _RangeServer(ThreadingHTTPServer):
@@ -156,6 +160,7 @@ class Row:
     ff_bytes: int | None = None
     ff_requests: int | None = None
     ff_seconds: float | None = None
+    art_bytes: int = 0
     check: str = ""
 
     def line(self) -> str:
@@ -165,15 +170,16 @@ class Row:
             if self.ff_bytes is not None and self.ff_seconds is not None
             else f"{'':>12} {'':>7} {'':>4} {'':>5}"
         )
+        art = f"{self.art_bytes:>10,}" if self.art_bytes else f"{'':>10}"
         return (
             f"{self.name:<22} {self.size / 1e6:>7.0f} {self.ours_bytes:>10,} "
             f"{self.ours_bytes / self.size:>7.3%} {self.ours_requests:>4} {self.ours_seconds:>5.2f}"
-            f" | {ff} | {self.check}"
+            f" {art} | {ff} | {self.check}"
         )
 
 
 HEADER = (
-    f"{'container':<22} {'MB':>7} {'ours B':>10} {'%':>7} {'req':>4} {'s':>5} | "
+    f"{'container':<22} {'MB':>7} {'ours B':>10} {'%':>7} {'req':>4} {'s':>5} {'art B':>10} | "
     f"{'ffprobe B':>12} {'%':>7} {'req':>4} {'s':>5} | check vs ffprobe (local file)"
 )
 
@@ -260,6 +266,11 @@ def measure(
     row.ours_requests = stats.gets
     if result is not None:
         row.check = compare(result, reference(path))
+    if result is not None and result.cover_at is not None:
+        # the cover the probe located and skipped: what the scan fetches after it, apart
+        proxy.reset()
+        fetch_cover(source, result.cover_at, MAX_ARTWORK_BYTES)
+        row.art_bytes = proxy.stats_for(object_path, settle=0.5).body_bytes
     if with_ffprobe:
         proxy.reset()
         started = time.monotonic()

@@ -58,6 +58,14 @@ BASES: dict[str, Base] = {
         "mp4",
         60,
     ),
+    # a long, low-bitrate recording (a lecture, a surveillance clip): 3 h of it is ~160 MB with a
+    # moov of ~6 MB (per-sample tables: stsz, stco, an audio stsc of 1.8 MB)
+    "h264_low": Base(
+        "h264_low",
+        ("-c:v", "libx264", "-preset", "ultrafast", *_rate(80), "-c:a", "aac", "-b:a", "24k"),
+        "mp4",
+        60,
+    ),
     "mpeg2": Base(
         "mpeg2",
         ("-c:v", "mpeg2video", *_rate(6500), "-c:a", "mp2", "-b:a", "192k"),
@@ -119,6 +127,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("mp4 moov-last 1 min", "h264", "end_50.mp4"),
     Sample("mp4 moov-first 10 min", "h264", "fast_500.mp4", 10, ("-movflags", "+faststart")),
     Sample("mp4 moov-last 10 min", "h264", "end_500.mp4", 10),
+    Sample("mp4 3 h, 100 kbit/s", "h264_low", "low_3h.mp4", 180),
     Sample("mov", "h264", "a_50.mov"),
     Sample("mov", "h264", "a_500.mov", 10),
     Sample("m4a", "aac", "a_50.m4a"),

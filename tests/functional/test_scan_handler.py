@@ -338,7 +338,7 @@ def test_music_track_takes_tags_and_cover_art(services, media_dir) -> None:
     art = services.objects._s3.get_object(
         Bucket=services.settings.content_bucket, Key=item.artwork_key
     )["Body"].read()
-    assert art[:3] == b"\xff\xd8\xff"  # the embedded JPEG, stored as is
+    assert art == media_dir["cover_jpg"].read_bytes()  # the embedded JPEG, stored as is
     plain = services.catalog.get(item_id(services.settings.media_bucket, untagged))
     assert (plain.artist, plain.album, plain.track, plain.title) == (
         "Portishead",
@@ -346,6 +346,28 @@ def test_music_track_takes_tags_and_cover_art(services, media_dir) -> None:
         3,
         "Strangers",
     )
+
+
+def test_a_flac_cover_skipped_by_the_probe_is_fetched_alone_and_stored(services, media_dir) -> None:
+    """The probe locates the PICTURE block's image without reading it; the scan reads exactly
+    those bytes (one ranged GET) and stores them as the track's artwork before the item is
+    written, so the library shows it at once."""
+    create_library(services, LibraryCreate(name="Music", prefix="music/", kind="music"))
+    key = "music/The Generators/Synthetic Sounds/03 - Song Of Tests.flac"
+    put(services, key, media_dir["flac_tagged"])
+    with aws_calls() as calls:
+        invoke_scan(services, created(services, key))
+    item = services.catalog.get(item_id(services.settings.media_bucket, key))
+    assert item.status is ItemStatus.READY and item.artwork_key
+    stored = services.objects._s3.get_object(
+        Bucket=services.settings.content_bucket, Key=item.artwork_key
+    )
+    assert stored["Body"].read() == media_dir["cover_png"].read_bytes()
+    assert stored["ContentType"] == "image/png"
+    image = media_dir["cover_png"].read_bytes()
+    start = media_dir["flac_tagged"].read_bytes().index(image)
+    ranges = [params.get("Range") for op, params in calls if op == "GetObject"]
+    assert ranges.count(f"bytes={start}-{start + len(image) - 1}") == 1
 
 
 def test_sidecars_add_subtitles_nfo_and_poster_and_are_not_items(

@@ -46,6 +46,9 @@ METRICS: dict[str, MetricSpec] = {
         COUNTER, ("result",), "Items the scan wrote: catalogued (result=ready) or failed"
     ),
     "probe_bytes": MetricSpec(COUNTER, (), "Bytes the probes fetched from the store", "Bytes"),
+    "artwork_bytes": MetricSpec(
+        COUNTER, (), "Bytes of embedded covers fetched after the probe skipped them", "Bytes"
+    ),
     "probe_seconds": MetricSpec(TIMING, ("result",), "Time of one probe (ranged reads + parse)"),
     "decisions": MetricSpec(
         COUNTER, ("method",), "Playback decisions by method (DirectPlay, DirectStream, Transcode)"

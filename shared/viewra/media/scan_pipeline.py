@@ -40,8 +40,9 @@ from viewra.media.models.items import (
 )
 from viewra.media.models.scans import SCAN_LIST, SCAN_OBJECT, ScanOutcome
 from viewra.media.naming import music_tags, parse_name
-from viewra.media.probe import ProbeError, probe
+from viewra.media.probe import ProbeError, fetch_cover, probe
 from viewra.media.scan_sidecars import LISTINGS, apply_sidecars, is_sidecar
+from viewra.media.scrapers.artwork import MAX_ARTWORK_BYTES
 from viewra.media.scrapers.keys import folder
 
 if TYPE_CHECKING:
@@ -224,6 +225,13 @@ def _catalogue(
     item = build_item(iid, library, ref, head.etag, head.size, relative, result, added_at, now)
     if result.cover:
         item.artwork_key = store_artwork(services, result.cover, result.cover_mime)
+    elif result.cover_at is not None:
+        # the probe located the embedded cover and skipped it: its bytes, read alone, now, so
+        # the library shows it as soon as the item is there
+        cover = fetch_cover(source, result.cover_at, MAX_ARTWORK_BYTES)
+        metrics.count("artwork_bytes", result.cover_at.length if cover else 0)
+        if cover is not None:
+            item.artwork_key = store_artwork(services, *cover)
     if item.kind is not ItemKind.TRACK:
         item = apply_sidecars(services, item)
     if library.optimized_versions:

@@ -24,13 +24,12 @@ from viewra.media.probe import (
     FileRangeSource,
     ProbeError,
     RangeSource,
+    fetch_cover,
     probe,
     probe_reader,
 )
 
 BLOCK = 16 * 1024
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def probe_file(path: Path, block_size: int = BLOCK) -> tuple[ProbeResult, BlockReader]:
@@ -249,6 +248,19 @@ EXPECTED_MUSIC_TAGS = Tags(
 )
 
 
+def skipped_cover(path: Path, result: ProbeResult) -> bytes:
+    """The cover the probe located but did not read (an APIC frame, a PICTURE block), fetched
+    as the scan fetches it: one exact ranged read, counted apart from the probe's."""
+    assert result.cover is None and result.cover_at is not None
+    source = CountingSource(path.read_bytes())
+    fetched = fetch_cover(source, result.cover_at, max_bytes=10 << 20)
+    where = result.cover_at
+    assert fetched is not None and source.calls == [(where.offset, where.length)]
+    data, mime = fetched
+    assert mime == result.cover_mime
+    return data
+
+
 def test_tagged_mp3_with_cover(media_dir: MediaSet) -> None:
     result, _ = probe_file(media_dir["mp3_tagged"])
 
@@ -259,8 +271,7 @@ def test_tagged_mp3_with_cover(media_dir: MediaSet) -> None:
     assert audio.bitrate == 128_000
     assert result.duration == pytest.approx(3.0, abs=0.1)
     assert result.tags == EXPECTED_MUSIC_TAGS
-    assert result.cover is not None and result.cover.startswith(JPEG_MAGIC)
-    assert result.cover == media_dir["cover_jpg"].read_bytes()
+    assert skipped_cover(media_dir["mp3_tagged"], result) == media_dir["cover_jpg"].read_bytes()
     assert result.cover_mime == "image/jpeg"
 
 
@@ -271,8 +282,7 @@ def test_tagged_flac_with_cover(media_dir: MediaSet) -> None:
     (audio,) = result.streams
     assert (audio.codec, audio.sample_rate, audio.bit_depth) == ("flac", 44100, 16)
     assert result.tags == EXPECTED_MUSIC_TAGS
-    assert result.cover is not None and result.cover.startswith(PNG_MAGIC)
-    assert result.cover == media_dir["cover_png"].read_bytes()
+    assert skipped_cover(media_dir["flac_tagged"], result) == media_dir["cover_png"].read_bytes()
     assert result.cover_mime == "image/png"
 
 

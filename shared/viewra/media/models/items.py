@@ -75,8 +75,25 @@ class Tags(BaseModel):
     genres: list[str] = Field(default_factory=list)
 
 
+class CoverLocation(BaseModel):
+    """Where an embedded cover picture's bytes lie in the object: the probe does not read them.
+
+    A 2 MB album cover is not an index: the probe skips it and the scan fetches exactly these
+    bytes once, in one ranged read, to store them as the item's artwork.
+    """
+
+    offset: int
+    length: int
+    mime: str | None = None
+    # how the image is stored there: None, as is; "ogg-picture", as the base64 of a FLAC PICTURE
+    # block in a Vorbis comment, with Ogg page headers after the first ``first_run`` bytes
+    packing: str | None = None
+    first_run: int = 0
+
+
 class ProbeResult(BaseModel):
-    """What probing one object yields; ``cover`` carries embedded artwork bytes, if any."""
+    """What probing one object yields; ``cover`` carries embedded artwork bytes read with the
+    probe, ``cover_at`` where a cover lies that the probe skipped (one of the two at most)."""
 
     container: str | None = None
     duration: float | None = None
@@ -86,6 +103,7 @@ class ProbeResult(BaseModel):
     tags: Tags = Field(default_factory=Tags)
     cover: bytes | None = Field(default=None, exclude=True)
     cover_mime: str | None = None
+    cover_at: CoverLocation | None = None
     # why the file is damaged though it plays (cut short); ``duration`` is then what plays
     damage: str | None = None
     default_audio_stream_index: int | None = None

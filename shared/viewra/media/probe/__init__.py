@@ -16,6 +16,13 @@ of 0.13 %), for the x264 settings string. What is lost at -1 is HDR10+ and other
 only the first frames carry. Other containers (Matroska, TS, MP3, …) need ``ParseSpeed=0``: their
 headers say less, and Matroska at -1 reads whole clusters.
 
+What is not index is not read: a long MP4's per-sample tables (a 3.5 h M4A's 2 MB ``stsz``) are
+fed as short stand-ins (:mod:`viewra.media.probe.isobmff`), and an embedded cover picture (FLAC
+PICTURE, ID3 APIC, MP4 ``covr``, Ogg METADATA_BLOCK_PICTURE) is located, skipped and returned as
+``ProbeResult.cover_at`` for :func:`fetch_cover` (:mod:`~viewra.media.probe.flac`,
+:mod:`~viewra.media.probe.id3`, :mod:`~viewra.media.probe.ogg`); the parsers see stand-ins of the
+same length through the reader (:class:`~viewra.media.probe.reader.Patch`).
+
 Containers MediaInfo would read straight through (MPEG-TS/M2TS, MPEG-PS, AVI, ASF) are fed a
 capped head and the tail (:mod:`viewra.media.probe.feed`); their duration and a missing frame
 rate come from the timestamps in those same bytes (:mod:`viewra.media.probe.timestamps`).
@@ -23,6 +30,8 @@ rate come from the timestamps in those same bytes (:mod:`viewra.media.probe.time
 
 from __future__ import annotations
 
+import logging
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +39,14 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from viewra.media.models.items import MediaStream, ProbeResult, StreamType, default_audio_index
-from viewra.media.probe import asf, damage, feed, mapping, timestamps
+from viewra.media.models.items import (
+    CoverLocation,
+    MediaStream,
+    ProbeResult,
+    StreamType,
+    default_audio_index,
+)
+from viewra.media.probe import asf, damage, feed, flac, id3, isobmff, mapping, ogg, timestamps
 from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
     BlockReader,
@@ -44,6 +59,7 @@ from viewra.media.probe.tags import (
     cover_from_mediainfo,
     merge_tags,
     read_with_mutagen,
+    sniff_image_mime,
     tags_from_mediainfo,
 )
 
@@ -53,9 +69,12 @@ __all__ = [
     "FileRangeSource",
     "ProbeError",
     "RangeSource",
+    "fetch_cover",
     "probe",
     "probe_reader",
 ]
+
+log = logging.getLogger(__name__)
 
 _TIMESTAMPED = frozenset({Family.MPEG_TS, Family.M2TS, Family.MPEG_PS})
 
@@ -72,7 +91,8 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     """Probe through a reader the caller keeps, to read its ``bytes_fetched`` afterwards."""
     if reader.size == 0:
         raise ProbeError("empty object (0 bytes)")
-    family, info = _mediainfo(reader)
+    family, cover_at = _skip_what_is_not_index(reader)
+    family, info = _mediainfo(reader, family)
     general = _general_track(info)
     streams = _streams(info)
     harm = damage.check(reader, family)
@@ -97,6 +117,8 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
             tags = merge_tags(music.tags, tags)
             duration = music.duration or duration
     cover, cover_mime = cover_from_mediainfo(general)
+    if cover_at is not None:
+        cover, cover_mime = None, cover_at.mime
     return ProbeResult(
         container=mapping.container_name(general),
         duration=duration,
@@ -105,10 +127,34 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         streams=streams,
         tags=tags,
         cover=cover,
-        cover_mime=cover_mime if cover else None,
+        cover_mime=cover_mime if cover or cover_at else None,
+        cover_at=cover_at,
         damage=harm.reason if harm else None,
         default_audio_stream_index=default_audio_index(streams),
     )
+
+
+def fetch_cover(
+    source: RangeSource, where: CoverLocation, max_bytes: int
+) -> tuple[bytes, str | None] | None:
+    """The cover picture a probe skipped (:attr:`ProbeResult.cover_at`), in one exact ranged
+    read, and its type; None when it is larger than ``max_bytes`` or not an image we know.
+
+    The probe records where the picture is instead of reading it, so its byte count is the
+    container's and the picture is paid for once, by whoever stores it.
+    """
+    if where.length <= 0 or where.length > max_bytes or where.offset + where.length > source.size:
+        return None
+    data = source.read_range(where.offset, where.length)
+    if len(data) != where.length:
+        return None
+    if where.packing == ogg.PACKING:
+        unpacked = ogg.unpack_picture(data, where.first_run)
+        if unpacked is None or len(unpacked[0]) > max_bytes:
+            return None
+        data = unpacked[0]
+    mime = sniff_image_mime(data)
+    return (data, mime) if mime is not None else None
 
 
 class _SettingsGate:
@@ -143,15 +189,42 @@ class _SettingsGate:
 _GATE = _SettingsGate()
 
 
-def _mediainfo(reader: BlockReader) -> tuple[Family, MediaInfo]:
-    """The container family and MediaInfo's answer, read as the family's plan says.
+def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation | None]:
+    """The family; and, overlaid on the reader, stand-ins for what no probe needs to read.
+
+    A long MP4's per-sample tables and a big embedded cover picture are not fed to the parsers
+    (:mod:`viewra.media.probe.isobmff`, :mod:`viewra.media.probe.flac`); the cover's place is
+    returned so the scan can fetch those bytes alone.
+    """
+    reader.seek(0)
+    family = feed.sniff(reader.read(1024))
+    try:
+        if family is Family.ISO_BMFF:
+            found = isobmff.stand_ins(reader)
+        elif family is Family.OGG:
+            found = ogg.stand_ins(reader)
+        elif family is Family.OTHER:
+            found = flac.stand_ins(reader)
+            if not found.patches:
+                found = id3.stand_ins(reader)  # an MP3 (or ADTS AAC) tag
+        else:
+            return family, None
+        reader.overlay(found.patches)
+    except (struct.error, ValueError) as exc:
+        # a structure that contradicts itself: the parsers read the file as it is, and judge it
+        log.info("no stand-ins for a malformed %s structure: %s", family.value, exc)
+        return family, None
+    return family, found.cover
+
+
+def _mediainfo(reader: BlockReader, family: Family) -> tuple[Family, MediaInfo]:
+    """MediaInfo's answer, read as the family's plan says.
 
     A TS whose capped head held no video frame header (a recording that starts mid-GOP at a high
     bitrate) is read once more with a wider head; the blocks already fetched are not fetched again.
     """
     reader.seek(0)
     head = reader.read(1024)
-    family = feed.sniff(head)
     info = _parse(reader, feed.plan_for(family, head))
     if family in {Family.MPEG_TS, Family.M2TS} and not _frame_headers_seen(info):
         info = _parse(reader, feed.plan_for(family, wider=True))

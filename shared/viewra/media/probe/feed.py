@@ -116,7 +116,7 @@ _TS = ReadPlan(parse_speed=0.0, run_cap=TS_OFFSET + HEAD_RUN, tail=TS_OFFSET)
 _CAPPED = ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN, tail=TAIL)
 
 PLANS: dict[Family, ReadPlan] = {
-    # the moov only (see viewra.media.probe's docstring)
+    # the moov only, its large sample tables as stand-ins (see viewra.media.probe's docstring)
     Family.ISO_BMFF: ReadPlan(parse_speed=-1.0),
     # Matroska holds all we record before its first cluster (Tracks with the codec private data,
     # Info, Tags or a SeekHead to them, which are honoured seeks); MediaInfo would go on through

@@ -15,13 +15,17 @@ bounded by the last (capped) fetch.
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import os
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from viewra.common.settings import get_settings
+from viewra.media.models.items import CoverLocation
 
 # The largest single fetch on a sequential run. Measured (bench/probe_bytes.py): beyond 128 KiB
 # requests barely drop while the overshoot at the end of a run (e.g. past a Matroska header into
@@ -65,6 +69,31 @@ class FileRangeSource:
         return f"FileRangeSource({str(self.path)!r}, size={self.size})"
 
 
+@dataclass(frozen=True)
+class Patch:
+    """Bytes served in place of ``[offset, offset + len(data))`` of the object, never fetched.
+
+    The probe hands parsers a stand-in for what it must not pay for (a sample table of millions of
+    entries, a 2 MB cover picture) with the same length, so every offset after it stays true.
+    """
+
+    offset: int
+    data: bytes
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.data)
+
+
+@dataclass
+class StandIns:
+    """What a container walk found to feed instead of the object's bytes, and the cover's place."""
+
+    patches: list[Patch] = field(default_factory=list)
+    cover: CoverLocation | None = None
+    estimated: bool = False  # a sample size table was replaced by an average
+
+
 class BudgetExceeded(ProbeError):
     """Reading on would fetch more than the probe's byte budget allows."""
 
@@ -105,6 +134,21 @@ class BlockReader(io.RawIOBase):
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self._last_fetched_block = -2
         self._run_blocks = 0
+        self._patches: list[Patch] = []
+        self._patch_starts: list[int] = []
+
+    def overlay(self, patches: list[Patch]) -> None:
+        """Serve ``patches`` instead of the object's bytes there, from now on (see :class:`Patch`).
+
+        Patches must not overlap each other; a read that reaches one returns its bytes and fetches
+        nothing of that range.
+        """
+        merged = sorted([*self._patches, *patches], key=lambda p: p.offset)
+        for before, after in itertools.pairwise(merged):
+            if after.offset < before.end:
+                raise ValueError(f"overlapping patches at {before.offset} and {after.offset}")
+        self._patches = merged
+        self._patch_starts = [p.offset for p in merged]
 
     # -- io.RawIOBase ----------------------------------------------------------------------------
 
@@ -162,6 +206,17 @@ class BlockReader(io.RawIOBase):
         """
         if size <= 0 or self._pos >= self.size:
             return b""
+        if self._patches:
+            at = bisect.bisect_right(self._patch_starts, self._pos) - 1
+            if at >= 0 and self._pos < self._patches[at].end:
+                patch = self._patches[at]
+                chunk = patch.data[self._pos - patch.offset : self._pos - patch.offset + size]
+                self._pos += len(chunk)
+                return chunk
+            if at + 1 < len(self._patches):  # stop before the next patch, and fetch nothing of it
+                following = self._patches[at + 1].offset
+                size = min(size, following - self._pos)
+                fetch_until = following if fetch_until is None else min(fetch_until, following)
         index, offset = divmod(self._pos, self.block_size)
         block = self._block(index, fetch_until)
         chunk = block[offset : offset + size]
