@@ -148,14 +148,26 @@ def test_whole_files_are_not_damaged(media_dir: MediaSet) -> None:
         assert result.damage is None, name
 
 
-def test_a_recording_cut_mid_gop_is_read_wider_once_and_no_further(tmp_path: Path) -> None:
-    """A TS whose first key frame is ~1.5 MB in: the 64 KB head has no SPS, the 2 MB retry has."""
+@pytest.mark.parametrize(
+    ("size", "gop", "seconds", "most"),
+    [
+        ("1280x720", 50, 6, 2.5),  # the first key frame ~2.0 MB in: the 2 MB head, or 8 MB
+        ("640x360", 125, 24, 8.5),  # ~5 MB in (a 5 s GOP): only the 8 MB head has it
+    ],
+)
+def test_a_recording_cut_mid_gop_is_read_wider_until_its_first_key_frame(
+    tmp_path: Path, size: str, gop: int, seconds: int, most: float
+) -> None:
+    """A TS whose first key frame is megabytes in: the 64 KB head has no SPS, a wider head has,
+    and no more of the file is read than the head that has it. (x264 on one thread: the same
+    bytes every run, so the key frame is where the case says.)"""
     from tests.media_factory import run_ffmpeg
 
     whole = tmp_path / "gop.ts"
-    args = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=6"]
-    args += ["-f", "lavfi", "-i", "sine=duration=6", "-vf", "noise=alls=60:allf=t:all_seed=7"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-b:v", "8000k"]
+    args = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    args += ["-f", "lavfi", "-i", f"sine=duration={seconds}"]
+    args += ["-vf", "noise=alls=60:allf=t:all_seed=7", "-c:v", "libx264", "-threads", "1"]
+    args += ["-preset", "ultrafast", "-g", str(gop), "-b:v", "8000k"]
     args += ["-maxrate", "8000k", "-bufsize", "8000k", "-c:a", "aac", "-f", "mpegts", str(whole)]
     run_ffmpeg(args)
     path = tmp_path / "midgop.ts"
@@ -163,9 +175,11 @@ def test_a_recording_cut_mid_gop_is_read_wider_once_and_no_further(tmp_path: Pat
 
     result, reader = probe_counted(path)
     video = next(s for s in result.streams if s.type is StreamType.VIDEO)
-    assert (video.width, video.height, video.frame_rate) == (1280, 720, 25.0)
+    width, height = (int(n) for n in size.split("x"))
+    assert (video.width, video.height, video.frame_rate) == (width, height, 25.0)
     assert result.duration == pytest.approx(float(ffprobe(path)["format"]["duration"]), abs=0.5)
-    assert reader.bytes_fetched < 2 * 1024 * 1024 + 512 * 1024
+    assert reader.bytes_fetched < most * 1024 * 1024 + 512 * 1024
+    assert reader.bytes_fetched < path.stat().st_size / 2
 
 
 class _LoopingParser:
@@ -209,3 +223,19 @@ def test_a_parser_asking_again_for_the_end_it_was_given_is_finished(tmp_path: Pa
     parser = _LoopingParser(target=100_000 - 160)  # an ID3v1/APE look-up, asked for forever
     assert feed._feed(parser, None, reader, feed.ReadPlan(parse_speed=0.0)) is None
     assert parser.fed < 200_000
+
+
+def test_the_program_map_says_whether_a_transport_stream_has_video(tmp_path: Path) -> None:
+    """What decides whether a head with no video frame is read wider: the PMT's stream types."""
+    from tests.media_factory import run_ffmpeg
+    from viewra.media.probe import timestamps
+
+    video, radio = tmp_path / "tv.ts", tmp_path / "radio.ts"
+    tone = ["-f", "lavfi", "-i", "sine=duration=1"]
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", *tone,
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(video)])  # fmt: skip
+    run_ffmpeg([*tone, "-c:a", "mp2", str(radio)])
+    assert timestamps.declares_video(video.read_bytes()) is True
+    assert timestamps.declares_video(radio.read_bytes()) is False
+    assert timestamps.declares_video(bytes([0x47]) + bytes(187) * 3) is None  # no program map
+    assert timestamps.declares_video(b"") is None

@@ -221,14 +221,30 @@ def _mediainfo(reader: BlockReader, family: Family) -> tuple[Family, MediaInfo]:
     """MediaInfo's answer, read as the family's plan says.
 
     A TS whose capped head held no video frame header (a recording that starts mid-GOP at a high
-    bitrate) is read once more with a wider head; the blocks already fetched are not fetched again.
+    bitrate) is read again with a wider head, and a wider one still (``feed.TS_HEAD_RETRIES``);
+    the blocks already fetched are not fetched again.
     """
     reader.seek(0)
     head = reader.read(1024)
     info = _parse(reader, feed.plan_for(family, head))
-    if family in {Family.MPEG_TS, Family.M2TS} and not _frame_headers_seen(info):
-        info = _parse(reader, feed.plan_for(family, wider=True))
+    if family in {Family.MPEG_TS, Family.M2TS}:
+        seen = _SCAN_HEAD
+        for wider in feed.TS_HEAD_RETRIES:
+            # a parse that saw no video frame may list no video track at all: the program map
+            # (in the head already read) says whether there is one to wait for
+            video = bool(info.video_tracks) or _declares_video(reader, family, seen)
+            if _frame_headers_seen(info) and (info.video_tracks or not video):
+                break
+            info = _parse(reader, feed.plan_for(family, wider=wider))
+            seen = wider
     return family, info
+
+
+def _declares_video(reader: BlockReader, family: Family, length: int) -> bool:
+    reader.seek(0)
+    data = reader.read(min(length, reader.size))
+    size = timestamps.M2TS_PACKET if family is Family.M2TS else timestamps.TS_PACKET
+    return bool(timestamps.declares_video(data, size))
 
 
 def _parse(reader: BlockReader, plan: feed.ReadPlan) -> MediaInfo:

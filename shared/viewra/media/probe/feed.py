@@ -107,10 +107,10 @@ TS_OFFSET = 64 * 1024  # MpegTs_MaximumOffset: how far MediaInfo looks from each
 FEED_LIMIT_FACTOR = 4  # bytes fed to MediaInfo, as a multiple of the probe's byte budget
 FLV_FRAMES = 64 * 1024  # of tags after an FLV's onMetaData, for the codec headers
 ASF_PACKETS = 32 * 1024  # of data packets after an ASF header, for the first frames' headers
-# Once more, wider, when the head held no video frame header (a recording cut mid-GOP): MediaInfo
-# looks further, its run from the start is capped at 2 MB.
-TS_OFFSET_RETRY = 4 * 1024 * 1024
-TS_HEAD_RETRY = 2 * 1024 * 1024
+# Again, wider, while the head held no video frame header (a recording cut mid-GOP): MediaInfo
+# looks further, its run from the start capped at 2 MB, then at 8 MB (a long GOP at a high
+# bitrate: 4 s at 16 Mbit/s); the blocks already read are not fetched again.
+TS_HEAD_RETRIES = (2 * 1024 * 1024, 8 * 1024 * 1024)
 
 _TS = ReadPlan(parse_speed=0.0, run_cap=TS_OFFSET + HEAD_RUN, tail=TS_OFFSET)
 _CAPPED = ReadPlan(parse_speed=0.0, run_cap=HEAD_RUN, tail=TAIL)
@@ -141,8 +141,9 @@ PLANS: dict[Family, ReadPlan] = {
 }
 
 
-def plan_for(family: Family, head: bytes = b"", *, wider: bool = False) -> ReadPlan:
-    """The family's plan; ``wider`` is the TS retry when the head held no video frame header.
+def plan_for(family: Family, head: bytes = b"", *, wider: int = 0) -> ReadPlan:
+    """The family's plan; ``wider`` (bytes) is a TS retry's head when the head held no video
+    frame header.
 
     An ASF header object (codecs, sizes, tags, a WMA's cover art) and an FLV's onMetaData tag (with
     a keyframe index it grows with the length) must be read whole, and their sizes are in the first
@@ -160,12 +161,7 @@ def plan_for(family: Family, head: bytes = b"", *, wider: bool = False) -> ReadP
     if wider and family in {Family.MPEG_TS, Family.M2TS}:
         # MediaInfo's look back from the end (only for the duration, which the timestamps give)
         # is moved to the last TS_OFFSET bytes, so the retry costs the wider head only
-        return replace(
-            plan,
-            run_cap=TS_HEAD_RETRY,
-            ts_offset=TS_OFFSET_RETRY,
-            clamp_window=2 * TS_OFFSET_RETRY,
-        )
+        return replace(plan, run_cap=wider, ts_offset=2 * wider, clamp_window=4 * wider)
     return plan
 
 

@@ -149,6 +149,53 @@ def scan_ts(data: bytes, packet_size: int = TS_PACKET) -> Scan:
     return result
 
 
+# stream_type values of video in a PMT (ISO/IEC 13818-1 table 2-34 and registered ones):
+# MPEG-1/2 video, MPEG-4 Part 2, H.264, MVC, HEVC, VVC, AVS, AVS2, VC-1
+VIDEO_STREAM_TYPES = frozenset({0x01, 0x02, 0x10, 0x1B, 0x20, 0x24, 0x33, 0x42, 0xD2, 0xEA})
+
+
+def _sections(data: bytes, size: int, pids: set[int] | None) -> Iterator[tuple[int, memoryview]]:
+    """(PID, section) of each PSI section that starts in a packet of ``pids`` (None: PID 0)."""
+    for packet in _packets(data, size):
+        pid = ((packet[1] & 0x1F) << 8) | packet[2]
+        if not packet[1] & 0x40 or pid not in (pids if pids is not None else {0}):
+            continue
+        offset = 4 + (1 + packet[4] if packet[3] & 0x20 else 0)
+        if offset >= TS_PACKET:
+            continue
+        start = offset + 1 + packet[offset]  # the pointer field
+        if start + 3 <= TS_PACKET:
+            yield pid, packet[start:]
+
+
+def declares_video(data: bytes, packet_size: int = TS_PACKET) -> bool | None:
+    """Whether the first program map in ``data`` lists a video stream; None when ``data`` holds
+    no program map (a head too short to tell). Sections longer than a packet are read as far as
+    the packet goes, which the streams of a recording fit."""
+    programs: set[int] = set()
+    for _, pat in _sections(data, packet_size, None):
+        if pat[0] != 0x00:
+            continue
+        end = min(len(pat), 3 + (((pat[1] & 0x0F) << 8) | pat[2]) - 4)
+        for i in range(8, end - 3, 4):
+            if (pat[i] << 8 | pat[i + 1]) != 0:  # program 0 is the network PID
+                programs.add(((pat[i + 2] & 0x1F) << 8) | pat[i + 3])
+        break
+    if not programs:
+        return None
+    for _, pmt in _sections(data, packet_size, programs):
+        if pmt[0] != 0x02 or len(pmt) < 12:
+            continue
+        end = min(len(pmt), 3 + (((pmt[1] & 0x0F) << 8) | pmt[2]) - 4)
+        i = 12 + (((pmt[10] & 0x0F) << 8) | pmt[11])
+        while i + 5 <= end:
+            if pmt[i] in VIDEO_STREAM_TYPES:
+                return True
+            i += 5 + (((pmt[i + 3] & 0x0F) << 8) | pmt[i + 4])
+        return False
+    return None
+
+
 def scan_ps(data: bytes) -> Scan:
     """PES timestamps per stream id in a chunk of an MPEG program stream."""
     result = Scan()
