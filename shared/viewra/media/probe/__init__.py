@@ -46,7 +46,18 @@ from viewra.media.models.items import (
     StreamType,
     default_audio_index,
 )
-from viewra.media.probe import asf, damage, feed, flac, id3, isobmff, mapping, ogg, timestamps
+from viewra.media.probe import (
+    asf,
+    damage,
+    feed,
+    flac,
+    fragments,
+    id3,
+    isobmff,
+    mapping,
+    ogg,
+    timestamps,
+)
 from viewra.media.probe.feed import Family
 from viewra.media.probe.reader import (
     BlockReader,
@@ -108,6 +119,8 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
         streams = _with_rate(streams, _asf_frame_rate(reader))
     elif family is Family.FLV and duration is None:
         duration = _flv_last_tag_time(reader)
+    elif family is Family.ISO_BMFF:
+        duration = _fragmented_duration(reader) or duration
     if harm is not None and harm.duration:
         duration = harm.duration
     if not any(s.type is StreamType.VIDEO for s in streams):
@@ -187,6 +200,15 @@ class _SettingsGate:
 
 
 _GATE = _SettingsGate()
+
+
+def _fragmented_duration(reader: BlockReader) -> float | None:
+    """A fragmented MP4's length from its index (MediaInfo times its first fragment only)."""
+    try:
+        return fragments.fragmented_duration(reader)
+    except (struct.error, ValueError, IndexError) as exc:
+        log.info("no length from a malformed fragment index: %s", exc)
+        return None
 
 
 def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation | None]:
