@@ -128,6 +128,16 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("mp4 moov-first 10 min", "h264", "fast_500.mp4", 10, ("-movflags", "+faststart")),
     Sample("mp4 moov-last 10 min", "h264", "end_500.mp4", 10),
     Sample("mp4 3 h, 100 kbit/s", "h264_low", "low_3h.mp4", 180),
+    Sample(
+        "mp4 fragmented 1 min", "h264", "frag_50.mp4", 1, ("-movflags", "frag_keyframe+empty_moov")
+    ),
+    Sample(
+        "mp4 fragmented 10 min",
+        "h264",
+        "frag_500.mp4",
+        10,
+        ("-movflags", "frag_keyframe+empty_moov"),
+    ),
     Sample("mov", "h264", "a_50.mov"),
     Sample("mov", "h264", "a_500.mov", 10),
     Sample("m4a", "aac", "a_50.m4a"),

@@ -38,14 +38,14 @@ def _reader(path: Path) -> BlockReader:
     return BlockReader(FileRangeSource(path), block_size=16 * 1024, max_bytes=64 << 20)
 
 
-def _ffprobe_duration(path: Path) -> float:
+def _ffprobe(path: Path) -> dict:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
         capture_output=True,
         text=True,
         check=True,
     )
-    return float(json.loads(out.stdout)["format"]["duration"])
+    return json.loads(out.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,13 @@ def test_a_fragmented_mp4_is_as_long_as_ffprobe_says(fragmented, layout: str) ->
     path = fragmented[layout]
     reader = _reader(path)
     result = probe_reader(reader)
-    assert result.duration == pytest.approx(_ffprobe_duration(path), abs=0.1)
+    whole = _ffprobe(path)
+    assert result.duration == pytest.approx(float(whole["format"]["duration"]), abs=0.1)
     assert {s.type.value for s in result.streams} == {"video", "audio"}
+    [video] = [s for s in result.streams if s.type.value == "video"]
+    [theirs] = [s for s in whole["streams"] if s["codec_type"] == "video"]
+    num, den = theirs["r_frame_rate"].split("/")
+    assert video.frame_rate == pytest.approx(int(num) / int(den), abs=0.01)
 
 
 def test_a_movie_that_is_not_fragmented_has_no_fragment_length(fragmented, tmp_path) -> None:
@@ -101,3 +106,13 @@ def test_a_damaged_index_is_no_length_and_no_error(fragmented, tmp_path) -> None
     cut.write_bytes(fragmented["mfra"].read_bytes()[: len(data) // 2])
     result = probe_reader(_reader(cut))  # the last whole fragment near the cut
     assert result.duration is None or 0 < result.duration <= SECONDS + 0.1
+
+
+def test_a_fragmented_mp4_at_an_ntsc_rate_keeps_it(tmp_path) -> None:
+    path = tmp_path / "ntsc.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30000/1001:duration=3",
+                "-c:v", "libx264", "-preset", "ultrafast", "-g", "15",
+                "-movflags", "frag_keyframe+empty_moov", str(path)])  # fmt: skip
+    result = probe_reader(_reader(path))
+    assert result.streams[0].frame_rate == 29.97
+    assert result.duration == pytest.approx(3.0, abs=0.05)

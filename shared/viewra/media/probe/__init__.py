@@ -120,7 +120,7 @@ def probe_reader(reader: BlockReader) -> ProbeResult:
     elif family is Family.FLV and duration is None:
         duration = _flv_last_tag_time(reader)
     elif family is Family.ISO_BMFF:
-        duration = _fragmented_duration(reader) or duration
+        duration, streams = _fragmented(reader, duration, streams)
     if harm is not None and harm.duration:
         duration = harm.duration
     if not any(s.type is StreamType.VIDEO for s in streams):
@@ -202,13 +202,23 @@ class _SettingsGate:
 _GATE = _SettingsGate()
 
 
-def _fragmented_duration(reader: BlockReader) -> float | None:
-    """A fragmented MP4's length from its index (MediaInfo times its first fragment only)."""
+def _fragmented(
+    reader: BlockReader, duration: float | None, streams: list[MediaStream]
+) -> tuple[float | None, list[MediaStream]]:
+    """A fragmented MP4's length and frame rate from its index and first fragment: MediaInfo
+    times the first fragment only (1 s of 8, and 24.947 fps for 25)."""
     try:
-        return fragments.fragmented_duration(reader)
+        length = fragments.fragmented_duration(reader)
+        rate = fragments.fragmented_frame_rate(reader)
     except (struct.error, ValueError, IndexError) as exc:
         log.info("no length from a malformed fragment index: %s", exc)
-        return None
+        return duration, streams
+    if rate:
+        streams = [
+            s.model_copy(update={"frame_rate": round(rate, 3)}) if s.type is StreamType.VIDEO else s
+            for s in streams
+        ]
+    return length or duration, streams
 
 
 def _skip_what_is_not_index(reader: BlockReader) -> tuple[Family, CoverLocation | None]:

@@ -19,6 +19,8 @@ Pure reads through the :class:`~viewra.media.probe.reader.BlockReader`; imports 
 from __future__ import annotations
 
 import struct
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from viewra.media.probe.reader import BlockReader
@@ -32,6 +34,7 @@ _CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"mvex", b"moof", b"traf", b
 class _Track:
     timescale: int = 0
     default_duration: int = 0  # trex's default_sample_duration
+    video: bool = False  # hdlr "vide"
 
 
 @dataclass
@@ -108,16 +111,17 @@ def _movie(moov: bytes) -> _Movie:
         elif kind == b"mdhd":
             scale = struct.unpack_from(">I", moov, a + (20 if v else 12))[0]
             movie.tracks.setdefault(track_id, _Track()).timescale = scale
+        elif kind == b"hdlr":
+            movie.tracks.setdefault(track_id, _Track()).video = moov[a + 8 : a + 12] == b"vide"
         elif kind == b"trex":
             tid, _, duration = struct.unpack_from(">III", moov, a + 4)
             movie.tracks.setdefault(tid, _Track()).default_duration = duration
     return movie
 
 
-def fragmented_duration(reader: BlockReader) -> float | None:
-    """The length of a fragmented MP4 in seconds; None when the file is not fragmented or its
-    index does not say (then what MediaInfo found stands)."""
-    at, moov_end, movie = 0, 0, None
+def _find_movie(reader: BlockReader) -> tuple[_Movie, int] | None:
+    """The moov's facts and where the moov ends; None for a file that is not fragmented."""
+    at = 0
     for _ in range(MAX_TOP_LEVEL):
         box = _header(reader, at)
         if box is None:
@@ -127,14 +131,53 @@ def fragmented_duration(reader: BlockReader) -> float | None:
             if size > MAX_BOX:
                 return None
             movie = _movie(_read(reader, at + header, size - header))
-            moov_end = at + size
-            break
+            return (movie, at + size) if movie.fragmented else None
         at += size
-    if movie is None or not movie.fragmented:
+    return None
+
+
+def fragmented_duration(reader: BlockReader) -> float | None:
+    """The length of a fragmented MP4 in seconds; None when the file is not fragmented or its
+    index does not say (then what MediaInfo found stands)."""
+    found = _find_movie(reader)
+    if found is None:
         return None
+    movie, moov_end = found
     if movie.whole and movie.timescale:
         return movie.whole / movie.timescale
     return _from_mfra(reader, movie) or _from_sidx(reader, moov_end) or _from_tail(reader, movie)
+
+
+def fragmented_frame_rate(reader: BlockReader) -> float | None:
+    """A fragmented MP4's constant video frame rate: the track's timescale over the sample
+    duration of nine in ten frames of its first fragment (MediaInfo divides the first
+    fragment's frames by its length, 24.947 for 25 fps); None when not fragmented, or the
+    durations vary (a variable rate: MediaInfo's answer stands)."""
+    found = _find_movie(reader)
+    if found is None:
+        return None
+    movie, at = found
+    for _ in range(MAX_TOP_LEVEL):
+        box = _header(reader, at)
+        if box is None:
+            return None
+        if box[0] == b"moof":
+            break
+        at += box[1]
+    else:
+        return None
+    if box[1] > MAX_BOX:
+        return None
+    moof = _read(reader, at, box[1])
+    for tid, durations in _sample_durations(moof, box[2], movie).items():
+        track = movie.tracks.get(tid)
+        if not (track and track.video and track.timescale and durations):
+            continue
+        duration, count = durations.most_common(1)[0]
+        # one duration for nearly every frame (a muxer may stretch a fragment's last one)
+        if duration and count >= 0.9 * sum(durations.values()):
+            return track.timescale / duration
+    return None
 
 
 def _from_mfra(reader: BlockReader, movie: _Movie) -> float | None:
@@ -188,17 +231,12 @@ def _seconds(ends: dict[int, int], movie: _Movie) -> float | None:
     return max(seconds) if seconds else None
 
 
-def _track_ends(reader: BlockReader, at: int, movie: _Movie) -> dict[int, int]:
-    """Where each track of the ``moof`` at ``at`` ends: its tfdt plus its samples' durations."""
-    box = _header(reader, at)
-    if box is None or box[0] != b"moof" or box[1] > MAX_BOX:
-        return {}
-    moof = _read(reader, at, box[1])
-    ends: dict[int, int] = {}
-    for kind, a, b in _children(moof, box[2], len(moof)):
+def _trafs(moof: bytes, start: int, movie: _Movie) -> Iterator[tuple[int, int | None, list[int]]]:
+    """(track id, tfdt start or None, sample durations) of each traf of a moof."""
+    for kind, a, b in _children(moof, start, len(moof)):
         if kind != b"traf":
             continue
-        tid, default, base, total = 0, 0, None, 0
+        tid, default, base, durations = 0, 0, None, []
         for sub, c, _ in _children(moof, a, b):
             flags = int.from_bytes(moof[c + 1 : c + 4], "big")
             if sub == b"tfhd":
@@ -211,21 +249,42 @@ def _track_ends(reader: BlockReader, at: int, movie: _Movie) -> dict[int, int]:
             elif sub == b"tfdt":
                 base = struct.unpack_from(">Q" if _version(moof, c) else ">I", moof, c + 4)[0]
             elif sub == b"trun":
-                total += _trun_duration(moof, c, flags, default)
-        if base is not None and tid:
-            ends[tid] = max(ends.get(tid, 0), base + total)
+                durations += _trun_durations(moof, c, flags, default)
+        if tid:
+            yield tid, base, durations
+
+
+def _track_ends(reader: BlockReader, at: int, movie: _Movie) -> dict[int, int]:
+    """Where each track of the ``moof`` at ``at`` ends: its tfdt plus its samples' durations."""
+    box = _header(reader, at)
+    if box is None or box[0] != b"moof" or box[1] > MAX_BOX:
+        return {}
+    moof = _read(reader, at, box[1])
+    ends: dict[int, int] = {}
+    for tid, base, durations in _trafs(moof, box[2], movie):
+        if base is not None:
+            ends[tid] = max(ends.get(tid, 0), base + sum(durations))
     return ends
 
 
-def _trun_duration(moof: bytes, at: int, flags: int, default: int) -> int:
+def _sample_durations(moof: bytes, start: int, movie: _Movie) -> dict[int, Counter[int]]:
+    found: dict[int, Counter[int]] = {}
+    for tid, _, durations in _trafs(moof, start, movie):
+        found.setdefault(tid, Counter()).update(durations)
+    return found
+
+
+def _trun_durations(moof: bytes, at: int, flags: int, default: int) -> list[int]:
     count = struct.unpack_from(">I", moof, at + 4)[0]
+    if count > len(moof):
+        raise ValueError("a trun with more samples than its moof has bytes")
     if not flags & 0x100:
-        return count * default
+        return [default] * count
     pos = at + 8 + (4 if flags & 0x01 else 0) + (4 if flags & 0x04 else 0)
     each = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
     if pos + count * each > len(moof):
         raise ValueError("a trun longer than its moof")
-    return sum(struct.unpack_from(">I", moof, pos + i * each)[0] for i in range(count))
+    return [struct.unpack_from(">I", moof, pos + i * each)[0] for i in range(count)]
 
 
 def _from_sidx(reader: BlockReader, at: int) -> float | None:
