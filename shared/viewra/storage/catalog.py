@@ -31,6 +31,7 @@ from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
 from viewra.media.models.search import (
     ALL_SCOPE,
+    MAX_READS,
     IndexRow,
     SearchPlan,
     genre_partition,
@@ -414,7 +415,7 @@ def _encode_search_cursor(cursor: tuple[int, dict[str, Any] | None]) -> str:
 def _decode_search_cursor(cursor: str) -> tuple[int, dict[str, Any] | None]:
     data = _decode_cursor(cursor, "search")
     stage, key = data.get("s"), data.get("k")
-    if not isinstance(stage, int) or not 0 <= stage < 3 or not isinstance(key, dict | None):
+    if not isinstance(stage, int) or not 0 <= stage < MAX_READS or not isinstance(key, dict | None):
         raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
     return stage, key
 
