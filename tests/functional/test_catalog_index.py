@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from viewra.local.reindex import rows_stale
 from viewra.media.models.catalogue import CatalogueCounts
 from viewra.media.models.items import ItemKind, ItemMetadata, ItemStatus, MediaItem, Person
 from viewra.media.models.listing import ItemQuery, StatusFilter
@@ -109,8 +110,11 @@ def test_counts_follow_status_moves_redelivery_and_removal(services) -> None:
     # reindex rebuilds the same counts and rows from the items
     catalog.counts.clear()
     catalog.search_index.clear()
+    assert rows_stale(services.settings)  # rows of no known rules: `make run` reindexes
     items, _ = catalog.reindex()
     assert items == 5
+    assert not rows_stale(services.settings)
+    assert _ids(services, "song") == ["s0"]  # the marker row answers no search
     assert _rows(services, "m0") == _expected(catalog.get("m0"))  # pair rows included
     assert catalog.counts_of("lib").failed == 1 and catalog.counts_of("lib").total == 3
     assert _ids(services, "song") == ["s0"]

@@ -214,6 +214,7 @@ class Catalog:
 
         rows = self.search_index.put_rows(current())
         self.counts.add(totals)
+        self.search_index.mark_rebuilt()
         return items, rows
 
     def _add_kind_keys(self, record: Any) -> None:

@@ -21,6 +21,7 @@ from pynamodb.models import Model
 from viewra.media.models.items import MediaItem
 from viewra.media.models.search import (
     FACET_SORTS,
+    ROWS_VERSION,
     SearchPlan,
     genre_partition,
     index_rows,
@@ -82,6 +83,9 @@ def _row(record: Any) -> Row:
     )
 
 
+MARKER = ("!rows", "version")  # a row no query reads ("!" starts no token, title or genre)
+
+
 class SearchIndex:
     """The search table of one deployment."""
 
@@ -127,6 +131,18 @@ class SearchIndex:
                     batch.save(_record(self._model, row, order))
                     count += 1
         return count
+
+    def rows_current(self) -> bool:
+        """Whether the rows were last rebuilt by this version's rules (``ROWS_VERSION``; no
+        marker: never, or before versions were kept): if not, a reindex is due."""
+        try:
+            record = self._model.get(*MARKER, consistent_read=True)
+        except self._model.DoesNotExist:
+            return False
+        return int(record.y or 0) == ROWS_VERSION
+
+    def mark_rebuilt(self) -> None:
+        self._model(*MARKER, i=MARKER[0], lib="-", kind="-", st="-", y=ROWS_VERSION).save()
 
     def clear(self) -> None:
         with self._model.batch_write() as batch:

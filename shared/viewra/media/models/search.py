@@ -49,6 +49,7 @@ FACET_SORTS = {"title": "t", "added": "a", "year": "y"}  # listing sort → sort
 PAIR = "&"  # the partition prefix of pair rows
 OVER = "+"  # the partition prefix of the overflow rows of an item with more than PAIR_CAP tokens
 PAIR_CAP = 16  # distinct tokens of an item that are paired: at most 120 pair rows
+ROWS_VERSION = 2  # what rows an item has; 2: pair and overflow rows (a reindex rewrites older)
 SEP = "\x01"  # between a sort value and the item id: below every character of a value
 ALL_SCOPE = "all"  # the facet partition of every library
 
