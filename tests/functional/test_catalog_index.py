@@ -84,7 +84,8 @@ def test_two_writers_racing_leave_the_rows_of_the_last_version(services) -> None
     assert _rows(services, "i1") == _expected(final)
     assert any(p.startswith(OVER) for p, _ in _rows(services, "i1"))
     assert _ids(services, "title7 word1") == ["i1"] and _ids(services, "title6 word0") == []
-    assert _ids(services, "word1 actor3") == ["i1"]  # a cast word past the cap: overflow rows
+    assert _ids(services, "word1 actor3") == ["i1"]  # paired words
+    assert _ids(services, "word1 actor7") == ["i1"]  # a cast word past the cap: overflow rows
     assert catalog.counts_of("lib") == CatalogueCounts(total=1, ready=1, by_kind={"movie": 1})
 
 

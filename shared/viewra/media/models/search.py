@@ -20,8 +20,9 @@ so the query reads the pair partition of its two longest words, ``begins_with`` 
 and checks the rest on the row. An item pairs its first ``PAIR_CAP`` tokens (title, original
 title, then series, episode title, artist, album, album artist, file name, cast names): at most
 ``PAIR_CAP * (PAIR_CAP - 1) / 2`` rows. An item with more tokens also gets overflow rows (one per
-token, as the plain rows, in ``+``-prefixed partitions, naming its paired tokens), which a pair
-query reads after its pair rows: still correct, bounded and resumable, ranked after the pairs.
+token past the cap, as the plain rows, in ``+``-prefixed partitions, naming its paired tokens),
+which a pair query reads after its pair rows (for either word: a pair without a pair row has a
+token past the cap): still correct, bounded and resumable, ranked after the pairs.
 
 The same table holds the genre facet: per genre of the item, one row per listing sort (title,
 date added, year) in the partition of that genre for its library and for all libraries
@@ -233,15 +234,12 @@ def pair_rows(item_id: str, terms: ItemTerms, common: dict) -> list[IndexRow]:
             rows.append(
                 IndexRow(p=pair_partition(x_shard, y), r=f"{cls}{y} {item_id}", **common, **extra)
             )
-    if over:
-        for word in terms.ranked:
-            if len(word) >= SHARD:
-                cls = "1" if word in titles else "2"
-                rows.append(
-                    IndexRow(
-                        p=overflow_partition(word), r=f"{cls}{word} {item_id}", **common, **extra
-                    )
-                )
+    for word in terms.ranked if over else ():
+        if len(word) >= SHARD and word not in paired:  # a token past the cap: its overflow row
+            cls = "1" if word in titles else "2"
+            rows.append(
+                IndexRow(p=overflow_partition(word), r=f"{cls}{word} {item_id}", **common, **extra)
+            )
     return rows
 
 
@@ -281,17 +279,28 @@ def plan(query: str) -> SearchPlan | None:
 def reads(search: SearchPlan) -> list[tuple[str, str | None]]:
     """The reads a query makes, in rank order: (partition, sort-key prefix; None for the whole
     partition). Exact title, then title tokens, then other fields; a pair query then reads the
-    overflow rows of items that pair only some of their tokens."""
+    overflow rows of either word (tokens past an item's pair cap), for the items whose pair of
+    tokens has no pair row."""
     exact = (exact_partition(search.text), None)
     lead = search.lead
     if search.pair is None:
         return [exact, (shard(lead), "1" + lead), (shard(lead), "2" + lead)]
     pairs = pair_partition(search.pair, lead)
     over = overflow_partition(lead)
-    return [exact, (pairs, "1" + lead), (pairs, "2" + lead), (over, "1" + lead), (over, "2" + lead)]
+    over_pair = overflow_partition(search.pair)
+    pair = search.pair
+    return [
+        exact,
+        (pairs, "1" + lead),
+        (pairs, "2" + lead),
+        (over, "1" + lead),
+        (over, "2" + lead),
+        (over_pair, "1" + pair),
+        (over_pair, "2" + pair),
+    ]
 
 
-MAX_READS = 5  # the most reads a query makes (a cursor names one)
+MAX_READS = 7  # the most reads a query makes (a cursor names one)
 
 
 def _read_shard(partition: str) -> str:
@@ -320,32 +329,41 @@ def row_matches(row: IndexRow, search: SearchPlan) -> bool:
     the exact row did; another field's row answers unless a title row did; within a class, the
     first of its tokens (in sort order) that starts with the lead answers, not the later ones.
     An item that pairs only some of its tokens answers from its pair rows when the pair read's
-    two words start paired tokens, else from its overflow rows.
+    two words start paired tokens, else from the overflow rows of the lead's unpaired token, else
+    from those of the other word's.
     """
     titles = row.titles.split()
     others = row.others.split()
     every = titles + others
-    if not all(_has_prefix(every, w) for w in search.rest):
+    if not all(_has_prefix(every, w) for w in (search.lead, *search.rest)):
         return False
     if row.p.startswith(EXACT):
         return row.p == exact_partition(search.text)
     cls, token = row.r[0], row.r[1:].rsplit(" ", 1)[0]
     if row.title and exact_partition(row.title) == exact_partition(search.text):
         return False  # the exact row answers for it
+    lead = search.lead
     if search.pair is not None and row.paired:
-        paired = row.paired.split()
-        by_pairs = _has_prefix(paired, search.pair) and _has_prefix(paired, search.lead)
+        paired = set(row.paired.split())
+        by_pairs = _has_prefix(paired, search.pair) and _has_prefix(paired, lead)
         if row.p.startswith(OVER):
+            unpaired = [w for w in every if w not in paired]
             if by_pairs:
                 return False  # its pair rows answer for it
+            if not token.startswith(lead):  # a read of the other word's overflow rows
+                if _has_prefix([w for w in unpaired if len(w) >= SHARD], lead):
+                    return False  # the lead's overflow rows answer for it
+                lead = search.pair
+            titles = [w for w in titles if w not in paired]
+            others = [w for w in others if w not in paired]
         elif not by_pairs:
             return False
         else:  # only paired tokens have pair rows: the first of those answers
             titles = [w for w in titles if w in paired]
             others = [w for w in others if w in paired]
-    if cls == "2" and _answering(titles, search.lead, row.p):
+    if cls == "2" and _answering(titles, lead, row.p):
         return False
-    found = _answering(titles if cls == "1" else others, search.lead, row.p)
+    found = _answering(titles if cls == "1" else others, lead, row.p)
     return bool(found) and found[0] == token
 
 
