@@ -37,6 +37,7 @@ from viewra.media.models.search import (
     genre_partition,
     item_matches,
     plan,
+    reads,
 )
 from viewra.storage.counts import Counts
 from viewra.storage.search_index import SearchIndex
@@ -388,6 +389,8 @@ class Catalog:
         if search is None:
             return ItemPage(items=[], cursor=None)
         cursor = _decode_search_cursor(query.cursor) if query.cursor else None
+        if cursor is not None and not _cursor_reads(cursor, reads(search)[cursor[0]][0]):
+            raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
 
         def keep(row: IndexRow) -> bool:
             if query.library and row.library_id != query.library:
@@ -419,6 +422,21 @@ def _decode_search_cursor(cursor: str) -> tuple[int, dict[str, Any] | None]:
     if not isinstance(stage, int) or not 0 <= stage < MAX_READS or not isinstance(key, dict | None):
         raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
     return stage, key
+
+
+def _cursor_reads(cursor: tuple[int, dict[str, Any] | None], partition: str) -> bool:
+    """Whether a search cursor resumes in ``partition`` (its query's read at that stage)."""
+    key = cursor[1]
+    if key is None:
+        return True
+    r = key.get("r")
+    return (
+        set(key) == {"p", "r"}
+        and key["p"] == {"S": partition}
+        and isinstance(r, dict)
+        and set(r) == {"S"}
+        and isinstance(r["S"], str)
+    )
 
 
 def _record_key(record: Any, hash_attr: str, range_attr: str) -> dict[str, Any]:
