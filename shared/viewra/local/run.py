@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             # would (a new state dir: a reindex of nothing, which marks its rows current)
             items, rows = reindex(settings)
             why = f"new indexes {', '.join(upgraded)}" if upgraded else "older search rows"
-            print(f"{why}: reindexed {items} items ({rows} search rows)", file=sys.stderr)
+            if upgraded or items:
+                print(f"{why}: reindexed {items} items ({rows} search rows)", file=sys.stderr)
         old_snapshot = state / "snapshot"
         if emulator is not None and not args.no_snapshot and old_snapshot.is_dir():
             # a state dir from before the durable emulator: load its copy once, then set it aside
