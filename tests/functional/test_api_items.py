@@ -224,3 +224,15 @@ def test_listed_items_carry_their_artwork_url(api, catalogue) -> None:
     assert key in listed["id01"]["artwork_url"] and "Signature=" in listed["id01"]["artwork_url"]
     assert listed["id00"]["artwork_url"] is None
     assert api.http.get("/items/id01").json_body["artwork_url"].split("?")[0].endswith(key)
+
+
+def test_search_cursor_from_another_query_is_refused(api, catalogue) -> None:
+    """A search cursor names a read of its own query (a partition of the search table): given
+    to another query it is a clear 400, not an error of the store."""
+    first = api.http.get("/items?q=the&limit=1").json_body
+    assert first["cursor"]
+    for q in ("alien", "the thing", "thing alien"):
+        r = api.http.get(f"/items?q={q}&limit=1&cursor={first['cursor']}")
+        assert (r.status_code, r.json_body["error"]["code"]) == (400, "InvalidCursor"), q
+    again = api.http.get(f"/items?q=the&limit=5&cursor={first['cursor']}")
+    assert again.status_code == 200

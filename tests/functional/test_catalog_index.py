@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 
+from viewra.local.reindex import rows_stale
 from viewra.media.models.catalogue import CatalogueCounts
-from viewra.media.models.items import ItemKind, ItemStatus, MediaItem
+from viewra.media.models.items import ItemKind, ItemMetadata, ItemStatus, MediaItem, Person
 from viewra.media.models.listing import ItemQuery, StatusFilter
-from viewra.media.models.search import index_rows
+from viewra.media.models.search import OVER, PAIR, PAIR_CAP, index_rows
 
 
 def _item(
@@ -36,23 +37,37 @@ def test_rows_follow_put_replace_and_remove(services) -> None:
     first = _item("Blade Runner")
     assert catalog.put(first, "0001")
     assert _rows(services, "i1") == _expected(first)
-    assert _ids(services, "blade") == ["i1"]
-    second = _item("Solaris")
-    assert catalog.put(second, "0002")  # the object replaced: the old words go
+    assert any(p.startswith(PAIR) for p, _ in _rows(services, "i1"))  # pair rows among them
+    assert _ids(services, "blade") == ["i1"] and _ids(services, "runner blade") == ["i1"]
+    second = _item("Solaris Ocean")
+    assert catalog.put(second, "0002")  # the object replaced: the old words and pairs go
     assert _rows(services, "i1") == _expected(second)
     assert _ids(services, "blade") == [] and _ids(services, "sol") == ["i1"]
+    assert _ids(services, "blade runner") == [] and _ids(services, "ocean sol") == ["i1"]
     assert not catalog.put(first, "0001")  # a late delivery of the older event changes nothing
     assert _rows(services, "i1") == _expected(second)
     assert catalog.remove("i1", "0003", "2026-12-04T00:00:00Z")
     assert _rows(services, "i1") == set()
     assert _ids(services, "sol", status=StatusFilter.ALL) == []
+    assert _ids(services, "solaris ocean", status=StatusFilter.ALL) == []
 
 
 def test_two_writers_racing_leave_the_rows_of_the_last_version(services) -> None:
     """Threads write versions of one item in a scrambled order, many times; whatever wins, the
     rows are those of the version the record holds."""
     catalog = services.catalog
-    versions = [(f"{n:04d}", _item(f"Title{n} word{n % 3}")) for n in range(8)]
+    # pair rows differ per version; every other version is over the pair cap (overflow rows)
+    cast = [Person(name=f"Actor{k} Name{k}") for k in range(PAIR_CAP // 2)]
+    versions = [
+        (
+            f"{n:04d}",
+            _item(
+                f"Title{n} word{n % 3}",
+                metadata=ItemMetadata(cast=cast) if n % 2 else None,
+            ),
+        )
+        for n in range(8)
+    ]
     barrier = threading.Barrier(len(versions))
 
     def write(order: str, item: MediaItem) -> None:
@@ -67,6 +82,10 @@ def test_two_writers_racing_leave_the_rows_of_the_last_version(services) -> None
     final = catalog.get("i1")
     assert final is not None and final.title == "Title7 word1"  # the latest event won
     assert _rows(services, "i1") == _expected(final)
+    assert any(p.startswith(OVER) for p, _ in _rows(services, "i1"))
+    assert _ids(services, "title7 word1") == ["i1"] and _ids(services, "title6 word0") == []
+    assert _ids(services, "word1 actor3") == ["i1"]  # paired words
+    assert _ids(services, "word1 actor7") == ["i1"]  # a cast word past the cap: overflow rows
     assert catalog.counts_of("lib") == CatalogueCounts(total=1, ready=1, by_kind={"movie": 1})
 
 
@@ -92,8 +111,12 @@ def test_counts_follow_status_moves_redelivery_and_removal(services) -> None:
     # reindex rebuilds the same counts and rows from the items
     catalog.counts.clear()
     catalog.search_index.clear()
+    assert rows_stale(services.settings)  # rows of no known rules: `make run` reindexes
     items, _ = catalog.reindex()
     assert items == 5
+    assert not rows_stale(services.settings)
+    assert _ids(services, "song") == ["s0"]  # the marker row answers no search
+    assert _rows(services, "m0") == _expected(catalog.get("m0"))  # pair rows included
     assert catalog.counts_of("lib").failed == 1 and catalog.counts_of("lib").total == 3
     assert _ids(services, "song") == ["s0"]
 
@@ -113,3 +136,49 @@ def test_search_applies_filters_and_library_grants(services) -> None:
     assert [i.id for i in page.items] == ["c"] and page.cursor
     rest = catalog.query(ItemQuery(q="night", limit=5, cursor=page.cursor))
     assert [i.id for i in rest.items] == ["a", "b"]
+
+
+def _read(services, q: str, **kw) -> tuple[list[str], int]:
+    page = services.catalog.query(ItemQuery(q=q, **kw))
+    return [i.id for i in page.items], page.read
+
+
+def test_two_words_read_about_what_they_return(services) -> None:
+    """One word common (in 60 titles), the pair rare (3): the query reads the pair's rows and
+    the items they name, not the common word's rows."""
+    catalog = services.catalog
+    fillers = ["Amber", "Basalt", "Cobalt", "Dune", "Ember", "Fjord"]
+    for n in range(60):
+        catalog.put(_item(f"Horizon {fillers[n % 6]} {n}", id=f"c{n:02d}"), "1")
+    catalog.put(_item("Kalfin Dawn", id="k0"), "1")  # the rare word alone
+    catalog.put(_item("Horizon Kalfin", id="p0"), "1")  # the exact title
+    catalog.put(_item("Kalfin Over The Horizon", id="p1"), "1")  # both in the title
+    catalog.put(_item("Dusk", id="p2", artist="Horizon Kalfin", kind=ItemKind.TRACK), "1")
+    for q in ("horizon kalfin", "kalfin horizon", "horizon kalf", "hor kalfin"):
+        ids, read = _read(services, q)
+        assert ids == ["p0", "p1", "p2"], q  # exact title or title words, then other fields
+        exact = 1 if q == "horizon kalfin" else 0  # its pair row is read again, and skipped
+        assert read <= 2 * len(ids) + exact, (q, read)
+    ids, read = _read(services, "horizon amber")
+    assert len(ids) == 10 and read <= 2 * len(ids)
+    assert _ids(services, "horizon zebra") == []
+
+
+def test_a_pair_past_the_cap_is_found_once_across_pages(services) -> None:
+    """Items with more tokens than they pair answer a pair of a title word and a late cast
+    word from their overflow rows, after the items that pair it, each once over the pages."""
+    catalog = services.catalog
+    cast = [Person(name=f"Player{k} Role{k}") for k in range(PAIR_CAP)]
+    for n in range(4):
+        meta = ItemMetadata(cast=cast)
+        catalog.put(_item(f"Nebula {n}", id=f"big{n}", metadata=meta), "1")
+    catalog.put(_item("Nebula Player15", id="small"), "1")
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page = catalog.query(ItemQuery(q="nebula player15", limit=2, cursor=cursor))
+        seen += [i.id for i in page.items]
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert seen == ["small", "big0", "big1", "big2", "big3"]

@@ -8,6 +8,9 @@ import uuid
 
 import pytest
 
+from tests.integration.conftest import TEST_ENV
+from viewra.local.launch import start_stack
+
 pytestmark = pytest.mark.integration
 
 
@@ -66,3 +69,36 @@ def test_search_and_counts_follow_the_bucket(stack, media_dir) -> None:
     stack.wait_for(lambda: _counts(stack, library)["total"] == 3, 60, "the removal counted")
     assert _search(stack, library, "heat") == []
     assert _counts(stack, library)["ready"] == 2
+
+
+def test_older_search_rows_are_rebuilt_at_the_next_start(tmp_path, media_dir) -> None:
+    """A state dir whose search rows predate pair rows (simulated: its pair rows and the rows'
+    version marker deleted) answers a two-word search again after a restart: ``make run``
+    reindexes once when the rows are not this version's."""
+    first = start_stack(tmp_path, env_extra=TEST_ENV)
+    try:
+        lib = first.library("movies")
+        first.client("s3").put_object(
+            Bucket=first.bucket,
+            Key=f"{lib['prefix']}Night Train (2001).mp4",
+            Body=media_dir["mp4_faststart"].read_bytes(),
+        )
+        first.wait_for(
+            lambda: _search(first, lib["id"], "night train") == ["Night Train"], 90, "found"
+        )
+        ddb = first.client("dynamodb")
+        table = next(t for t in ddb.list_tables()["TableNames"] if t.endswith("search"))
+        for page in ddb.get_paginator("scan").paginate(TableName=table):
+            for row in page["Items"]:
+                if row["p"]["S"][0] in "&!":  # pair rows and the version marker
+                    ddb.delete_item(TableName=table, Key={"p": row["p"], "r": row["r"]})
+        assert _search(first, lib["id"], "train night") == []  # the pair rows are gone
+        assert _search(first, lib["id"], "train") == ["Night Train"]
+    finally:
+        first.stop()
+    again = start_stack(tmp_path, env_extra=TEST_ENV)
+    again.headers = first.headers  # the administrator's key, kept with the state
+    try:
+        assert _search(again, lib["id"], "train night") == ["Night Train"]
+    finally:
+        again.stop()

@@ -12,3 +12,10 @@ def reindex(settings: Settings | None = None) -> tuple[int, int]:
     """(items, search rows) written."""
     services = Services.from_settings(settings or Settings.from_env())
     return services.catalog.reindex()
+
+
+def rows_stale(settings: Settings) -> bool:
+    """Whether the search rows were built by older rules than this version's (a state dir from
+    before pair rows, say): ``make run`` then reindexes once."""
+    services = Services.from_settings(settings)
+    return not services.catalog.search_index.rows_current()

@@ -116,16 +116,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         upgraded = missing_indexes(settings)
         bootstrap(settings, visibility_timeout=settings.queue_visibility_timeout)
-        if upgraded:
-            # a state dir from an earlier version: its items get the new indexes' keys (and the
-            # search and count rows) once, as `viewra reindex` would
-            from viewra.local.reindex import reindex
+        from viewra.local.reindex import reindex, rows_stale
 
+        if upgraded or rows_stale(settings):
+            # a state dir from an earlier version: its items get the new indexes' keys and the
+            # search rows of this version's rules (and the counts) once, as `viewra reindex`
+            # would (a new state dir: a reindex of nothing, which marks its rows current)
             items, rows = reindex(settings)
-            print(
-                f"new indexes {', '.join(upgraded)}: reindexed {items} items ({rows} search rows)",
-                file=sys.stderr,
-            )
+            why = f"new indexes {', '.join(upgraded)}" if upgraded else "older search rows"
+            if upgraded or items:
+                print(f"{why}: reindexed {items} items ({rows} search rows)", file=sys.stderr)
         old_snapshot = state / "snapshot"
         if emulator is not None and not args.no_snapshot and old_snapshot.is_dir():
             # a state dir from before the durable emulator: load its copy once, then set it aside

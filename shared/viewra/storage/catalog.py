@@ -31,11 +31,13 @@ from viewra.media.models.items import ItemStatus, MediaItem
 from viewra.media.models.listing import ItemPage, ItemQuery, SortField, SortOrder, StatusFilter
 from viewra.media.models.search import (
     ALL_SCOPE,
+    MAX_READS,
     IndexRow,
     SearchPlan,
     genre_partition,
     item_matches,
     plan,
+    reads,
 )
 from viewra.storage.counts import Counts
 from viewra.storage.search_index import SearchIndex
@@ -213,6 +215,7 @@ class Catalog:
 
         rows = self.search_index.put_rows(current())
         self.counts.add(totals)
+        self.search_index.mark_rebuilt()
         return items, rows
 
     def _add_kind_keys(self, record: Any) -> None:
@@ -386,6 +389,8 @@ class Catalog:
         if search is None:
             return ItemPage(items=[], cursor=None)
         cursor = _decode_search_cursor(query.cursor) if query.cursor else None
+        if cursor is not None and not _cursor_reads(cursor, reads(search)[cursor[0]][0]):
+            raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
 
         def keep(row: IndexRow) -> bool:
             if query.library and row.library_id != query.library:
@@ -414,9 +419,24 @@ def _encode_search_cursor(cursor: tuple[int, dict[str, Any] | None]) -> str:
 def _decode_search_cursor(cursor: str) -> tuple[int, dict[str, Any] | None]:
     data = _decode_cursor(cursor, "search")
     stage, key = data.get("s"), data.get("k")
-    if not isinstance(stage, int) or not 0 <= stage < 3 or not isinstance(key, dict | None):
+    if not isinstance(stage, int) or not 0 <= stage < MAX_READS or not isinstance(key, dict | None):
         raise BadRequest("cursor is not valid for this query", code="InvalidCursor")
     return stage, key
+
+
+def _cursor_reads(cursor: tuple[int, dict[str, Any] | None], partition: str) -> bool:
+    """Whether a search cursor resumes in ``partition`` (its query's read at that stage)."""
+    key = cursor[1]
+    if key is None:
+        return True
+    r = key.get("r")
+    return (
+        set(key) == {"p", "r"}
+        and key["p"] == {"S": partition}
+        and isinstance(r, dict)
+        and set(r) == {"S"}
+        and isinstance(r["S"], str)
+    )
 
 
 def _record_key(record: Any, hash_attr: str, range_attr: str) -> dict[str, Any]:

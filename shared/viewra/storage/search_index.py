@@ -1,7 +1,7 @@
-"""The search table (``<prefix>search``): an item's token and genre rows
+"""The search table (``<prefix>search``): an item's token, pair and genre rows
 (:mod:`viewra.media.models.search`) written on every item write, the ranked reads a query makes
-(exact title, then title tokens, then the other fields) and the reads of a genre filter, each
-bounded and resumable from a cursor.
+(exact title, then title tokens, then the other fields; :func:`reads` says which partitions)
+and the reads of a genre filter, each bounded and resumable from a cursor.
 
 Rows are replaced convergently rather than transactionally: a writer reads the item as it now
 is, replaces the item's rows (found through the ``item-rows`` index) with that version's, and
@@ -21,17 +21,15 @@ from pynamodb.models import Model
 from viewra.media.models.items import MediaItem
 from viewra.media.models.search import (
     FACET_SORTS,
+    ROWS_VERSION,
     SearchPlan,
-    exact_partition,
     genre_partition,
     index_rows,
+    reads,
     row_matches,
-    shard,
 )
 from viewra.media.models.search import IndexRow as Row
 from viewra.storage.tables import Tables
-
-CLASSES = ("0", "1", "2")  # exact title, title tokens, other fields: the order of the answer
 
 
 @dataclass
@@ -65,6 +63,7 @@ def _record(model: type[Model], row: Row, order: str) -> Model:
         w2=row.others or None,
         v=order,
         y=row.year or None,
+        wp=row.paired or None,
     )
 
 
@@ -80,7 +79,11 @@ def _row(record: Any) -> Row:
         titles=record.w1 or "",
         others=record.w2 or "",
         year=int(record.y or 0),
+        paired=record.wp or "",
     )
+
+
+MARKER = ("!rows", "version")  # a row no query reads ("!" starts no token, title or genre)
 
 
 class SearchIndex:
@@ -129,6 +132,18 @@ class SearchIndex:
                     count += 1
         return count
 
+    def rows_current(self) -> bool:
+        """Whether the rows were last rebuilt by this version's rules (``ROWS_VERSION``; no
+        marker: never, or before versions were kept): if not, a reindex is due."""
+        try:
+            record = self._model.get(*MARKER, consistent_read=True)
+        except self._model.DoesNotExist:
+            return False
+        return int(record.y or 0) == ROWS_VERSION
+
+    def mark_rebuilt(self) -> None:
+        self._model(*MARKER, i=MARKER[0], lib="-", kind="-", st="-", y=ROWS_VERSION).save()
+
     def clear(self) -> None:
         with self._model.batch_write() as batch:
             for record in self._model.scan():
@@ -144,26 +159,20 @@ class SearchIndex:
     ) -> SearchRead:
         """Up to ``limit`` item ids for ``search`` in rank order, reading at most ``budget``
         rows; ``keep`` applies the filters a row can answer (library, kind, status)."""
+        stages = reads(search)
         stage, start = cursor if cursor else (0, None)
         ids: list[str] = []
         read = 0
-        while stage < len(CLASSES) and read < budget:
-            cls = CLASSES[stage]
-            if cls == "0":
-                results = self._model.query(
-                    exact_partition(search.text),
-                    limit=min(budget - read, limit - len(ids) + 1),
-                    last_evaluated_key=start,
-                )
-            else:
-                want = min(budget - read, limit - len(ids) + 1)
-                results = self._model.query(
-                    shard(search.lead),
-                    range_key_condition=self._model.r.startswith(cls + search.lead),
-                    limit=want,
-                    page_size=want,
-                    last_evaluated_key=start,
-                )
+        while stage < len(stages) and read < budget:
+            partition, prefix = stages[stage]
+            want = min(budget - read, limit - len(ids) + 1)
+            results = self._model.query(
+                partition,
+                range_key_condition=self._model.r.startswith(prefix) if prefix else None,
+                limit=want,
+                page_size=want,
+                last_evaluated_key=start,
+            )
             for record in results:
                 read += 1
                 row = _row(record)
@@ -175,7 +184,7 @@ class SearchIndex:
             start = results.last_evaluated_key
             if start is None:
                 stage += 1
-        return SearchRead(ids, (stage, start) if stage < len(CLASSES) else None, read)
+        return SearchRead(ids, (stage, start) if stage < len(stages) else None, read)
 
     def genre(
         self,

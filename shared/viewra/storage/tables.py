@@ -287,7 +287,8 @@ def tables_for(settings: Settings) -> Tables:
         (Model,),
         {
             "Meta": _meta(settings, "search"),
-            "p": UnicodeAttribute(hash_key=True),  # a token's first 3 characters, or =title
+            # a token's first 3 characters, =title, &pair shards, +overflow, #genre
+            "p": UnicodeAttribute(hash_key=True),
             "r": UnicodeAttribute(range_key=True),  # class, token, item id (media/models/search.py)
             "i": UnicodeAttribute(),  # the item
             "lib": UnicodeAttribute(),
@@ -298,6 +299,7 @@ def tables_for(settings: Settings) -> Tables:
             "w2": UnicodeAttribute(null=True),  # other tokens
             "v": UnicodeAttribute(null=True),  # the item's event order the row reflects
             "y": NumberAttribute(null=True),  # the item's year (genre rows filter a range)
+            "wp": UnicodeAttribute(null=True),  # paired tokens (items over search.PAIR_CAP)
             "item_rows": _index(*SEARCH_ITEM_INDEX)(),
         },
     )

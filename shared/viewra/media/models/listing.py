@@ -44,7 +44,17 @@ class ItemQuery(BaseModel):
     resolution: str | None = Field(
         default=None, pattern=r"^([sS][dD]|720[pP]|1080[pP]|4[kK]|8[kK])$"
     )
-    q: str | None = Field(default=None, max_length=TEXT_MAX)
+    q: str | None = Field(
+        default=None,
+        max_length=TEXT_MAX,
+        description=(
+            "Search: every word (case and accents folded) starts a word of the title, original"
+            " title, series, episode title, artist, album, album artist, cast or file name (a"
+            " lone word under 3 letters: a whole word). Ranked: exact title, then title words, then"
+            " other fields; sort does not apply. A request reads about as many rows as it returns"
+            " (docs/api.md); follow the cursor."
+        ),
+    )
     status: StatusFilter = StatusFilter.READY
     sort: SortField = SortField.TITLE
     order: SortOrder = SortOrder.ASC
