@@ -98,9 +98,16 @@ CANNOT_RUN_HERE: list[tuple[str, str, str]] = [
         "needs a Docker engine (there is none here) and ECR",
     ),
     (
-        r'curl -s (-X POST )?"\$API".*',
+        r'curl -s (-H "Authorization: Bearer \$KEY" )?(-X POST )?"\$API".*',
         RUNNER,
         AWS + ": the same requests are run against the local stack by the README's block",
+    ),
+    (
+        r'viewra users create --admin me|viewra --api "\$API" login --user me'
+        r'|KEY=\$\(viewra --api "\$API" api-key scripts \| tail -n 1\)',
+        RUNNER,
+        AWS + ": the same first admin, login and API key are made on the local stack by the "
+        "README's block",
     ),
     (
         r'aws s3 cp film.mkv "s3://\$VIEWRA_MEDIA_BUCKET/.*"',
