@@ -15,9 +15,11 @@ moto keeps everything in memory. In the emulator process this module adds, under
   deleted, purged or moved to a DLQ (receive counts ride along, unforced); each object's key,
   blob, ETag and metadata; and the requests that create or configure buckets, queues, topics and
   tables, kept as they came.
-* **Start**: the last snapshot and the journal after it are replayed into moto, then compacted
+* **Start**: the last snapshot and the journals after it are replayed into moto, then compacted
   into a new snapshot (same record format, from the state itself) and a fresh journal; blob files
   nothing names (uploads never acknowledged, replaced objects) are deleted.
+* **While serving**: past ``compact_bytes`` of journal, :meth:`Durable.compact_live` switches to
+  the next journal and streams a new snapshot from the live state (no blob is deleted then).
 
 A message that was received but not deleted is visible again after a restart: the consumers that
 held it died with the stack (at-least-once). Visibility changes therefore have nothing to keep, and
@@ -326,6 +328,8 @@ class Durable:
         """Replay the last snapshot and every journal after it, compact them into a new
         generation. A live compaction killed before its snapshot was in place left journal
         ``gen + 1`` beside snapshot ``gen``: both journals are replayed, in order."""
+        for torn in self.root.glob("snapshot.*.tmp"):  # a compaction killed midway
+            torn.unlink()
         gen = max(self._generations("snapshot"), default=0)
         journals = [g for g in self._generations("journal") if g >= gen]
         counts = {"records": 0}
