@@ -40,6 +40,7 @@ import pickle
 import shutil
 import threading
 import time
+import traceback
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -251,6 +252,7 @@ class Durable:
         self._switch = threading.Lock()
         self._compacting = threading.Lock()  # one live compaction at a time
         self.compactions = 0  # live ones, for tests and the log
+        self._retry_at = 0.0  # after a live compaction failed: not again before this
         self.replaying = False
 
     # blobs
@@ -317,6 +319,7 @@ class Durable:
             or self.compact_bytes <= 0
             or journal.size < self.compact_bytes
             or self._compacting.locked()
+            or time.monotonic() < self._retry_at
         ):
             return
         threading.Thread(target=self.compact_live, name="viewra-compact", daemon=True).start()
@@ -423,7 +426,17 @@ class Durable:
                 old, self.journal, self.gen = self.journal, journal, gen
                 unsynced, self.unsynced = self.unsynced, set()
             old.seal()
-            count, _ = self._write_snapshot(gen, unsynced)
+            try:
+                count, _ = self._write_snapshot(gen, unsynced)
+            except Exception:
+                # nothing is lost: the older snapshot and both journals are still there, and a
+                # start replays them in order; keep the small files' names for the next attempt
+                with self._switch:
+                    self.unsynced |= unsynced
+                self._retry_at = time.monotonic() + 60
+                (self.root / f"snapshot.{gen}.tmp").unlink(missing_ok=True)
+                traceback.print_exc()
+                return None
             self._drop_before(gen)
             self.compactions += 1
             return {"snapshot_records": count, "journal_bytes": old.size}
