@@ -377,3 +377,58 @@ def test_live_compactions_under_concurrent_writers_lose_nothing_acknowledged(tmp
             present |= {m["MessageId"] for m in got}
         assert present == ledger.sent - ledger.deleted
     print(f"{compactions} live compactions; {len(ledger.objects)} keys, {len(ledger.rows)} rows")
+
+
+def test_a_receive_cut_short_by_a_kill_does_not_count_after_a_live_compaction(tmp_path) -> None:
+    """A message in flight when a live compaction snapshots it, then a kill: its consumer died
+    with the stack, so that receive must not count towards the dead-letter queue (else a
+    backlog's head reaches it after a few crashes, its job never done)."""
+    state = tmp_path / "state"
+    emulator = Emulator(state_dir=state, compact_bytes=4096).start()
+    try:
+        sqs, ddb = _client(emulator, "sqs"), _client(emulator, "dynamodb")
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]
+        work = sqs.create_queue(
+            QueueName="work",
+            Attributes={
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": arn["QueueArn"], "maxReceiveCount": 2}
+                )
+            },
+        )["QueueUrl"]
+        sqs.send_message(QueueUrl=work, MessageBody="the job")
+        got = sqs.receive_message(QueueUrl=work, VisibilityTimeout=600)["Messages"]
+        assert got[0]["Body"] == "the job"
+        ddb.create_table(
+            TableName="rows",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        before = _generation(state)
+        n = 0
+        while _generation(state) < before + 2:  # the in-flight receive is now in a snapshot
+            n += 1
+            ddb.put_item(TableName="rows", Item={"id": {"S": f"r{n}"}, "pad": {"S": "x" * 500}})
+            assert n < 2000, "no live compaction"
+    finally:
+        _killed(emulator)
+    for crash in range(3):  # crash after crash: the job is received again, never dead-lettered
+        emulator = Emulator(state_dir=state, compact_bytes=4096).start()
+        try:
+            sqs = _client(emulator, "sqs")
+            work = sqs.get_queue_url(QueueName="work")["QueueUrl"]
+            got = sqs.receive_message(
+                QueueUrl=work, VisibilityTimeout=600, AttributeNames=["ApproximateReceiveCount"]
+            ).get("Messages", [])
+            assert [m["Body"] for m in got] == ["the job"], f"after crash {crash + 1}"
+            assert got[0]["Attributes"]["ApproximateReceiveCount"] == "1"
+            ddb = _client(emulator, "dynamodb")
+            before = _generation(state)
+            n = 0
+            while _generation(state) < before + 2:
+                n += 1
+                ddb.put_item(TableName="rows", Item={"id": {"S": f"c{n}"}, "pad": {"S": "y" * 500}})
+        finally:
+            _killed(emulator)

@@ -673,6 +673,10 @@ def _apply_sqs(record: dict[str, Any]) -> None:
     kind = record["t"]
     if kind == "sqs.put":
         message = pickle.loads(base64.b64decode(record["m"]))
+        if message.visible_at > time.time() * 1000 and message.approximate_receive_count > 0:
+            # a live compaction's snapshot took it in flight: that receive did not end (its
+            # consumer died with the stack), so it does not count, as for ``sqs.recv`` below
+            message.approximate_receive_count -= 1
         message.visible_at = 0.0  # its consumer, if it had one, died with the stack
         for other in backend.queues.values():  # a move to the DLQ: one message, one queue
             other._messages = [m for m in other._messages if m.id != message.id]
