@@ -1,7 +1,8 @@
 """A hard crash loses nothing acknowledged (issue 20): the whole local stack is killed with
 SIGKILL, every process of it at once, at random moments of a 200-file drop and of a transcode,
 again and again; after each restart every object, row and message the stack acknowledged is
-there, and in the end the library holds every object exactly once.
+there, and in the end the library holds every object exactly once. The emulator compacts its
+journal every 32 KiB (dozens of times a round), so kills land during live compactions too.
 
 ``VIEWRA_CRASH_ROUNDS`` (default 10) sets how many kills, ``VIEWRA_CRASH_SEED`` replays a run.
 Select it with ``-m crash``; it takes about two minutes.
@@ -31,7 +32,11 @@ ROUNDS = int(os.environ.get("VIEWRA_CRASH_ROUNDS", "10"))
 # on a busy machine a batch outlives 2 s, every slow batch is received again, and a message of
 # the drop reaches the DLQ on slowness alone. A kill costs nothing here: after a restart every
 # message that was in flight is visible at once (its consumer died with the stack).
-ENV = {**TEST_ENV, "VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "60"}
+ENV = {
+    **TEST_ENV,
+    "VIEWRA_QUEUE_VISIBILITY_TIMEOUT": "60",
+    "VIEWRA_EMULATOR_COMPACT_BYTES": str(32 * 1024),
+}
 FILES = 200
 SIDE_QUEUE = "crash-side"
 
@@ -68,6 +73,15 @@ def kill_everything(stack: Stack) -> int:
                 break
             time.sleep(0.05)
     return len(pids)
+
+
+def _generations(emulator_dir: Path) -> tuple[int, bool]:
+    """(the emulator's last snapshot generation, whether a live compaction was cut short: its
+    snapshot not yet in place, or the older files not yet dropped)."""
+    snapshots = [int(p.name.split(".")[1]) for p in emulator_dir.glob("snapshot.*.jsonl")]
+    journals = [int(p.name.split(".")[1]) for p in emulator_dir.glob("journal.*.jsonl")]
+    midway = bool(list(emulator_dir.glob("snapshot.*.tmp"))) or len(snapshots + journals) > 2
+    return max(snapshots, default=0), midway
 
 
 def _state(pid: int) -> str:
@@ -221,8 +235,10 @@ def test_killing_the_whole_stack_loses_nothing_acknowledged(tmp_path, media_dir)
     _client(stack, "sqs").create_queue(QueueName=SIDE_QUEUE)
     job_url = None
     killed = []
+    compactions, cut_short = 0, 0
     try:
         for round_ in range(ROUNDS):
+            started_at, _ = _generations(tmp_path / "emulator")
             stop = threading.Event()
             threads = [
                 threading.Thread(target=ledger.drop, args=(stack, stop)),
@@ -244,6 +260,9 @@ def test_killing_the_whole_stack_loses_nothing_acknowledged(tmp_path, media_dir)
             else:
                 time.sleep(rng.uniform(0.3, 3.0))
             killed.append(kill_everything(stack))
+            reached, midway = _generations(tmp_path / "emulator")
+            compactions += reached - started_at
+            cut_short += midway
             stop.set()
             for t in threads:
                 t.join(timeout=30)
@@ -271,4 +290,8 @@ def test_killing_the_whole_stack_loses_nothing_acknowledged(tmp_path, media_dir)
         _check_acknowledged(stack, ledger, library_id)
     finally:
         stack.stop()
-    print(f"{ROUNDS} kills of {min(killed)}-{max(killed)} processes; seed {seed}")
+    print(
+        f"{ROUNDS} kills of {min(killed)}-{max(killed)} processes, {cut_short} of them during a"
+        f" live compaction; {compactions} live compactions; seed {seed}"
+    )
+    assert compactions > ROUNDS, "the emulator compacted while serving, every round or so"

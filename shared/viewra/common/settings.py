@@ -113,6 +113,8 @@ class Settings:
     node_binary: str = "node"
     # the local stack (make run) only
     emulator_port: int = 5055
+    # the embedded emulator compacts its journal into a new snapshot once it is this long
+    emulator_compact_bytes: int = 64 << 20
     api_port: int = 8000
     state_dir: str = ".viewra"
     queue_visibility_timeout: int = 60
@@ -206,6 +208,7 @@ class Settings:
         ("VIEWRA_PLUGIN_HANDSHAKE_TIMEOUT_SECONDS", "plugin_handshake_timeout_seconds"),
         ("VIEWRA_NODE", "node_binary"),
         ("VIEWRA_EMULATOR_PORT", "emulator_port"),
+        ("VIEWRA_EMULATOR_COMPACT_BYTES", "emulator_compact_bytes"),
         ("VIEWRA_API_PORT", "api_port"),
         ("VIEWRA_STATE_DIR", "state_dir"),
         ("VIEWRA_QUEUE_VISIBILITY_TIMEOUT", "queue_visibility_timeout"),

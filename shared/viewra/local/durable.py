@@ -15,9 +15,11 @@ moto keeps everything in memory. In the emulator process this module adds, under
   deleted, purged or moved to a DLQ (receive counts ride along, unforced); each object's key,
   blob, ETag and metadata; and the requests that create or configure buckets, queues, topics and
   tables, kept as they came.
-* **Start**: the last snapshot and the journal after it are replayed into moto, then compacted
+* **Start**: the last snapshot and the journals after it are replayed into moto, then compacted
   into a new snapshot (same record format, from the state itself) and a fresh journal; blob files
   nothing names (uploads never acknowledged, replaced objects) are deleted.
+* **While serving**: past ``compact_bytes`` of journal, :meth:`Durable.compact_live` switches to
+  the next journal and streams a new snapshot from the live state (no blob is deleted then).
 
 A message that was received but not deleted is visible again after a restart: the consumers that
 held it died with the stack (at-least-once). Visibility changes therefore have nothing to keep, and
@@ -38,6 +40,7 @@ import pickle
 import shutil
 import threading
 import time
+import traceback
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -53,6 +56,9 @@ CHUNK = 1 << 20
 # file is fsynced at the next compaction, which drops the copy. Anything larger is stored once.
 INLINE_MAX = 64 * 1024
 BLOB_POOL = 64
+# a journal this long is compacted into a new snapshot while the emulator serves
+# (``--compact-bytes``, VIEWRA_EMULATOR_COMPACT_BYTES for ``make run``)
+COMPACT_BYTES = 64 << 20
 REGION = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
 
 
@@ -60,7 +66,7 @@ class _Request(threading.local):
     """What one request thread did that its answer must wait for."""
 
     def __init__(self) -> None:
-        self.need = 0  # the last journal record this request appended
+        self.need: dict[Journal, int] = {}  # journal → the last record this request appended
         self.touched: set[tuple[str, str]] = set()  # (bucket, key) whose object changed
         self.garbage: list[str] = []  # blob files to delete once the request's records are durable
         self.pending: tuple[str, int, str] | None = None  # a streamed body: (blob, size, md5)
@@ -165,6 +171,7 @@ def stream_body(environ: dict[str, Any], state: Durable) -> None:
         state.blob_created()
     else:
         _REQ.inline[str(path)] = b"".join(small)
+        state.blob_unsynced(path)
     _REQ.pending = (str(path), size, md5.hexdigest())
     expected_md5 = environ.pop("HTTP_CONTENT_MD5", None)
     if expected_md5 and base64.b64decode(expected_md5) != md5.digest():
@@ -226,16 +233,26 @@ class FileBody:
 class Durable:
     """The emulator's state directory: blobs, the snapshot and the journal after it."""
 
-    def __init__(self, root: Path, fsync: bool = True) -> None:
+    def __init__(self, root: Path, fsync: bool = True, compact_bytes: int = COMPACT_BYTES) -> None:
         self.root = root
         self.fsync = fsync
+        self.compact_bytes = compact_bytes  # a journal this long is compacted while serving
         self.blobs = root / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.journal: Journal | None = None
+        self.gen = 0  # the journal appended to is journal.<gen>.jsonl
         self.controls: list[dict[str, Any]] = []  # create/configure requests, in order
-        self.unsynced: set[str] = set()  # blob names of small objects replayed from the journal
+        # blob names of small objects whose bytes were not fsynced: their journal records carry
+        # them, so a compaction fsyncs these files before it deletes that journal
+        self.unsynced: set[str] = set()
         self._pool: list[Path] = []
         self._pool_lock = threading.Lock()
+        # held by every append and by the switch to the next journal: a record goes to exactly
+        # one journal, and to the one its request then waits on
+        self._switch = threading.Lock()
+        self._compacting = threading.Lock()  # one live compaction at a time
+        self.compactions = 0  # live ones, for tests and the log
+        self._retry_at = 0.0  # after a live compaction failed: not again before this
         self.replaying = False
 
     # blobs
@@ -254,6 +271,12 @@ class Durable:
     def blob_created(self) -> None:
         """Nothing to do: a pool file's name was made durable with the pool (``new_blob``)."""
 
+    def blob_unsynced(self, path: Path | str) -> None:
+        """A small object's file, not fsynced: its bytes ride in the record about to be
+        appended, so the journal that holds that record must outlive it (see ``unsynced``)."""
+        with self._switch:
+            self.unsynced.add(Path(path).name)
+
     def write_blob(self, data: bytes) -> tuple[str, str]:
         path = self.new_blob()
         with open(path, "wb") as fh:
@@ -265,44 +288,69 @@ class Durable:
             self.blob_created()
         else:
             _REQ.inline[str(path)] = bytes(data)
+            if not self.replaying:
+                self.blob_unsynced(path)
         return str(path), hashlib.md5(data).hexdigest()
 
     # journal
     def append(self, record: dict[str, Any], durable: bool = True) -> None:
-        if self.replaying or self.journal is None:
+        if self.replaying or self.journal is None or not self.fsync:
             return
-        if self.fsync:
-            seq = self.journal.append(record)
-            if durable:
-                _REQ.need = max(_REQ.need, seq)
+        with self._switch:  # the journal it goes to is the one its commit waits on
+            journal = self.journal
+            seq = journal.append(record)
+        if durable:
+            _REQ.need[journal] = max(_REQ.need.get(journal, 0), seq)
 
     def commit(self) -> None:
-        if self.journal is not None and _REQ.need:
-            self.journal.commit(_REQ.need)
-        _REQ.need = 0
+        """Wait until this request's records are durable (in every journal it appended to: a
+        live compaction may have switched journals between two of them)."""
+        for journal, seq in _REQ.need.items():
+            journal.commit(seq)
+        _REQ.need = {}
+        self.maybe_compact()
 
-    def _generation(self) -> int:
-        found = [int(p.name.split(".")[1]) for p in self.root.glob("snapshot.*.jsonl")]
-        return max(found, default=0)
+    def maybe_compact(self) -> None:
+        """Start a live compaction in the background once the journal passes ``compact_bytes``."""
+        journal = self.journal
+        if (
+            journal is None
+            or not self.fsync
+            or self.compact_bytes <= 0
+            or journal.size < self.compact_bytes
+            or self._compacting.locked()
+            or time.monotonic() < self._retry_at
+        ):
+            return
+        threading.Thread(target=self.compact_live, name="viewra-compact", daemon=True).start()
+
+    def _generations(self, kind: str) -> list[int]:
+        return sorted(int(p.name.split(".")[1]) for p in self.root.glob(f"{kind}.*.jsonl"))
 
     def start(self, app: Any) -> dict[str, int]:
-        """Replay the last snapshot and its journal, compact them into a new generation."""
-        gen = self._generation()
+        """Replay the last snapshot and every journal after it, compact them into a new
+        generation. A live compaction killed before its snapshot was in place left journal
+        ``gen + 1`` beside snapshot ``gen``: both journals are replayed, in order."""
+        for torn in self.root.glob("snapshot.*.tmp"):  # a compaction killed midway
+            torn.unlink()
+        gen = max(self._generations("snapshot"), default=0)
+        journals = [g for g in self._generations("journal") if g >= gen]
         counts = {"records": 0}
         self.replaying = True
         try:
-            for name in (f"snapshot.{gen}.jsonl", f"journal.{gen}.jsonl"):
+            for name in [f"snapshot.{gen}.jsonl"] + [f"journal.{g}.jsonl" for g in journals]:
                 for record in read_records(self.root / name):
                     apply_record(app, self, record)
                     counts["records"] += 1
         finally:
             self.replaying = False
-        counts.update(self.compact(gen + 1))
+        counts.update(self.compact(max([gen, *journals]) + 1))
         return counts
 
-    def compact(self, gen: int) -> dict[str, int]:
-        """Write the whole state as snapshot ``gen``, start journal ``gen``, drop the older ones
-        and every blob no object names."""
+    def _write_snapshot(self, gen: int, unsynced: set[str]) -> tuple[int, set[str]]:
+        """Stream the state into snapshot ``gen`` (record by record, never whole in memory),
+        fsync the small objects' files named in ``unsynced`` and put the snapshot in place.
+        Returns how many records it holds and the blobs they name."""
         tmp = self.root / f"snapshot.{gen}.tmp"
         kept: set[str] = set()
         count = 0
@@ -313,22 +361,37 @@ class Durable:
                 fh.write(encode(record))
                 count += 1
             if self.fsync:  # the small objects' files, whose journal copies go with the journal
-                for blob in self.blobs.iterdir():
-                    if blob.name in kept and blob.name in self.unsynced:
-                        with open(blob, "rb") as b:
-                            os.fsync(b.fileno())
+                for name in unsynced:
+                    try:
+                        fd = os.open(self.blobs / name, os.O_RDONLY)
+                    except FileNotFoundError:  # replaced and deleted since
+                        continue
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
                 fsync_dir(self.blobs)
-            self.unsynced.clear()
             fh.flush()
             if self.fsync:
                 os.fsync(fh.fileno())
         os.replace(tmp, self.root / f"snapshot.{gen}.jsonl")
         if self.fsync:
             fsync_dir(self.root)
-        self.journal = Journal(self.root / f"journal.{gen}.jsonl", fsync=self.fsync)
+        return count, kept
+
+    def _drop_before(self, gen: int) -> None:
+        """Delete the snapshots and journals older than generation ``gen``."""
         for old in self.root.glob("*.jsonl"):
-            if old.name not in (f"snapshot.{gen}.jsonl", f"journal.{gen}.jsonl"):
+            if int(old.name.split(".")[1]) < gen:
                 old.unlink()
+
+    def compact(self, gen: int) -> dict[str, int]:
+        """At start (nothing else runs): write the whole state as snapshot ``gen``, start
+        journal ``gen``, drop the older ones and every blob no object names."""
+        unsynced, self.unsynced = self.unsynced, set()
+        count, kept = self._write_snapshot(gen, unsynced)
+        self.journal, self.gen = Journal(self.root / f"journal.{gen}.jsonl", fsync=self.fsync), gen
+        self._drop_before(gen)
         removed = 0
         self._pool = []  # unused pool files are deleted with the other unnamed ones
         for blob in self.blobs.iterdir():
@@ -336,6 +399,49 @@ class Durable:
                 blob.unlink()
                 removed += 1
         return {"snapshot_records": count, "blobs_removed": removed}
+
+    def compact_live(self) -> dict[str, int] | None:
+        """Compact while requests keep coming: new appends go to journal ``gen + 1``, the old
+        journal is made durable whole (its waiters answered) and closed, then snapshot
+        ``gen + 1`` is written from the live state and the older files are dropped.
+
+        The snapshot is fuzzy: it reads each structure under the lock its writers hold, but
+        writes go on between those reads. Replay is still exact because a record is appended
+        after its change and states the result (an item's image, an object's key, a message by
+        id), so applying it again to a state that already has it changes nothing: a change
+        journaled in ``gen`` happened before the switch and is in the snapshot; one journaled
+        in ``gen + 1`` is replayed over it. No blob is deleted here: a blob written before the
+        switch may be named only by a record not yet appended (an upload in flight, the pool);
+        the unnamed ones of a crash are deleted at the next start."""
+        if not self._compacting.acquire(blocking=False):
+            return None
+        try:
+            if self.journal is None:
+                return None
+            gen = self.gen + 1
+            journal = Journal(self.root / f"journal.{gen}.jsonl", fsync=self.fsync)
+            if self.fsync:
+                fsync_dir(self.root)  # its name is durable before any commit waits on it
+            with self._switch:
+                old, self.journal, self.gen = self.journal, journal, gen
+                unsynced, self.unsynced = self.unsynced, set()
+            old.seal()
+            try:
+                count, _ = self._write_snapshot(gen, unsynced)
+            except Exception:
+                # nothing is lost: the older snapshot and both journals are still there, and a
+                # start replays them in order; keep the small files' names for the next attempt
+                with self._switch:
+                    self.unsynced |= unsynced
+                self._retry_at = time.monotonic() + 60
+                (self.root / f"snapshot.{gen}.tmp").unlink(missing_ok=True)
+                traceback.print_exc()
+                return None
+            self._drop_before(gen)
+            self.compactions += 1
+            return {"snapshot_records": count, "journal_bytes": old.size}
+        finally:
+            self._compacting.release()
 
 
 # -- records: what is appended, and how a record is applied again ------------------------------
@@ -367,23 +473,65 @@ def _s3_key_record(bucket: str, name: str, key: Any) -> dict[str, Any]:
     }
 
 
+SNAPSHOT_BATCH = 256  # entries read per hold of a writers' lock while a snapshot is written
+
+
+def _batches(refs: list[Any]) -> Iterator[list[Any]]:
+    for at in range(0, len(refs), SNAPSHOT_BATCH):
+        yield refs[at : at + SNAPSHOT_BATCH]
+
+
+def _pickled_message(message: Any) -> str:
+    """A message pickled while a receive may be updating it: tried again if it changed midway."""
+    for _ in range(100):
+        try:
+            return _pickled(message)
+        except RuntimeError:  # its __dict__ changed size during the pickling
+            time.sleep(0.001)
+    return _pickled(message)
+
+
 def state_records(state: Durable) -> Iterator[dict[str, Any]]:
-    """The whole state as records: requests that build the resources, then their contents."""
-    yield from compact_controls(state.controls)
+    """The whole state as records: requests that build the resources, then their contents.
+
+    A generator, written to the snapshot as it goes: the state is read a batch at a time, under
+    the lock its writers hold (DynamoDB's and the key stores' ``_LOCK``, ``_S3_LOCK`` for the
+    objects' records, each queue's own lock), so a live compaction holds writers back for one
+    batch at most and never builds the snapshot in memory (only references to the entries)."""
+    from viewra.local.moto_atomic import _LOCK
+
+    yield from compact_controls(list(state.controls))
     ddb = _backend("dynamodb", REGION)
     for table in list(ddb.tables.values()):
-        for item in table.all_items():
-            yield {"t": "ddb.item", "table": table.name, "item": item.to_json()["Attributes"]}
+        with _LOCK:
+            items = list(table.all_items())
+        for batch in _batches(items):
+            with _LOCK:
+                images = [item.to_json()["Attributes"] for item in batch]
+            for image in images:
+                yield {"t": "ddb.item", "table": table.name, "item": image}
+        del items
     sqs = _backend("sqs", REGION)
     for queue in list(sqs.queues.values()):
-        for message in list(queue._messages):
-            yield {"t": "sqs.put", "q": queue.name, "m": _pickled(message)}
+        with queue._messages_lock:
+            messages = list(queue._messages)
+        for message in messages:
+            yield {"t": "sqs.put", "q": queue.name, "m": _pickled_message(message)}
+        del messages
     s3 = _backend("s3", REGION)
     for bucket in list(s3.buckets.values()):
-        for name in list(bucket.keys.keys()):
-            key = bucket.keys.get(name)
-            if key is not None and getattr(key, "_viewra_blob", None):
-                yield _s3_key_record(bucket.name, name, key)
+        with _S3_LOCK, _LOCK:
+            names = list(bucket.keys.keys())
+        for batch in _batches(names):
+            with _S3_LOCK, _LOCK:
+                keys = [(name, bucket.keys.get(name)) for name in batch]
+                records = [
+                    _s3_key_record(bucket.name, name, key)
+                    for name, key in keys
+                    if key is not None and getattr(key, "_viewra_blob", None)
+                ]
+            yield from records
+        del names
         for upload in list(bucket.multiparts.values()):  # uploads still in progress
             yield _upload_record(bucket.name, upload)
             for number, part in list(upload.parts.items()):
@@ -445,7 +593,7 @@ def _blob_of(state: Durable, record: dict[str, Any]) -> Path | None:
     path = state.blobs / record["blob"]
     if "data" in record:  # a small object: its file may not have reached the disk
         data = base64.b64decode(record["data"])
-        if not path.exists() or path.stat().st_size != len(data):
+        if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
         state.unsynced.add(path.name)
     return path if path.exists() else None
@@ -462,6 +610,8 @@ def _apply_multipart(state: Durable, record: dict[str, Any]) -> None:
         return
     kind = record["t"]
     if kind == "s3.mpu":
+        if record["id"] in bucket.multiparts:  # already there, with its parts (idempotent)
+            return
         upload = FakeMultipart(
             record["key"],
             CaseInsensitiveDict(record.get("meta") or {}),
@@ -523,6 +673,10 @@ def _apply_sqs(record: dict[str, Any]) -> None:
     kind = record["t"]
     if kind == "sqs.put":
         message = pickle.loads(base64.b64decode(record["m"]))
+        if message.visible_at > time.time() * 1000 and message.approximate_receive_count > 0:
+            # a live compaction's snapshot took it in flight: that receive did not end (its
+            # consumer died with the stack), so it does not count, as for ``sqs.recv`` below
+            message.approximate_receive_count -= 1
         message.visible_at = 0.0  # its consumer, if it had one, died with the stack
         for other in backend.queues.values():  # a move to the DLQ: one message, one queue
             other._messages = [m for m in other._messages if m.id != message.id]
@@ -670,7 +824,7 @@ class DurableApp:
         self.app, self.state = app, state
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        _REQ.need, _REQ.touched, _REQ.garbage, _REQ.pending = 0, set(), [], None
+        _REQ.need, _REQ.touched, _REQ.garbage, _REQ.pending = {}, set(), [], None
         _REQ.inline, _REQ.after = {}, []
         try:
             control = None
@@ -695,8 +849,10 @@ class DurableApp:
 
             result = self.app(environ, capture)
             if control is not None and status and status[0].startswith("2"):
-                self.state.append(control)
+                # in the list first: a record journaled before a live compaction's switch is
+                # then in the list that compaction's snapshot reads
                 self.state.controls.append(control)
+                self.state.append(control)
             self._record_objects()
             for record in _REQ.after:
                 self.state.append(record)
@@ -1040,9 +1196,11 @@ def _patch_sqs(state: Durable) -> None:
     _wrap(SQSBackend, "purge_queue", purge_)
 
 
-def install(app: Any, root: Path, fsync: bool = True) -> tuple[DurableApp, dict[str, int]]:
+def install(
+    app: Any, root: Path, fsync: bool = True, compact_bytes: int = COMPACT_BYTES
+) -> tuple[DurableApp, dict[str, int]]:
     """Patch moto in this process, replay ``root`` into it; returns the app to serve."""
-    state = Durable(root, fsync=fsync)
+    state = Durable(root, fsync=fsync, compact_bytes=compact_bytes)
     _patch_fake_key(state)
     _patch_dynamodb(state)
     _patch_sqs(state)

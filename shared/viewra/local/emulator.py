@@ -27,9 +27,11 @@ class Emulator:
         log_path: Path | None = None,
         state_dir: Path | None = None,
         fsync: bool = True,
+        compact_bytes: int | None = None,
     ) -> None:
         self.port = port or free_port()
         self._state_dir, self._fsync = state_dir, fsync
+        self._compact_bytes = compact_bytes
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
@@ -40,6 +42,8 @@ class Emulator:
         cmd += ["-H", "127.0.0.1", "-p", str(self.port)]
         if self._state_dir is not None:
             cmd += ["--state-dir", str(self._state_dir)] + ([] if self._fsync else ["--no-fsync"])
+            if self._compact_bytes is not None:
+                cmd += ["--compact-bytes", str(self._compact_bytes)]
         out = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
         # its own session: a Ctrl-C in the terminal reaches the runner, which stops the workers

@@ -60,14 +60,19 @@ class Journal:
         self._synced = 0
         self._syncing = False
         self._dirty_dirs: set[Path] = set()
+        self._sealed = False
+        self.size = 0  # bytes appended (what live compaction watches)
         self.fsyncs = 0  # how many the group commit needed (for the bench and tests)
 
     def append(self, record: dict[str, Any]) -> int:
         """Write one record (not yet durable); returns its sequence number."""
         line = encode(record)
         with self._cond:
+            if self._sealed:
+                raise RuntimeError(f"{self.path.name} is sealed: append to the next journal")
             os.write(self._fd, line)  # one write of the whole line, O_APPEND
             self._written += 1
+            self.size += len(line)
             return self._written
 
     def dir_changed(self, path: Path) -> None:
@@ -99,5 +104,27 @@ class Journal:
                 self._synced = max(self._synced, target)
                 self.fsyncs += 1
 
+    def seal(self) -> None:
+        """Make everything appended durable and close the file: a commit still waiting on it
+        (its request appended before the switch to the next journal) returns at once."""
+        with self._cond:
+            while self._syncing:
+                self._cond.wait()
+            if self._sealed:
+                return
+            if self.fsync:
+                for d in self._dirty_dirs:
+                    fsync_dir(d)
+                os.fsync(self._fd)
+                self.fsyncs += 1
+            self._dirty_dirs = set()
+            self._synced = self._written
+            self._sealed = True
+            os.close(self._fd)
+            self._cond.notify_all()
+
     def close(self) -> None:
-        os.close(self._fd)
+        with self._cond:
+            if not self._sealed:
+                self._sealed = True
+                os.close(self._fd)

@@ -133,6 +133,7 @@ def serve(
     threads: int = THREADS,
     state_dir: str | None = None,
     fsync: bool = True,
+    compact_bytes: int | None = None,
 ) -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds queue URLs and the like from it
     from cheroot.wsgi import Server
@@ -155,9 +156,10 @@ def serve(
     if state_dir:  # what is acknowledged survives a kill -9 (viewra.local.durable)
         from pathlib import Path
 
-        from viewra.local.durable import install
+        from viewra.local.durable import COMPACT_BYTES, install
 
-        app, counts = install(app, Path(state_dir), fsync=fsync)
+        limit = COMPACT_BYTES if compact_bytes is None else compact_bytes
+        app, counts = install(app, Path(state_dir), fsync=fsync, compact_bytes=limit)
         print(f"emulator state {state_dir}: {counts}", flush=True)
     app = with_raw_uri(app)
     settle()  # moto's modules and backends out of the GC's full passes (viewra.local.heap)
@@ -186,8 +188,15 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="with --state-dir: objects in files, but no journal and no fsync (nothing survives)",
     )
+    parser.add_argument(
+        "--compact-bytes",
+        type=int,
+        default=None,
+        help="with --state-dir: compact the journal into a new snapshot, while serving, once it"
+        " is this long (default 64 MiB; 0: only at start)",
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.threads, args.state_dir, not args.no_fsync)
+    serve(args.host, args.port, args.threads, args.state_dir, not args.no_fsync, args.compact_bytes)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             log_path=state / "emulator.log",
             state_dir=data,
             fsync=not args.no_snapshot,
+            compact_bytes=boot.emulator_compact_bytes,
         ).start(timeout=300)  # a large state is replayed before the first answer
     stop = threading.Event()
     workers: list = []

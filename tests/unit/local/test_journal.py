@@ -7,6 +7,8 @@ import os
 import threading
 import time
 
+import pytest
+
 from viewra.local.durable import compact_controls
 from viewra.local.journal import Journal, read_records
 
@@ -92,3 +94,21 @@ def test_compaction_keeps_the_last_request_of_each_kind_and_none_of_a_deleted_re
         _ctl("s3", "DELETE /", "gone", 10),
     ]
     assert [c["n"] for c in compact_controls(controls)] == [1, 3, 6, 7, 8]
+
+
+def test_sealing_answers_the_commits_waiting_on_it_and_refuses_appends(tmp_path) -> None:
+    """A live compaction seals the journal it switched away from: what was appended is durable,
+    a request still committing on it returns at once, and nothing more can be appended."""
+    journal = Journal(tmp_path / "j", fsync=True)
+    seqs = [journal.append({"n": n}) for n in range(3)]
+    assert journal.size == (tmp_path / "j").stat().st_size
+    journal.seal()
+    assert journal.fsyncs == 1
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (journal.commit(seqs[-1]), done.set()))
+    waiter.start()
+    waiter.join(timeout=5)
+    assert done.is_set() and journal.fsyncs == 1  # served by the seal's fsync
+    with pytest.raises(RuntimeError, match="sealed"):
+        journal.append({"n": 3})
+    assert [r["n"] for r in read_records(tmp_path / "j")] == [0, 1, 2]
