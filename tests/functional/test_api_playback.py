@@ -343,7 +343,7 @@ def test_stop_is_idempotent_and_progress_after_stop_is_refused(api, services) ->
     again = post(api, f"/sessions/{sid}/stop", {"position": 900}).json_body
     assert first["stopped_at"] == again["stopped_at"] and again["position"] == 100
     r = post(api, f"/sessions/{sid}/progress", {"position": 200})
-    assert (r.status_code, r.json_body["error"]["code"]) == (422, "SessionStopped")
+    assert (r.status_code, r.json_body["error"]["code"]) == (409, "SessionStopped")
     assert api.http.get("/sessions").json_body["sessions"] == []
     assert [e.type for e in services.events.recent() if e.data.get("session_id") == sid] == [
         "SessionStarted",
@@ -452,3 +452,12 @@ def test_a_direct_play_url_lives_as_long_as_the_film_and_a_margin(
     session = post(api, "/items/long/playback", {"profile": "chrome"}).json_body
     assert session["method"] == "DirectPlay"
     assert _lifetime(session["url"]) == lifetime
+
+
+def test_a_cap_of_one_bit_per_second_starts_a_transcode_not_a_500(api, services) -> None:
+    """Found by schemathesis with real ids: the audio's half of a 1 bit/s budget was 0."""
+    add(services, "tiny")
+    r = post(api, "/items/tiny/playback", {"profile": "chrome", "max_streaming_bitrate": 1})
+    assert r.status_code == 201, r.json_body
+    target = r.json_body["decision"]["target"]
+    assert (target["audio_bitrate"], target["video_bitrate"]) == (8000, 16000)

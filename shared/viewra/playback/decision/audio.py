@@ -23,7 +23,7 @@ from viewra.playback.decision.enums import (
 )
 from viewra.playback.decision.enums import TranscodeReason as R
 from viewra.playback.decision.facts import UNKNOWN_BITRATE_ASSUMPTION, audio_facts, item_bitrate
-from viewra.playback.decision.limits import Limits, as_int
+from viewra.playback.decision.limits import MIN_AUDIO_BITRATE, Limits, as_int
 from viewra.playback.decision.names import canonical
 from viewra.playback.decision.outcome import (
     COPY,
@@ -188,6 +188,7 @@ def decide_audio(
         bitrate = min(bitrate, max_bitrate)
     if limits.audio_bitrate is not None:
         bitrate = min(bitrate, int(limits.audio_bitrate))
+    bitrate = max(bitrate, MIN_AUDIO_BITRATE)
     channels = as_int(
         _min(
             audio.channels, tp.max_audio_channels, options.max_audio_channels, limits.audio_channels

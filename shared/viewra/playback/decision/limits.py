@@ -99,6 +99,14 @@ class Limits:
                 self.deinterlace = True
 
 
+# Ours: the least a transcode asks an encoder for, whatever the budget or a profile's condition
+# says (a cap of 1 bit/s, or an AudioBitrate condition of 0). Below these ffmpeg's MP3 and AAC
+# encoders refuse or produce nothing playable; the stream then runs over such a cap, as the least
+# that can be sent at all.
+MIN_AUDIO_BITRATE = 8_000
+MIN_VIDEO_BITRATE = 16_000
+
+
 def as_int(value: float | None) -> int | None:
     return None if value is None else int(value)
 

@@ -26,7 +26,14 @@ from viewra.playback.decision.enums import (
 )
 from viewra.playback.decision.enums import ProfileConditionValue as P
 from viewra.playback.decision.enums import TranscodeReason as R
-from viewra.playback.decision.limits import Limits, as_int, scale_video_bitrate, video_audio_bitrate
+from viewra.playback.decision.limits import (
+    MIN_AUDIO_BITRATE,
+    MIN_VIDEO_BITRATE,
+    Limits,
+    as_int,
+    scale_video_bitrate,
+    video_audio_bitrate,
+)
 from viewra.playback.decision.names import canonical
 from viewra.playback.decision.outcome import COPY, PlaybackOptions, TranscodeTarget
 from viewra.playback.decision.profiles import DeviceProfile, TranscodingProfile
@@ -286,6 +293,7 @@ def build_target(
         if max_bitrate:
             # Ours: audio never takes more than half the budget, so video + audio fit under it.
             bitrate = min(bitrate, max_bitrate // 2)
+        bitrate = max(bitrate, MIN_AUDIO_BITRATE)
         rate_limit = _min(alimits.audio_sample_rate, limits.audio_sample_rate)
         copy_audio = (
             options.allow_audio_stream_copy
@@ -326,6 +334,8 @@ def build_target(
             video_bitrate = max(video_bitrate, 64_000)
     else:
         video_bitrate = as_int(_min(limits.video_bitrate, scaled))
+    if video_bitrate is not None and not copy_video:
+        video_bitrate = max(video_bitrate, MIN_VIDEO_BITRATE)
 
     target = TranscodeTarget(
         container=container[0],
