@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.functional.test_api_playback import add
-from viewra.common.errors import Unprocessable
+from viewra.common.errors import Conflict
 from viewra.playback import service as playback
 from viewra.playback.models.sessions import (
     PlaybackRequest,
@@ -33,7 +33,7 @@ def _all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
         barrier.wait()
         try:
             return call()
-        except Unprocessable as exc:
+        except Conflict as exc:
             return exc
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
@@ -63,7 +63,7 @@ def test_a_stop_racing_progress_reports_is_final(services) -> None:
         stored = services.sessions.get(sid)
         assert stored.state is SessionState.STOPPED
         assert stored.position == 300
-    refused = [o for o in outcomes if isinstance(o, Unprocessable)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert all(o.code == "SessionStopped" for o in refused)
     assert playback.active_sessions(services) == []
     # and each user's resume point is the stop's, not a report that lost the race

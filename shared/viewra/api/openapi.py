@@ -356,16 +356,16 @@ ROUTES: tuple[
     (
         "post",
         "/sessions/{session_id}/progress",
-        "Report position, pause and chosen streams",
+        "Report position, pause and chosen streams (409 SessionStopped once it is stopped)",
         ProgressReport,
-        {200: PlaybackSession, 404: ErrorResponse, 422: ErrorResponse},
+        {200: PlaybackSession, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse},
     ),
     (
         "post",
         "/sessions/{session_id}/stop",
         "Stop a session (idempotent)",
         StopReport,
-        {200: PlaybackSession, 404: ErrorResponse},
+        {200: PlaybackSession, 404: ErrorResponse, 409: ErrorResponse},
     ),
     (
         "get",

@@ -380,7 +380,7 @@ def _session_event(session: PlaybackSession) -> Any:
 def report_progress(services: Services, session_id: str, report: ProgressReport) -> PlaybackSession:
     def change(session: PlaybackSession, now: str) -> tuple[PlaybackSession, PositionUpdate] | None:
         if session.state is SessionState.STOPPED:
-            raise Unprocessable(f"session {session_id!r} is stopped", code="SessionStopped")
+            raise Conflict(f"session {session_id!r} is stopped", code="SessionStopped")
         session, update = _position_written(services, session, report.position, now)
         return session.model_copy(
             update={
