@@ -44,10 +44,23 @@ def parse_model(model: type[BaseModel], data: Any, *, strict: bool = False) -> A
         raise BadRequest("expected a JSON object")
     try:
         if strict:  # JSON mode: enums and dates from their strings, no other coercion
-            return model.model_validate_json(json.dumps(data), strict=True)
+            return model.model_validate_json(json.dumps(whole_numbers(data)), strict=True)
         return model.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable(validation_message(exc)) from exc
+
+
+def whole_numbers(value: Any) -> Any:
+    """``value`` with every float that is a whole number (``178.0``) as an int: JSON Schema
+    counts it an integer, so a client (or a JavaScript ``Number``) may send it for an integer
+    field; pydantic's strict mode would refuse it. A float field still takes the int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 def parse_body(model: type[BaseModel], raw: bytes | str | None) -> Any:
