@@ -313,10 +313,17 @@ def test_a_seek_moves_its_chunk_ahead_and_the_answer_waits_for_it(settings: Sett
 
     asking = threading.Thread(target=player)
     asking.start()
+    sqs = client(settings, "sqs")
+    priority = sqs.get_queue_url(QueueName=settings.transcode_priority_queue)["QueueUrl"]
     deadline = time.monotonic() + 10
-    while not (tc.jobs.get(requested.h).chunks_bumped or ()):
+    while not int(  # the copy is sent just after the record says so: wait for the message
+        sqs.get_queue_attributes(QueueUrl=priority, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessages"]
+    ):
         assert time.monotonic() < deadline, "the chunk was not moved ahead"
         time.sleep(0.05)
+    assert tc.jobs.get(requested.h).chunks_bumped == {2}
 
     taken = drain(settings, tc, workers=1)
     asking.join(timeout=30)
