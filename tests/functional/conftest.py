@@ -21,6 +21,7 @@ from viewra.bootstrap import Services, get_services, reset_services, transcoder_
 from viewra.common.settings import Settings, get_settings
 from viewra.local.functions import load_function
 from viewra.local.moto_atomic import make_dynamodb_writes_atomic
+from viewra.local.moto_sqs_atomic import make_sqs_atomic
 from viewra.storage.bootstrap import bootstrap
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -32,8 +33,10 @@ def load_event(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session", autouse=True)
 def atomic_dynamodb() -> None:
-    """moto's conditional writes race under threads; DynamoDB's do not (see moto_atomic)."""
+    """moto's conditional writes and queues race under threads; AWS's do not (see moto_atomic,
+    moto_sqs_atomic)."""
     make_dynamodb_writes_atomic()
+    make_sqs_atomic()
 
 
 # The stack each test starts from, per settings (the same for every test that sets no more env)

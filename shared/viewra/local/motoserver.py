@@ -9,7 +9,8 @@ waitress, whose I/O loop visits every open connection on each event (and which, 
 on ``Expect: 100-continue`` with an empty body, as botocore sends for an empty ``PutObject``).
 
 The app is moto's own (``DomainDispatcherApplication``), with DynamoDB's conditional writes made
-atomic (:mod:`viewra.local.moto_atomic`), moto's per-request overheads removed
+atomic (:mod:`viewra.local.moto_atomic`), SQS queues safe under concurrent requests
+(:mod:`viewra.local.moto_sqs_atomic`), moto's per-request overheads removed
 (:mod:`viewra.local.moto_speed`), keys read from the path as it arrived (:func:`with_raw_uri`),
 S3 events given a ``sequencer`` (:func:`s3_event_sequencers`) and, with ``--state-dir``, what it
 acknowledges kept on disk (:mod:`viewra.local.durable`),
@@ -144,6 +145,7 @@ def serve(
     from viewra.local.moto_index import index_moto_queries
     from viewra.local.moto_listing import index_s3_listings
     from viewra.local.moto_speed import speed_up_moto
+    from viewra.local.moto_sqs_atomic import make_sqs_atomic
 
     make_dynamodb_writes_atomic()
     speed_up_moto()
@@ -161,6 +163,7 @@ def serve(
         limit = COMPACT_BYTES if compact_bytes is None else compact_bytes
         app, counts = install(app, Path(state_dir), fsync=fsync, compact_bytes=limit)
         print(f"emulator state {state_dir}: {counts}", flush=True)
+    make_sqs_atomic()  # after the durable layer's wrappers: a change and its record, one hold
     app = with_raw_uri(app)
     settle()  # moto's modules and backends out of the GC's full passes (viewra.local.heap)
     server = Server((host, port), app, numthreads=threads, request_queue_size=128, timeout=300)
