@@ -94,7 +94,7 @@ from tests.media_factory import big_mp4, mp4  # noqa: E402
 BYTES_GOAL = 0.005  # ≤ 0.5 % of a 50 MB MP4
 RATE_GOAL = 1200.0  # files per minute, drop to catalogued, 2 cores
 DONE_MESSAGES = {"item catalogued": "done", "probe failed": "failed"}
-REDELIVERED = "already catalogued with this ETag: skipped"  # a message handled twice
+REDELIVERED = "already catalogued with this ETag: skipped"  # an object handled twice
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MEASUREMENTS = ("bytes", "per-file", "drop")
 
@@ -818,6 +818,7 @@ def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
         state = Path(tempfile.mkdtemp(prefix="viewra-bench-scale-"))
         stack = Stack(state, args.worker_threads)
         proxy: ByteCountingProxy | None = None
+        complete = False
         try:
             step(f"drop {files} files into a library of {preload} items")
             stack.start()
@@ -832,11 +833,15 @@ def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ctx, tiny, files, args.poll, results, args.per_folder, preload=preload
             )
             rows.append({**results.throughput, "notes": results.notes})
+            complete = not any(n.startswith("INCOMPLETE") for n in results.notes)
         finally:
             if proxy is not None:
                 proxy.stop()
             stack.stop()
-            shutil.rmtree(state, ignore_errors=True)
+            if args.keep_state or not complete:
+                print(f"stack state and logs kept in {state}", file=sys.stderr)
+            else:
+                shutil.rmtree(state, ignore_errors=True)
     return rows
 
 
@@ -973,7 +978,8 @@ def _render_rest(out: list[str], results: Results) -> None:
         )
         out.append(f"| failed probes | {t['failed']} | 0 |")
         out.append(
-            f"| messages handled twice (visibility timeout passed) | {t['handled_twice']} | 0 |"
+            "| objects handled twice (a redelivery or a second event; skipped by ETag) | "
+            f"{t['handled_twice']} | 0 |"
         )
         window = t["cpu_window_seconds"]
         cpu = ", ".join(
