@@ -1146,6 +1146,8 @@ def _patch_dynamodb(state: Durable) -> None:
 def _patch_sqs(state: Durable) -> None:
     from moto.sqs.models import Queue, SQSBackend
 
+    from viewra.local.moto_sqs_atomic import message_for_handle
+
     def add_(original: Callable[..., Any]) -> Callable[..., Any]:
         def add_message(self: Any, message: Any) -> None:
             original(self, message)
@@ -1159,7 +1161,12 @@ def _patch_sqs(state: Durable) -> None:
     def delete_(original: Callable[..., Any]) -> Callable[..., Any]:
         def delete_message(self: Any, queue_name: str, receipt_handle: str) -> None:
             queue = self.get_queue(queue_name)
-            found = [m.id for m in queue._messages if m.had_receipt_handle(receipt_handle)]
+            known = message_for_handle(queue, receipt_handle)  # without a walk of the queue
+            found = (
+                [known.id]
+                if known is not None
+                else [m.id for m in queue._messages if m.had_receipt_handle(receipt_handle)]
+            )
             original(self, queue_name, receipt_handle)
             for message_id in found:
                 state.append({"t": "sqs.del", "q": queue_name, "id": message_id})

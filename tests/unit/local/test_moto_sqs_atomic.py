@@ -80,3 +80,32 @@ def test_a_long_poll_returns_as_soon_as_a_message_is_sent(sqs: Any) -> None:
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
     assert [m["Body"] for m in got] == ["late"]
     assert time.monotonic() - started < 2
+
+
+def test_deletes_by_any_handle_once_and_refuse_a_message_gone_to_the_dlq(sqs: Any) -> None:
+    """The handle index answers as moto's walk does: an earlier receive's handle still deletes,
+    a second delete is a no-op, a handle of a message moved to the DLQ is refused."""
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "2"}}'
+    url = sqs.create_queue(QueueName="main", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+
+    def receive() -> list[dict[str, Any]]:
+        return sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])
+
+    sqs.send_message(QueueUrl=url, MessageBody="a")
+    first, second = receive()[0], receive()[0]  # received twice: two handles, one message
+    assert first["MessageId"] == second["MessageId"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"])  # already gone
+    assert receive() == []
+
+    sqs.send_message(QueueUrl=url, MessageBody="b")
+    handles = [receive()[0]["ReceiptHandle"] for _ in range(2)]
+    assert receive() == []  # the third receive moved it to the DLQ
+    with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handles[-1])
+    moved = sqs.receive_message(QueueUrl=dlq).get("Messages", [])
+    assert [m["Body"] for m in moved] == ["b"]
