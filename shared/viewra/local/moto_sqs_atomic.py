@@ -5,7 +5,7 @@ rebuilds the queue's message list and assigns it back, so a message sent while t
 (appended to the old list) vanished, acknowledged and never delivered; two receives at once
 could both take one visible message and both count the receive, so a message reached the
 dead-letter queue's maxReceiveCount without its handler ever failing. A 10,000-file drop lost
-5 to 23 S3 notifications this way (``bench/scan.py --files 10000``, 5 Dec 2026).
+4 to 23 S3 notifications this way (``bench/scan.py --files 10000``, 5 Dec 2026).
 
 Every change to a queue's messages here holds that queue's own ``_messages_lock`` (a condition
 over a re-entrant lock, which moto's ``SendMessage`` already takes and the durable layer's
