@@ -70,13 +70,6 @@ def make_sqs_atomic() -> None:
     if getattr(SQSBackend.receive_message, "_viewra_sqs_atomic", False):
         return
 
-    def locked_queue_method(original: Callable[..., Any]) -> Callable[..., Any]:
-        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with self._messages_lock:
-                return original(self, *args, **kwargs)
-
-        return _mark(method, original)
-
     def locked_backend_method(original: Callable[..., Any]) -> Callable[..., Any]:
         def method(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
             with self.get_queue(queue_name)._messages_lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -31,7 +32,7 @@ def sqs() -> Iterator[Any]:
 
 def test_every_message_sent_while_others_are_deleted_is_received_once(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
-    for i in range(300):  # a backlog, so each delete walks a long list
+    for i in range(300):  # a backlog: moto's delete walked it, a long window for a send
         sqs.send_message(QueueUrl=url, MessageBody=f"old-{i}")
     received: Counter[str] = Counter()
     lock = threading.Lock()
@@ -72,8 +73,6 @@ def test_every_message_sent_while_others_are_deleted_is_received_once(sqs: Any) 
 
 
 def test_a_long_poll_returns_as_soon_as_a_message_is_sent(sqs: Any) -> None:
-    import time
-
     url = sqs.create_queue(QueueName="w")["QueueUrl"]
     threading.Timer(0.3, lambda: sqs.send_message(QueueUrl=url, MessageBody="late")).start()
     started = time.monotonic()
