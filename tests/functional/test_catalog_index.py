@@ -8,7 +8,7 @@ import threading
 from viewra.local.reindex import rows_stale
 from viewra.media.models.catalogue import CatalogueCounts
 from viewra.media.models.items import ItemKind, ItemMetadata, ItemStatus, MediaItem, Person
-from viewra.media.models.listing import ItemQuery, StatusFilter
+from viewra.media.models.listing import ItemQuery, SortField, StatusFilter
 from viewra.media.models.search import OVER, PAIR, PAIR_CAP, index_rows
 
 
@@ -87,6 +87,38 @@ def test_two_writers_racing_leave_the_rows_of_the_last_version(services) -> None
     assert _ids(services, "word1 actor3") == ["i1"]  # paired words
     assert _ids(services, "word1 actor7") == ["i1"]  # a cast word past the cap: overflow rows
     assert catalog.counts_of("lib") == CatalogueCounts(total=1, ready=1, by_kind={"movie": 1})
+
+
+def test_an_item_keeps_the_time_it_was_added_whoever_writes_it_again(services) -> None:
+    """Workers probing one object at once (a redelivered event) each stamp their own "now";
+    the record keeps the first, in the item and in the added-order listing. An item removed
+    and dropped again is new again."""
+    catalog = services.catalog
+    stamps = [f"2026-12-05T10:00:{n:02d}.000Z" for n in range(6)]
+    barrier = threading.Barrier(len(stamps))
+
+    def write(stamp: str) -> None:
+        barrier.wait()
+        catalog.put(_item("Stalker", added_at=stamp), "0001")
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in stamps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    first = catalog.get("i1")
+    assert first is not None and first.added_at in stamps
+    assert catalog.put(_item("Stalker", added_at="2026-12-06T00:00:00.000Z"), "0002")
+    replaced = catalog.get("i1")
+    assert replaced is not None and replaced.added_at == first.added_at
+    other = _item("Mirror", id="i2", added_at="2026-12-05T11:00:00.000Z")
+    assert catalog.put(other, "0001")
+    by_added = catalog.query(ItemQuery(sort=SortField.ADDED)).items
+    assert [i.id for i in by_added] == ["i1", "i2"]  # the index key kept the first stamp too
+    assert catalog.remove("i1", "0003", "2026-12-06T00:00:01Z")
+    assert catalog.put(_item("Stalker", added_at="2026-12-07T00:00:00.000Z"), "0004")
+    again = catalog.get("i1")
+    assert again is not None and again.added_at == "2026-12-07T00:00:00.000Z"
 
 
 def test_counts_follow_status_moves_redelivery_and_removal(services) -> None:

@@ -112,9 +112,17 @@ class Catalog:
             doc=json.loads(item.model_dump_json()),
         )
 
-        def save(condition: Any) -> MediaItem:
+        def save(condition: Any, old: MediaItem | None) -> MediaItem:
+            if old is not None and old.status is not ItemStatus.REMOVED and old.added_at:
+                # an item keeps the day it was added: two workers probing one object at once
+                # (a redelivered event) both saw no record and both stamped "now"
+                record.added_at = old.added_at
+                record.doc = {**record.doc, "added_at": old.added_at}
+                written = item.model_copy(update={"added_at": old.added_at})
+            else:
+                written = item
             record.save(condition=condition)
-            return item
+            return written
 
         return self._replace(item.id, order, save)
 
@@ -128,7 +136,7 @@ class Catalog:
                 return False  # the record reflects a later event (S3 sequencer order)
             condition = model.id.does_not_exist() if old is None else model.event_order == old[1]
             try:
-                new = save(condition)
+                new = save(condition, old[0] if old else None)
             except PutError as exc:
                 if conditional_failed(exc):
                     continue  # another write got in between: read again
@@ -173,7 +181,7 @@ class Catalog:
         if self._current(item_id) is None:
             return False
 
-        def save(condition: Any) -> MediaItem:
+        def save(condition: Any, _old: MediaItem | None) -> MediaItem:
             record = model.get(item_id, consistent_read=True)
             doc = dict(record.doc)
             doc.update(status=ItemStatus.REMOVED.value, updated_at=now)
