@@ -1151,7 +1151,7 @@ def _patch_sqs(state: Durable) -> None:
     def add_(original: Callable[..., Any]) -> Callable[..., Any]:
         def add_message(self: Any, message: Any) -> None:
             original(self, message)
-            if any(m is message for m in self._messages):  # not a FIFO duplicate
+            if self._messages and self._messages[-1] is message:  # not a FIFO duplicate
                 state.append({"t": "sqs.put", "q": self.name, "m": _pickled(message)})
 
         return add_message
@@ -1178,14 +1178,8 @@ def _patch_sqs(state: Durable) -> None:
     def receive_(original: Callable[..., Any]) -> Callable[..., Any]:
         def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
             result = original(self, queue_name, *args, **kwargs)
-            if result:
-                queue = self.get_queue(queue_name)
-                held = {m.id: m for m in queue._messages}
-                counts = {
-                    m.id: [m.approximate_receive_count, held[m.id].visible_at]
-                    for m in result
-                    if m.id in held
-                }
+            if result:  # moto's copies, made after the receive marked each message
+                counts = {m.id: [m.approximate_receive_count, m.visible_at] for m in result}
                 state.append({"t": "sqs.recv", "q": queue_name, "c": counts}, durable=False)
             return result
 

@@ -271,3 +271,70 @@ def test_queue_attributes_in_one_pass_equal_motos_own() -> None:
         counts["ApproximateNumberOfMessagesDelayed"],
     ) == (3, 2, 1)
     assert backend.get_queue("ordered.fifo").attributes["ContentBasedDeduplication"] == "true"
+
+
+@mock_aws
+def test_queue_counts_are_right_though_a_send_skips_them() -> None:
+    """A send builds the queue's attributes without counting its messages; GetQueueAttributes
+    (all of them, or by name) still counts ready, delayed and in-flight messages."""
+    speed_up_moto()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for n in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n))
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    every = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    named = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesDelayed",
+            "ApproximateNumberOfMessagesNotVisible",
+        ],
+    )["Attributes"]
+    for attrs in (every, named):
+        assert attrs["ApproximateNumberOfMessages"] == "3"
+        assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
+        assert attrs["ApproximateNumberOfMessagesNotVisible"] == "2"
+    assert every["VisibilityTimeout"] == "30"
+
+
+@mock_aws
+def test_fifo_sends_still_read_content_based_deduplication() -> None:
+    speed_up_moto()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(
+        QueueName="q.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for _ in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["same"]  # deduplicated by content
+
+
+@mock_aws
+def test_a_receive_takes_visible_messages_in_order_past_delayed_and_in_flight_ones() -> None:
+    """The receive walks the queue lazily: what it hands out is what moto's full list gave,
+    the oldest visible undelayed messages first, and the queue's visible count agrees."""
+    speed_up_moto()
+    from moto.sqs.models import sqs_backends
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="walked")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="d0", DelaySeconds=60)
+    for n in range(6):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    assert [m["Body"] for m in first["Messages"]] == ["m0", "m1"]
+    second = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=60)
+    assert [m["Body"] for m in second["Messages"]] == ["m2", "m3", "m4"]
+    queue = sqs_backends["123456789012"]["us-east-1"].get_queue("walked")
+    assert [m.body for m in queue.messages] == ["m5"] and len(queue.messages) == 1
+    assert queue.messages  # what a long poll's wait tests
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=first["Messages"][1]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)
+    assert [m["Body"] for m in again["Messages"]] == ["m1", "m5"]
+    assert not queue.messages and len(queue.messages) == 0
