@@ -761,11 +761,17 @@ def run(args: argparse.Namespace) -> Results:
         if proxy is not None:
             proxy.stop()
         stack.stop()
-        if args.keep_state or not ok:
-            print(f"stack state and logs kept in {state}", file=sys.stderr)
-        else:
-            shutil.rmtree(state, ignore_errors=True)
+        _clean_up(state, keep=args.keep_state or not ok)
     return results
+
+
+def _clean_up(state: Path, keep: bool) -> None:
+    """Delete a drop's stack state, unless asked to keep it or the drop went wrong (then its
+    logs are what tells why)."""
+    if keep:
+        print(f"stack state and logs kept in {state}", file=sys.stderr)
+    else:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -780,6 +786,7 @@ def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
             state = Path(tempfile.mkdtemp(prefix="viewra-bench-durable-"))
             stack = Stack(state, args.worker_threads, durable=durable)
             proxy: ByteCountingProxy | None = None
+            complete = False
             try:
                 step(f"pair {n + 1}: drop {args.files} files, {'durable' if durable else 'plain'}")
                 stack.start()
@@ -799,11 +806,12 @@ def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
                 row[f"{name}_others_cpu"] = t["other_processes_cpu_seconds"]
                 journal = sorted((state / "emulator").glob("journal.*.jsonl"))
                 row[f"{name}_journal_bytes"] = journal[-1].stat().st_size if journal else 0
+                complete = not any(n.startswith("INCOMPLETE") for n in results.notes)
             finally:
                 if proxy is not None:
                     proxy.stop()
                 stack.stop()
-                shutil.rmtree(state, ignore_errors=True)
+                _clean_up(state, keep=args.keep_state or not complete)
         row["ratio"] = row["durable"] / row["plain"]
         pairs.append(row)
     return pairs
@@ -838,10 +846,7 @@ def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
             if proxy is not None:
                 proxy.stop()
             stack.stop()
-            if args.keep_state or not complete:
-                print(f"stack state and logs kept in {state}", file=sys.stderr)
-            else:
-                shutil.rmtree(state, ignore_errors=True)
+            _clean_up(state, keep=args.keep_state or not complete)
     return rows
 
 
