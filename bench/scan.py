@@ -806,7 +806,7 @@ def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
                 row[f"{name}_others_cpu"] = t["other_processes_cpu_seconds"]
                 journal = sorted((state / "emulator").glob("journal.*.jsonl"))
                 row[f"{name}_journal_bytes"] = journal[-1].stat().st_size if journal else 0
-                complete = not any(n.startswith("INCOMPLETE") for n in results.notes)
+                complete = not any(note.startswith("INCOMPLETE") for note in results.notes)
             finally:
                 if proxy is not None:
                     proxy.stop()
@@ -841,7 +841,7 @@ def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ctx, tiny, files, args.poll, results, args.per_folder, preload=preload
             )
             rows.append({**results.throughput, "notes": results.notes})
-            complete = not any(n.startswith("INCOMPLETE") for n in results.notes)
+            complete = not any(note.startswith("INCOMPLETE") for note in results.notes)
         finally:
             if proxy is not None:
                 proxy.stop()
