@@ -482,6 +482,54 @@ def _fast_plain_updates() -> None:
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
 
 
+def _plain_names(projection_expressions: list[list[str]]) -> list[str] | None:
+    """The attribute names of a projection of top-level attributes only; None for anything
+    else (a nested path, a list element)."""
+    names = []
+    for path in projection_expressions:
+        if len(path) != 1 or "[" in path[0] or "." in path[0]:
+            return None
+        names.append(path[0])
+    return names
+
+
+def _fast_projections() -> None:
+    """``Item.project`` without the round trip, for top-level attribute names.
+
+    moto projects an item by turning all of it into plain Python values (boto3's deserializer,
+    attribute by attribute), picking the paths and serializing the picks back: 3.5 ms of a
+    50-item Query page that projected four of its twenty attributes, more than the Query
+    itself. For names only, the picked attributes are copied as they are. Nested paths and list
+    elements take moto's way. ``VIEWRA_MOTO_VERIFY=1`` projects both ways and fails on any
+    difference in the values.
+    """
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    original = Item.project
+    if getattr(original, "_viewra_fast", False):
+        return
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        names = _plain_names(projection_expressions)
+        if names is None:
+            return original(self, projection_expressions)
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for name in names:
+            if name in self.attrs:
+                dict.__setitem__(attrs, name, copy.deepcopy(self.attrs[name]))
+        result = Item.__new__(Item)
+        result.hash_key, result.range_key, result.attrs = self.hash_key, self.range_key, attrs
+        if os.environ.get("VIEWRA_MOTO_VERIFY") == "1":
+            expected = original(self, projection_expressions).to_regular_json()
+            if result.to_regular_json() != expected:
+                raise AssertionError(f"projection {names}: {result.to_json()} != {expected}")
+        return result
+
+    project._viewra_fast = True  # type: ignore[attr-defined]
+    Item.project = project  # type: ignore[method-assign]
+
+
 def speed_up_moto() -> None:
     """Apply every patch in this process (idempotent)."""
     _fast_sqs()
@@ -492,3 +540,4 @@ def speed_up_moto() -> None:
     _backend_for_host_once()
     _fast_dynamodb_answers()
     _fast_plain_updates()
+    _fast_projections()
