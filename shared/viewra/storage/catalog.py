@@ -380,7 +380,8 @@ class Catalog:
     ) -> list[MediaItem]:
         """The listed items of ``ids`` that pass every filter (and the search), in that order:
         rows may lag a concurrent write, the items are what answers."""
-        records = {r.id: r for r in self._model.batch_get(ids)} if ids else {}
+        batch = self._model.batch_get(ids, attributes_to_get=["id", "doc"]) if ids else []
+        records = {r.id: r for r in batch}
         items = []
         for item_id in ids:
             record = records.get(item_id)
