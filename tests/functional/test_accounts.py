@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.functional.conftest import PASSWORD, login, make_user
-from viewra.accounts.models import UserCreate
+from viewra.accounts.models import Principal, UserCreate
 from viewra.accounts.passwords import common_passwords
 from viewra.accounts.service import REUSE_GRACE_SECONDS, Accounts
 from viewra.common.errors import Conflict, TooManyRequests, Unauthorized, Unprocessable
@@ -292,3 +292,29 @@ def test_make_user_is_the_cli_path_too(services) -> None:
     make_user(services, "frank", admin=True)
     assert services.accounts.get_user("frank").is_admin
     assert services.accounts.has_users()
+
+
+def test_an_api_key_is_read_with_its_user_and_refused_without_either(accounts, services) -> None:
+    """One read brings the user and the key; the key of a user whose profile is gone, a key id
+    the user does not have and another user's id in the key are each refused."""
+    dora = accounts.create_user(UserCreate(name="dora", password=PASSWORD))
+    principal = Principal(user_id=dora.id, role=dora.role, via="token")
+    key = str(accounts.create_api_key(principal, "scripts")["key"])
+    store = services.account_store
+    prefix, user_part, key_id, secret = key.split(".")
+    user, stored = store.user_with_api_key(dora.id, key_id)
+    assert (user, stored and stored.user_id) == (dora, dora.id)
+    assert store.user_with_api_key(dora.id, "0" * len(key_id)) == (dora, None)
+    seen = accounts.authenticate({"authorization": f"Bearer {key}"})
+    assert (seen.user_id, seen.via) == (dora.id, "api_key")
+    erin = accounts.create_user(UserCreate(name="erin", password=PASSWORD)).id
+    for bad in (
+        f"{prefix}.{user_part}.{'0' * len(key_id)}.{secret}",  # no such key
+        f"{prefix}.{erin}.{key_id}.{secret}",  # that key id under another user
+    ):
+        with pytest.raises(Unauthorized):
+            accounts.authenticate({"authorization": f"Bearer {bad}"})
+    store.delete_user(dora.id)  # the profile gone, the key row left behind
+    assert store.user_with_api_key(dora.id, key_id)[0] is None
+    with pytest.raises(Unauthorized):
+        accounts.authenticate({"authorization": f"Bearer {key}"})

@@ -292,13 +292,12 @@ class Accounts:
                 raise Unauthorized("the access token was revoked", code="TokenRevoked")
             return self._principal(user, "token")
         parsed = parse_api_key(value)
-        key = self.store.get_api_key(parsed[0], parsed[1]) if parsed else None
+        user, key = self.store.user_with_api_key(parsed[0], parsed[1]) if parsed else (None, None)
         # compared in constant time, and compared even when there is no such key
         matches = same_hash(key.secret_hash if key else _DUMMY_HASH, parsed[2] if parsed else "")
         if key is None or not matches:
             raise Unauthorized("the API key is not valid", code="InvalidApiKey")
-        user = self.store.get_user(key.user_id)
-        if user is None:
+        if user is None or user.id != key.user_id:
             raise Unauthorized("the API key is not valid", code="InvalidApiKey")
         return self._principal(user, "api_key")
 

@@ -195,6 +195,20 @@ class AccountStore:
             return None
         return ApiKey.model_validate(r.doc)
 
+    def user_with_api_key(self, user_id: str, key_id: str) -> tuple[User | None, ApiKey | None]:
+        """A user and one of their API keys in one request (a BatchGetItem of two rows of the
+        user's partition, strongly consistent): what every request with an API key reads."""
+        pk = _user_pk(user_id)
+        key_sk = f"apikey#{key_id}"
+        user: User | None = None
+        key: ApiKey | None = None
+        for record in self._model.batch_get([(pk, PROFILE), (pk, key_sk)], consistent_read=True):
+            if record.sk == PROFILE:
+                user = self._user(record)
+            elif record.sk == key_sk:
+                key = ApiKey.model_validate(record.doc)
+        return user, key
+
     def list_api_keys(self, user_id: str) -> list[ApiKey]:
         m = self._model
         rows = m.query(_user_pk(user_id), m.sk.startswith("apikey#"), consistent_read=True)
