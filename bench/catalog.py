@@ -148,7 +148,7 @@ def measure(api: str, services: Services, library: str, headers: dict[str, str])
     session = requests.Session()
     session.headers.update(headers)
     # one untimed listing first: the API process's first one imports and builds what the route
-    # needs and opens its connections; one slow request of thirty sets the interpolated p95
+    # needs and opens its connections, which is not what a page costs
     session.get(f"{api}/items", timeout=60).raise_for_status()
     for label, group, params in QUERIES:
         params = {k: (library if v == "LIB" else v) for k, v in params.items()}
