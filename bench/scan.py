@@ -346,6 +346,11 @@ class Results:
     per_file: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def complete(self) -> bool:
+        """Every dropped file was catalogued (no INCOMPLETE note from the throughput drop)."""
+        return not any(note.startswith("INCOMPLETE") for note in self.notes)
+
 
 def measure_bytes(
     ctx: Context, media: dict[str, Path], results: Results, ffprobe_runs: int = 3
@@ -756,7 +761,7 @@ def run(args: argparse.Namespace) -> Results:
             measure_throughput(
                 ctx, tiny, args.files, args.poll, results, args.per_folder, args.preload
             )
-        ok = not any(note.startswith("INCOMPLETE") for note in results.notes)
+        ok = results.complete
     finally:
         if proxy is not None:
             proxy.stop()
@@ -806,7 +811,7 @@ def compare_durability(args: argparse.Namespace) -> list[dict[str, Any]]:
                 row[f"{name}_others_cpu"] = t["other_processes_cpu_seconds"]
                 journal = sorted((state / "emulator").glob("journal.*.jsonl"))
                 row[f"{name}_journal_bytes"] = journal[-1].stat().st_size if journal else 0
-                complete = not any(note.startswith("INCOMPLETE") for note in results.notes)
+                complete = results.complete
             finally:
                 if proxy is not None:
                     proxy.stop()
@@ -841,7 +846,7 @@ def compare_scale(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ctx, tiny, files, args.poll, results, args.per_folder, preload=preload
             )
             rows.append({**results.throughput, "notes": results.notes})
-            complete = not any(note.startswith("INCOMPLETE") for note in results.notes)
+            complete = results.complete
         finally:
             if proxy is not None:
                 proxy.stop()
