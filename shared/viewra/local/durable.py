@@ -1146,12 +1146,12 @@ def _patch_dynamodb(state: Durable) -> None:
 def _patch_sqs(state: Durable) -> None:
     from moto.sqs.models import Queue, SQSBackend
 
-    from viewra.local.moto_sqs_atomic import message_for_handle
+    from viewra.local.moto_sqs_atomic import message_for_handle, was_queued
 
     def add_(original: Callable[..., Any]) -> Callable[..., Any]:
         def add_message(self: Any, message: Any) -> None:
             original(self, message)
-            if self._messages and self._messages[-1] is message:  # not a FIFO duplicate
+            if was_queued(self, message):
                 state.append({"t": "sqs.put", "q": self.name, "m": _pickled(message)})
 
         return add_message

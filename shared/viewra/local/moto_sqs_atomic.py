@@ -44,6 +44,12 @@ def message_for_handle(queue: Any, receipt_handle: str) -> Any | None:
     return _index(queue)[0].get(receipt_handle)
 
 
+def was_queued(queue: Any, message: Any) -> bool:
+    """Whether an ``add_message`` just put ``message`` in the queue: moto appends it, unless a
+    FIFO queue took it for a duplicate (then it is not there)."""
+    return bool(queue._messages) and queue._messages[-1] is message
+
+
 def _remember_handles(queue: Any, received: list[Any]) -> None:
     """Note which queued message each receipt handle of ``received`` (moto's copies) names."""
     handles, ids = _index(queue)
@@ -82,7 +88,7 @@ def make_sqs_atomic() -> None:
     def add_message(self: Any, message: Any) -> None:
         with self._messages_lock:
             add(self, message)
-            if self._messages and self._messages[-1] is message:  # not a FIFO duplicate
+            if was_queued(self, message):
                 _index(self)[1][message.id] = message
 
     Queue.add_message = _mark(add_message, add)
