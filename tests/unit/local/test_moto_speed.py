@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import boto3
 from moto import mock_aws
 
 from viewra.local.moto_speed import speed_up_moto
+
+
+def _table_keyed_by_k(name: str) -> Any:
+    """A DynamoDB client and a new on-demand table ``name`` whose hash key is the string ``k``."""
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return ddb
 
 
 @mock_aws
@@ -53,13 +66,7 @@ def test_dynamodb_answers_written_directly_equal_motos_own(monkeypatch) -> None:
         return body
 
     monkeypatch.setattr(moto_speed, "_plain_json", spying)
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    ddb = _table_keyed_by_k("t")
     item = {
         "k": {"S": "a"},
         "n": {"N": "12.50"},
@@ -347,13 +354,7 @@ def test_projections_of_names_give_what_motos_own_gave(monkeypatch) -> None:
     left out."""
     speed_up_moto()
     monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    ddb.create_table(
-        TableName="p",
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    ddb = _table_keyed_by_k("p")
     item = {
         "k": {"S": "a"},
         "n": {"N": "12"},
