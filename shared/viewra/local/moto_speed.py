@@ -26,6 +26,11 @@ overhead is the local stack's latency floor. Measured with py-spy on ``moto_serv
   strings, lists, booleans), so it is written with ``json.dumps``. Anything else (a result with a
   key the shape does not name, bytes, an error, every other operation) takes moto's serializer.
   ``VIEWRA_MOTO_VERIFY=1`` runs both on every such response and fails on any difference.
+  Before that, moto turns every result into plain values with a generic walk that tests each
+  value (strings included) against five kinds of object: a quarter of a 40-row Query's cost in
+  the emulator, as much again as dropping ``None`` members from the whole answer. Values are now
+  converted by their DynamoDB type, and only the members that are not attribute values are
+  searched for ``None``: a 39-row Query page 12.5 → 7.6 ms through boto3.
 * DynamoDB ``UpdateItem``: moto deep-copies the update expression's syntax tree and walks it
   with ten validators, each testing every node against every node class it handles (~4.5 ms of
   the ~7 ms an ``UpdateItem`` cost, against ~2.5 ms for a ``GetItem``). The updates the product
@@ -255,10 +260,19 @@ def _backend_for_host_once() -> None:
     App._viewra_fast = True  # type: ignore[attr-defined]
 
 
-def _without_none(value: Any) -> Any:
-    """moto's serializer leaves out members whose value is None; so does this."""
+# members of DynamoDB answers that hold attribute values only (Responses: tables' item lists)
+_VALUE_MEMBERS = frozenset({"Item", "Items", "Attributes", "LastEvaluatedKey", "Responses"})
+
+
+def _without_none(value: Any, top: bool = False) -> Any:
+    """moto's serializer leaves out members whose value is None; so does this. Attribute values
+    hold no None (a null is ``{"NULL": true}``), so the members made of them are not walked."""
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        return {
+            k: v if top and k in _VALUE_MEMBERS else _without_none(v)
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
         return [_without_none(v) for v in value]
     return value
@@ -269,9 +283,66 @@ def _plain_json(result: Any, output_members: Any) -> str | None:
     if not isinstance(result, dict) or not set(result) <= set(output_members):
         return None
     try:
-        return json.dumps(_without_none(result), separators=(",", ":"))
+        return json.dumps(_without_none(result, top=True), separators=(",", ":"))
     except (TypeError, ValueError):  # bytes, or an object moto's serializer knows how to write
         return None
+
+
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+
+
+def _wire_values(convert: Any) -> Any:
+    """moto's ``dynamo_to_dict`` for the values items are made of, without its per-value
+    round of type tests and recursion into every string; ``convert`` (moto's) takes the rest
+    (binary, objects with ``to_json``, dates)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+
+    maps = (dict, LimitedSizeDict)
+
+    def wire(value: Any) -> Any:
+        kind = type(value)
+        if kind is DynamoType:
+            code = value.type
+            if code in _SCALARS:
+                return {code: value.value}
+            if code == "M":
+                return {"M": {k: wire(v) for k, v in value.value.items()}}
+            if code == "L":
+                return {"L": [wire(v) for v in value.value]}
+            if code in ("SS", "NS"):
+                return {code: list(value.value)}
+        elif kind in maps:
+            return {k: wire(v) for k, v in value.items()}
+        elif kind is list:
+            return [wire(v) for v in value]
+        elif kind in (str, int, bool, type(None)):
+            return value
+        return convert(value)
+
+    return wire
+
+
+def _fast_dynamodb_results() -> None:
+    """Build DynamoDB results (every item of a Query page, value by value) with
+    :func:`_wire_values`: moto's generic conversion was a quarter of a 40-item Query's cost.
+    ``VIEWRA_MOTO_VERIFY=1`` converts both ways and fails on any difference."""
+    from moto.core.responses import ActionResult
+    from moto.dynamodb import responses
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    result_class = responses.DynamoResult
+    if "_viewra_fast" in vars(result_class):  # not ActionResult's flag, which it inherits
+        return
+    wire = _wire_values(dynamo_to_dict)
+
+    def __init__(self: Any, result: object) -> None:
+        converted = wire(result)
+        if os.environ.get("VIEWRA_MOTO_VERIFY") == "1" and converted != dynamo_to_dict(result):
+            raise AssertionError(f"DynamoDB result: {converted} != {dynamo_to_dict(result)}")
+        ActionResult.__init__(self, converted)
+
+    result_class.__init__ = __init__  # type: ignore[method-assign]
+    result_class._viewra_fast = True  # type: ignore[attr-defined]
 
 
 def _fast_dynamodb_answers() -> None:
@@ -539,5 +610,6 @@ def speed_up_moto() -> None:
     _method_names_once()
     _backend_for_host_once()
     _fast_dynamodb_answers()
+    _fast_dynamodb_results()
     _fast_plain_updates()
     _fast_projections()
