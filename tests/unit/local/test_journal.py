@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from viewra.local import journal as journal_module
 from viewra.local.durable import compact_controls
 from viewra.local.journal import Journal, read_records
 
@@ -47,11 +48,18 @@ def test_concurrent_commits_share_fsyncs(tmp_path, monkeypatch) -> None:
     """Eight writers committing 40 records each: one slow fsync covers what the others wrote."""
     real_fsync = os.fsync
 
+    real_fdatasync = os.fdatasync
+
     def slow_fsync(fd: int) -> None:  # a disk's flush takes time; that is what groups form in
         time.sleep(0.002)
         real_fsync(fd)
 
+    def slow_fdatasync(fd: int) -> None:
+        time.sleep(0.002)
+        real_fdatasync(fd)
+
     monkeypatch.setattr(os, "fsync", slow_fsync)
+    monkeypatch.setattr(os, "fdatasync", slow_fdatasync)
     journal = Journal(tmp_path / "j", fsync=True)
 
     def writer(w: int) -> None:
@@ -101,8 +109,9 @@ def test_sealing_answers_the_commits_waiting_on_it_and_refuses_appends(tmp_path)
     a request still committing on it returns at once, and nothing more can be appended."""
     journal = Journal(tmp_path / "j", fsync=True)
     seqs = [journal.append({"n": n}) for n in range(3)]
-    assert journal.size == (tmp_path / "j").stat().st_size
+    assert journal.size == len((tmp_path / "j").read_bytes().rstrip(b"\0"))
     journal.seal()
+    assert journal.size == (tmp_path / "j").stat().st_size  # the laid-out zeros dropped
     assert journal.fsyncs == 1
     done = threading.Event()
     waiter = threading.Thread(target=lambda: (journal.commit(seqs[-1]), done.set()))
@@ -112,3 +121,39 @@ def test_sealing_answers_the_commits_waiting_on_it_and_refuses_appends(tmp_path)
     with pytest.raises(RuntimeError, match="sealed"):
         journal.append({"n": 3})
     assert [r["n"] for r in read_records(tmp_path / "j")] == [0, 1, 2]
+
+
+def test_records_overwrite_laid_out_zeros_and_a_commit_flushes_data_only(
+    tmp_path, monkeypatch
+) -> None:
+    """The file is laid out ahead of the records (zeros, fsynced a chunk at a time, the chunk
+    here 64 bytes so records cross its end): a commit is an fdatasync, the zeros after the
+    last record end a replay (a crash's copy of the file), and closing drops them."""
+    monkeypatch.setattr(journal_module, "LAYOUT_CHUNK", 64)
+    calls: list[str] = []
+    real_fsync, real_fdatasync = os.fsync, os.fdatasync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd)))
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (calls.append("data"), real_fdatasync(fd)))
+    journal = Journal(tmp_path / "j", fsync=True)
+    assert (tmp_path / "j").read_bytes() == bytes(64) and calls == ["fsync"]
+    for n in range(12):
+        calls.clear()
+        journal.commit(journal.append({"n": n, "pad": "x" * n}))
+        assert calls[-1] == "data" and set(calls[:-1]) <= {"fsync"}  # fsync: laying out more
+    crashed = (tmp_path / "j").read_bytes()
+    assert len(crashed) > journal.size and crashed[journal.size :].strip(b"\0") == b""
+    (tmp_path / "crash").write_bytes(crashed)
+    assert [r["n"] for r in read_records(tmp_path / "crash")] == list(range(12))
+    torn = crashed[: journal.size - 3] + bytes(len(crashed) - journal.size + 3)
+    (tmp_path / "torn").write_bytes(torn)  # the last record half written, zeros after it
+    assert [r["n"] for r in read_records(tmp_path / "torn")] == list(range(11))
+    journal.close()
+    assert (tmp_path / "j").stat().st_size == journal.size
+    assert [r["n"] for r in read_records(tmp_path / "j")] == list(range(12))
+
+
+def test_a_journal_without_fsync_is_not_laid_out(tmp_path) -> None:
+    journal = Journal(tmp_path / "j", fsync=False)
+    journal.append({"n": 1})
+    assert (tmp_path / "j").stat().st_size == journal.size
+    journal.close()
