@@ -11,13 +11,18 @@ from moto import mock_aws
 from viewra.local.moto_speed import speed_up_moto
 
 
-def _table_keyed_by_k(name: str) -> Any:
-    """A DynamoDB client and a new on-demand table ``name`` whose hash key is the string ``k``."""
+def _table_keyed_by_k(name: str, *keys: str) -> Any:
+    """A DynamoDB client and a new on-demand table ``name`` keyed by strings: ``keys`` (hash,
+    then range) or the hash key ``k`` alone."""
+    names = keys or ("k",)
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     ddb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        KeySchema=[
+            {"AttributeName": a, "KeyType": kind}
+            for a, kind in zip(names, ("HASH", "RANGE")[: len(names)], strict=True)
+        ],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in names],
         BillingMode="PAY_PER_REQUEST",
     )
     return ddb
@@ -110,19 +115,7 @@ def test_dynamodb_results_built_directly_equal_motos_own(monkeypatch) -> None:
     and compared (VIEWRA_MOTO_VERIFY), and what arrives is what was written."""
     speed_up_moto()
     monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    ddb.create_table(
-        TableName="rows",
-        KeySchema=[
-            {"AttributeName": "p", "KeyType": "HASH"},
-            {"AttributeName": "r", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "p", "AttributeType": "S"},
-            {"AttributeName": "r", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    ddb = _table_keyed_by_k("rows", "p", "r")
     rows = [
         {
             "p": {"S": "x"},
