@@ -46,9 +46,7 @@ def test_a_damaged_record_ends_the_replay_there(tmp_path) -> None:
 
 def test_concurrent_commits_share_fsyncs(tmp_path, monkeypatch) -> None:
     """Eight writers committing 40 records each: one slow fsync covers what the others wrote."""
-    real_fsync = os.fsync
-
-    real_fdatasync = os.fdatasync
+    real_fsync, real_fdatasync = os.fsync, os.fdatasync
 
     def slow_fsync(fd: int) -> None:  # a disk's flush takes time; that is what groups form in
         time.sleep(0.002)

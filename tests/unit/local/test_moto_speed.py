@@ -11,7 +11,7 @@ from moto import mock_aws
 from viewra.local.moto_speed import speed_up_moto
 
 
-def _table_keyed_by_k(name: str, *keys: str) -> Any:
+def _string_keyed_table(name: str, *keys: str) -> Any:
     """A DynamoDB client and a new on-demand table ``name`` keyed by strings: ``keys`` (hash,
     then range) or the hash key ``k`` alone."""
     names = keys or ("k",)
@@ -71,7 +71,7 @@ def test_dynamodb_answers_written_directly_equal_motos_own(monkeypatch) -> None:
         return body
 
     monkeypatch.setattr(moto_speed, "_plain_json", spying)
-    ddb = _table_keyed_by_k("t")
+    ddb = _string_keyed_table("t")
     item = {
         "k": {"S": "a"},
         "n": {"N": "12.50"},
@@ -115,7 +115,7 @@ def test_dynamodb_results_built_directly_equal_motos_own(monkeypatch) -> None:
     and compared (VIEWRA_MOTO_VERIFY), and what arrives is what was written."""
     speed_up_moto()
     monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
-    ddb = _table_keyed_by_k("rows", "p", "r")
+    ddb = _string_keyed_table("rows", "p", "r")
     rows = [
         {
             "p": {"S": "x"},
@@ -410,7 +410,7 @@ def test_projections_of_names_give_what_motos_own_gave(monkeypatch) -> None:
     left out."""
     speed_up_moto()
     monkeypatch.setenv("VIEWRA_MOTO_VERIFY", "1")
-    ddb = _table_keyed_by_k("p")
+    ddb = _string_keyed_table("p")
     item = {
         "k": {"S": "a"},
         "n": {"N": "12"},
